@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every target builds in Swift 6 language mode (complete strict concurrency is part of it).
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Bento",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bento", targets: ["bento"]),
+        .library(name: "BentoKit", targets: ["BentoKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The safe API a file system is written against: typed requests, replies, Errno. No syscalls.
+        .target(
+            name: "BentoKit",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swift6),
+        // The syscall funnel shared by the host and the passthrough file system.
+        .target(
+            name: "BentoSystem",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swift6),
+        // The kernel ABI: decoding requests, encoding replies. The only place that reads raw request bytes.
+        .target(
+            name: "FUSEWire",
+            dependencies: ["BentoKit"],
+            swiftSettings: swift6),
+        // Sessions, worker threads, mounting, the registry of file-system types and live mounts.
+        .target(
+            name: "BentoHost",
+            dependencies: [
+                "BentoKit", "FUSEWire", "BentoSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6),
+        .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
+        .target(
+            name: "PassthroughFS",
+            dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swift6),
+        .executableTarget(
+            name: "bento",
+            dependencies: [
+                "BentoHost", "BentoKit", "MemFS", "PassthroughFS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6),
+        .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
+        .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
+        // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
+        .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
+    ]
+)

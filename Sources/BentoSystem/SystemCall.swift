@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+/// The one funnel every raw system call of the project goes through: it retries `EINTR` and turns a `-1`
+/// result into the `Errno` the call set.
+///
+/// - Parameter body: the call; returns -1 and sets `errno` on failure (the libc convention).
+/// - Returns: the call's non-negative result.
+@inlinable
+public func systemCall<Result: FixedWidthInteger>(_ body: () -> Result) throws(Errno) -> Result {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let error = Errno(rawValue: errno)
+        if error != .interrupted { throw error }
+    }
+}
+
+/// Like `systemCall`, for calls that return a pointer and NULL on failure.
+@inlinable
+public func systemCall<Pointee>(_ body: () -> UnsafeMutablePointer<Pointee>?) throws(Errno) -> UnsafeMutablePointer<Pointee> {
+    while true {
+        if let result = body() { return result }
+        let error = Errno(rawValue: errno)
+        if error != .interrupted { throw error }
+    }
+}
