@@ -1,0 +1,78 @@
+import BentoKit
+
+/// The `-o` options of `bento mount`: the usual FUSE mount options plus Bento's own.
+///
+/// Kernel options (`allow_other`, `default_permissions`, `ro`, `max_read=`) go into the mount(2) data string
+/// or flags; `fsname=` and `subtype=` name the mount in `/proc/mounts`; Bento's own tune the daemon.
+public struct MountOptions: Sendable, Hashable {
+    /// Let users other than the mounter use the mount (`allow_other`).
+    public var allowOther = false
+    /// Let the kernel check permissions from the mode bits (`default_permissions`).
+    public var defaultPermissions = false
+    /// Mount read-only (`ro`).
+    public var readOnly = false
+    /// The source shown in `/proc/mounts` (`fsname=`); defaults to the SOURCE argument.
+    public var fsName: String?
+    /// The type shown as `fuse.<subtype>` (`subtype=`); defaults to the file-system type's name.
+    public var subtype: String?
+    /// Largest read request, in bytes (`max_read=`).
+    public var maxRead: UInt32?
+    /// Worker threads, each on its own cloned channel (`threads=N`, Bento's own; default: cores, at least 2).
+    public var threads: Int?
+    /// Ask for the kernel's writeback cache (`writeback`/`nowriteback`, Bento's own); nil = the file system decides.
+    public var writebackCache: Bool?
+    /// Options we do not interpret, passed to the file system (`key=value` or `key`).
+    public var extra: [String: String] = [:]
+
+    /// Defaults: no options.
+    public init() {}
+
+    /// Parses a comma-separated list such as `allow_other,ro,fsname=data,max_read=131072`.
+    /// Throws a message naming the bad option.
+    public init(parsing list: String) throws(MountOptionError) {
+        for item in list.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            let key = String(parts[0])
+            let value = parts.count > 1 ? String(parts[1]) : nil
+            try apply(key: key, value: value)
+        }
+    }
+
+    private mutating func apply(key: String, value: String?) throws(MountOptionError) {
+        switch key {
+        case "allow_other": allowOther = true
+        case "default_permissions": defaultPermissions = true
+        case "ro": readOnly = true
+        case "rw": readOnly = false
+        case "fsname": fsName = try Self.required(value, for: key)
+        case "subtype": subtype = try Self.required(value, for: key)
+        case "max_read": maxRead = try Self.number(value, for: key)
+        case "threads":
+            let count = try Self.number(value, for: key)
+            guard (1...256).contains(count) else { throw MountOptionError("threads must be between 1 and 256") }
+            threads = Int(count)
+        case "writeback": writebackCache = true
+        case "nowriteback": writebackCache = false
+        default: extra[key] = value ?? ""
+        }
+    }
+
+    private static func required(_ value: String?, for key: String) throws(MountOptionError) -> String {
+        guard let value, !value.isEmpty else { throw MountOptionError("option \(key) needs a value: \(key)=VALUE") }
+        return value
+    }
+
+    private static func number(_ value: String?, for key: String) throws(MountOptionError) -> UInt32 {
+        guard let text = try? required(value, for: key), let number = UInt32(text) else {
+            throw MountOptionError("option \(key) needs a whole number: \(key)=N")
+        }
+        return number
+    }
+}
+
+/// A `-o` option that could not be understood.
+public struct MountOptionError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong and how to fix it.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
