@@ -182,16 +182,23 @@ struct ReadSnapshot: Sendable {
     /// The stored chunks overlapping the read, in order, with the file offset each starts at.
     let pieces: [(start: UInt64, bytes: [UInt8])]
 
+    /// The stored bytes inside the read, in order, each with the file offset it starts at.
+    func segments() -> [(offset: UInt64, bytes: ArraySlice<UInt8>)] {
+        let end = offset + count
+        return pieces.compactMap { piece in
+            let lower = max(offset, piece.start), upper = min(end, piece.start + UInt64(piece.bytes.count))
+            guard lower < upper else { return nil }
+            return (lower, piece.bytes[Int(lower - piece.start)..<Int(upper - piece.start)])
+        }
+    }
+
     /// The bytes read: stored data, zeros for holes.
     func bytes() -> [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(Int(count))
-        let end = offset + count
-        for piece in pieces {
-            let lower = max(offset, piece.start), upper = min(end, piece.start + UInt64(piece.bytes.count))
-            guard lower < upper else { continue }
-            result.append(contentsOf: repeatElement(0, count: Int(lower - offset) - result.count))
-            result.append(contentsOf: piece.bytes[Int(lower - piece.start)..<Int(upper - piece.start)])
+        for segment in segments() {
+            result.append(contentsOf: repeatElement(0, count: Int(segment.offset - offset) - result.count))
+            result.append(contentsOf: segment.bytes)
         }
         result.append(contentsOf: repeatElement(0, count: Int(count) - result.count))
         return result

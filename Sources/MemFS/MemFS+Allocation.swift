@@ -57,8 +57,9 @@ extension MemFS {
         }
     }
 
-    /// Copies up to `length` bytes (at most 1 GiB a call) from one open file to another, keeping holes as holes.
-    /// The lock is taken once per 1 MiB piece. `EBADF` for handles of the wrong access mode, `EINVAL` for
+    /// Copies up to `length` bytes (at most 1 GiB a call) from one open file to another; the source's holes
+    /// stay holes in the destination.
+    /// Works 1 MiB at a time, taking the lock for each piece. `EBADF` for handles of the wrong access mode, `EINVAL` for
     /// nonzero flags or overlapping ranges of one file.
     public func copyFileRange(_ request: Request, from source: Inode, handle sourceHandle: FileHandle, offset sourceOffset: UInt64,
                               to destination: Inode, handle destinationHandle: FileHandle, offset destinationOffset: UInt64,
@@ -90,22 +91,22 @@ extension MemFS {
             return try state.regularFile(source).contents.snapshot(offset: sourceOffset, count: length)
         }
         guard snapshot.count > 0 else { return 0 }
-        let bytes = snapshot.pieces.isEmpty ? nil : snapshot.bytes()
         let now = clock.now()
         return try modifying { (state: inout State) throws(Errno) -> UInt64 in
             let node = try state.regularFile(destination)
-            guard let bytes else {
-                let end = destinationOffset + snapshot.count
-                guard end <= FileContents.maximumSize else { throw .fileTooLarge }
-                try state.changeContents(of: node) { contents in
-                    contents.punchHole(destinationOffset..<end)
-                    contents.extend(toSize: end)
-                }
-                node.contentsChanged(at: now)
-                node.clearSetIDAfterChange(by: request)
-                return snapshot.count
+            let end = destinationOffset + snapshot.count
+            guard end <= FileContents.maximumSize else { throw .fileTooLarge }
+            try state.changeContents(of: node) { contents in
+                contents.punchHole(destinationOffset..<end)
+                contents.extend(toSize: end)
             }
-            return try state.write(bytes[...], to: node, at: destinationOffset, for: request, now: now)
+            for segment in snapshot.segments() {
+                _ = try state.write(segment.bytes, to: node, at: destinationOffset + (segment.offset - sourceOffset),
+                                    for: request, now: now)
+            }
+            node.contentsChanged(at: now)
+            node.clearSetIDAfterChange(by: request)
+            return snapshot.count
         }
     }
 }
