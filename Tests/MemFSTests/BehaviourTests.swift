@@ -119,7 +119,7 @@ import Testing
         #expect(throws: Errno.readOnlyFileSystem) { try t.fs.unlink(t.root, parent: .root, name: t.name("f")) }
         #expect(throws: Errno.readOnlyFileSystem) { try t.fs.open(t.root, inode: file.inode, flags: .writeOnly) }
         #expect(throws: Errno.readOnlyFileSystem) {
-            try t.fs.setattr(t.root, inode: file.inode, changes: AttributeChanges(mode: FileMode(rawValue: 0o600)))
+            _ = try t.fs.setattr(t.root, inode: file.inode, changes: AttributeChanges(mode: FileMode(rawValue: 0o600)))
         }
         #expect(throws: Errno.readOnlyFileSystem) {
             try t.fs.setxattr(t.root, inode: file.inode, name: try XattrName("user.a"), value: [], flags: [])
