@@ -40,7 +40,7 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
     public static let initExtended = InitFlags(rawValue: 1 << 30)
 
     /// Each BentoKit capability and the INIT flag that carries it. `nanosecondTimes` has no flag: it is
-    /// `fuse_init_out.time_gran`, which every kernel Bento accepts understands.
+    /// `fuse_init_out.time_gran` (see `InitArguments.offeredCapabilities`).
     static let capabilityTable: [(Capabilities, InitFlags)] = [
         (.asyncRead, .asyncRead),
         (.bigWrites, .bigWrites),
@@ -61,9 +61,9 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
         for (capability, flag) in Self.capabilityTable where capabilities.contains(capability) { insert(flag) }
     }
 
-    /// The capabilities these flags offer (nanosecond times are always offered).
+    /// The capabilities these flags carry.
     public var capabilities: Capabilities {
-        var result: Capabilities = .nanosecondTimes
+        var result: Capabilities = []
         for (capability, flag) in Self.capabilityTable where contains(flag) { result.insert(capability) }
         return result
     }

@@ -99,6 +99,13 @@ public struct InitArguments: Sendable, Hashable {
         self.maximumReadahead = maximumReadahead
         self.flags = flags
     }
+
+    /// What the kernel offers in BentoKit terms: its flags, plus nanosecond times from 7.23 (`time_gran`).
+    public var offeredCapabilities: Capabilities {
+        var offered = flags.capabilities
+        if minor >= WireLayout.fullInitOutMinor { offered.insert(.nanosecondTimes) }
+        return offered
+    }
 }
 
 /// One inode of a BATCH_FORGET (`fuse_forget_one`).
