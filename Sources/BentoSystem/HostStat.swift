@@ -95,6 +95,15 @@ extension HostDescriptor {
         return HostStat(raw)
     }
 
+    /// The attributes of `name` in this directory, not following a symlink (`fstatat`).
+    public func status(of name: some Collection<UInt8>) throws(Errno) -> HostStat {
+        var raw = stat()
+        _ = try withCString(name) { (cName) throws(Errno) in
+            try systemCall { fstatat(rawValue, cName, &raw, AT_SYMLINK_NOFOLLOW) }
+        }
+        return HostStat(raw)
+    }
+
     /// Space and inode usage of the file system holding this object (`fstatvfs`; works on `O_PATH`).
     public func volumeStatistics() throws(Errno) -> HostVolumeStatistics {
         var raw = statvfs()
