@@ -17,13 +17,16 @@ import SystemPackage
 public func withFileSystemIdentity<Result>(
     uid: UInt32, gid: UInt32, _ body: () throws(Errno) -> Result
 ) throws(Errno) -> Result {
-    // setfsgid first: once the uid is not 0, changing the gid needs CAP_SETGID, which root keeps anyway, but the
-    // order mirrors the restore below.
+    // The calls report no errors, only the previous id; asking with an invalid id (-1) reads the current one
+    // back, which shows whether the switch took (it needs CAP_SETUID/CAP_SETGID).
     let previousGroup = GNU.setfsgid(gid)
     let previousUser = GNU.setfsuid(uid)
     defer {
         _ = GNU.setfsuid(UInt32(bitPattern: previousUser))
         _ = GNU.setfsgid(UInt32(bitPattern: previousGroup))
+    }
+    guard GNU.setfsgid(UInt32.max) == CInt(bitPattern: gid), GNU.setfsuid(UInt32.max) == CInt(bitPattern: uid) else {
+        throw .notPermitted
     }
     return try body()
 }

@@ -43,9 +43,26 @@ extension PassthroughFS {
                 state.stream.seek(to: offset)
                 state.position = offset
             }
-            while let record = try state.stream.next() {
+            var readAhead = false  // a record was read from the stream but not handed out
+            defer {
+                // Go back to just after the last entry kept, so the next call starts with the one left over.
+                if readAhead { state.stream.seek(to: state.position) }
+            }
+            while true {
+                // Once entries are kept (and, for readdirplus, counted) an error ends the listing early instead
+                // of discarding them; the next call starts after the last one kept.
+                let next: DirectoryRecord?
+                do throws(Errno) {
+                    next = try state.stream.next()
+                } catch {
+                    if filled.entries.isEmpty { throw error }
+                    break
+                }
+                guard let record = next else { break }
+                readAhead = true
                 guard let name = try? FileName(validating: record.name) else {
                     state.position = record.cookie  // a name the kernel cannot take; skip it
+                    readAhead = false
                     continue
                 }
                 guard filled.fits(name) else { break }
@@ -56,18 +73,14 @@ extension PassthroughFS {
                     } catch {
                         if error == .noSuchFileOrDirectory {  // removed since the host listed it
                             state.position = record.cookie
+                            readAhead = false
                             continue
                         }
                         if filled.entries.isEmpty { throw error }
                         break
                     }
                 }
-                let type: FileType
-                if let known = lookup?.attributes.mode.type {
-                    type = known
-                } else {
-                    type = try entryType(record, parent: parent, inode: inode)
-                }
+                let type = lookup?.attributes.mode.type ?? entryType(record, parent: parent, inode: inode)
                 let entry = DirectoryEntry(
                     inode: lookup?.inode ?? entryInode(record, name: name, in: inode, device: directory.device),
                     cookie: record.cookie, type: type, name: name)
@@ -76,9 +89,8 @@ extension PassthroughFS {
                     break
                 }
                 state.position = record.cookie
+                readAhead = false
             }
-            // The record that did not fit was read from the stream; go back to just after the last one kept.
-            state.stream.seek(to: state.position)
         }
         listing = filled
     }
@@ -91,12 +103,13 @@ extension PassthroughFS {
         return Inode(inodes.withLock { $0.nodeID(for: identity) } ?? record.inode)
     }
 
-    /// The entry's type from the host listing, or from `fstatat` when the host file system does not say.
-    private func entryType(_ record: DirectoryRecord, parent: HostDescriptor?, inode: Inode) throws(Errno) -> FileType {
+    /// The entry's type from the host listing, or from `fstatat` when the host file system does not say
+    /// (a regular file if even that fails: the entry vanished, and a later lookup will say so).
+    private func entryType(_ record: DirectoryRecord, parent: HostDescriptor?, inode: Inode) -> FileType {
         if let type = FileType(rawValue: UInt32(record.type) << 12) { return type }
-        let directory: HostDescriptor
-        if let parent { directory = parent } else { directory = try descriptor(for: inode) }
-        return BentoKit.FileMode(rawValue: try directory.status(of: record.name).mode).type ?? .regular
+        guard let directory = parent ?? (try? descriptor(for: inode)),
+              let status = try? directory.status(of: record.name) else { return .regular }
+        return BentoKit.FileMode(rawValue: status.mode).type ?? .regular
     }
 
     /// The open directory behind a handle; `EBADF` for unknown handles and file handles.

@@ -26,6 +26,20 @@ import Testing
         #expect(try tree.readThroughFS(tree.lookup("external").inode) == Array("written on the host".utf8))
     }
 
+    @Test func createOverAFileThatAppearedOnTheHostKeepsItsMode() throws {
+        let tree = try HostTree()
+        tree.writeHostFile("raced", "kept")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tree.host("raced"))
+        let mode = BentoKit.FileMode(type: .regular, permissions: 0o666)
+        #expect(throws: Errno.fileExists) {
+            try tree.fs.create(.root, parent: .root, name: name("raced"), mode: mode, flags: [.readWrite, .exclusive])
+        }
+        let reply = try tree.fs.create(.root, parent: .root, name: name("raced"), mode: mode, flags: .readWrite)
+        try tree.fs.release(.root, inode: reply.entry.inode, handle: reply.open.handle, flags: [])
+        #expect(reply.entry.attributes.mode.permissions == 0o600)
+        #expect(tree.hostContents("raced") == "kept")
+    }
+
     @Test func openWithTruncateAndAppendBehaveLikeTheHost() throws {
         let tree = try HostTree()
         tree.writeHostFile("file", "abc")

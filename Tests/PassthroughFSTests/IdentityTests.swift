@@ -83,9 +83,8 @@ import Testing
         let fs = tree.fs
         let count = 30_000
         try FileManager.default.createDirectory(atPath: tree.host("many"), withIntermediateDirectories: false)
-        for index in 0..<count {
-            tree.writeHostFile("many/f\(index)", "file \(index)")
-        }
+        // FileManager takes ~1 ms a file; the shell's builtins write them all in well under a second.
+        try run("/bin/bash", ["-c", "cd \"$1\" && for i in $(seq 0 \(count - 1)); do printf 'file %s' $i > f$i; done", "-", tree.host("many")])
         let directory = try tree.lookup("many").inode
         var inodes: [Inode] = []
         inodes.reserveCapacity(count)
