@@ -12,7 +12,7 @@ enum BuiltinTypes {
     static let memfs = FileSystemType(
         name: "memfs", version: "1.0.0", summary: "in-memory file system (SOURCE: any word)"
     ) { _, options throws(HostError) in
-        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions))
+        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions, writebackCache: true))
     }
 
     /// Mirrors a host directory; SOURCE is that directory.
