@@ -11,7 +11,9 @@ extension Session {
 
     /// Called by a worker after it sent a reply; tunes readahead when that reply answered INIT.
     func tuneReadaheadIfInit(_ request: UnsafeRawBufferPointer) {
-        guard RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue, readaheadKiB > 0 else { return }
+        guard RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue, readaheadKiB > 0, geteuid() == 0 else {
+            return
+        }
         var status = stat()
         guard stat(mountpoint, &status) == 0 else { return }
         let device = status.st_dev
@@ -21,7 +23,7 @@ extension Session {
         do {
             try "\(readaheadKiB)\n".write(toFile: path, atomically: false, encoding: .utf8)
         } catch {
-            logger.info("could not raise readahead on \(mountpoint) (\(path)): \(error)")
+            logger.debug("could not raise readahead on \(mountpoint) (\(path)): \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import BentoHost
+import Foundation
 import BentoKit
 import MemFS
 import PassthroughFS
@@ -12,7 +13,9 @@ enum BuiltinTypes {
     static let memfs = FileSystemType(
         name: "memfs", version: "1.0.0", summary: "in-memory file system (SOURCE: any word)"
     ) { _, options throws(HostError) in
-        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions, writebackCache: true))
+        // The root belongs to whoever mounts (an unprivileged mount through fusermount3 must be able to use it).
+        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions, writebackCache: true,
+                                     rootOwner: UserID(getuid()), rootGroup: GroupID(getgid())))
     }
 
     /// Mirrors a host directory; SOURCE is that directory.
