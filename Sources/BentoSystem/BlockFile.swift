@@ -65,7 +65,7 @@ public final class BlockFile: Sendable {
     }
 
     /// Reads exactly `count` bytes at `offset` (`pread`). A transfer cut short by the end of the file is `EIO`.
-    /// Direct transfers need `offset` and `count` to be multiples of `directAlignment` (else `EINVAL`).
+    /// Direct transfers need `offset` and `count` aligned to the device's logical block size (else `EINVAL`).
     public func read(at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
         guard count > 0 else { return [] }
         guard offset <= UInt64(Int64.max) else { throw .invalidArgument }

@@ -45,4 +45,40 @@ import Testing
         try disk.flush()
         #expect(disk.crashStates().map(\.image) == [image([(0, 0xD), (1, 0xAA), (2, 0xB)])])
     }
+
+    /// Twelve unflushed writes to distinct blocks: 4096 subsets, all distinct images.
+    private func diskWithTwelveUnflushedWrites() throws -> SimulatedDisk {
+        let disk = SimulatedDisk(blockSize: 16, blockCount: 16)
+        try disk.flush()
+        for block in 0 ..< UInt64(12) { try disk.write(BlockNumber(block), filled(UInt8(block + 1))) }
+        return disk
+    }
+
+    @Test func tooManySubsetsAreSampledUpToTheLimitReproducibly() throws {
+        let disk = try diskWithTwelveUnflushedWrites()
+        #expect(disk.crashStates(limit: 5000).count == 4096)
+        let sample = disk.crashStates(limit: 100, seed: 7)
+        #expect(sample.count == 100)
+        #expect(Set(sample.map(\.image)).count == 100)
+        #expect(sample[0].landedWrites == [])
+        #expect(sample[1].landedWrites == Array(0 ..< 12))
+        for state in sample {
+            for block in 0 ..< UInt64(12) {
+                let landed = state.landedWrites.contains(Int(block))
+                #expect(state.image[BlockNumber(block)] == filled(landed ? UInt8(block + 1) : 0))
+            }
+        }
+        #expect(disk.crashStates(limit: 100, seed: 7) == sample)
+        #expect(disk.crashStates(limit: 100, seed: 8) != sample)
+    }
+
+    @Test func tooManyPrefixesAreSampledUpToTheLimit() throws {
+        let disk = try diskWithTwelveUnflushedWrites()
+        #expect(disk.crashStates(.prefixes).count == 13)
+        let sample = disk.crashStates(.prefixes, limit: 5, seed: 1)
+        #expect(sample.count == 5)
+        #expect(sample[0].landedWrites == [])
+        #expect(sample[1].landedWrites == Array(0 ..< 12))
+        #expect(sample.allSatisfy { $0.landedWrites == Array(0 ..< $0.landedWrites.count) })
+    }
 }

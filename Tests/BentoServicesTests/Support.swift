@@ -31,3 +31,39 @@ struct ScratchDirectory {
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// Runs `body(index)` on `count` new threads at once and waits for all of them.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0 ..< count {
+        group.enter()
+        let thread = Thread {
+            body(index)
+            group.leave()
+        }
+        thread.start()
+    }
+    group.wait()
+}
+
+/// A device that sleeps before each read, so concurrent requests overlap with a read in flight.
+final class SlowDevice: BlockDevice {
+    let disk: SimulatedDisk
+    let delay: TimeInterval
+    var blockSize: Int { disk.blockSize }
+    var blockCount: UInt64 { disk.blockCount }
+
+    init(_ disk: SimulatedDisk, delay: TimeInterval) {
+        self.disk = disk
+        self.delay = delay
+    }
+
+    func read(_ block: BlockNumber) throws(Errno) -> [UInt8] {
+        Thread.sleep(forTimeInterval: delay)
+        return try disk.read(block)
+    }
+
+    func write(_ block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try disk.write(block, bytes) }
+
+    func flush() throws(Errno) { try disk.flush() }
+}
