@@ -30,10 +30,9 @@ extension BufferCache {
             case .success(nil):
                 continue
             case .success(let entry?):
-                entry.block = block
                 entry.references = 1
                 entry.holder = thread
-                shard.table[block] = entry
+                shard.insert(entry, as: block)
                 if load { shard.statistics.misses += 1 }
                 shard.lock.unlock()
                 return load ? try fill(entry, in: shard) : entry
@@ -55,12 +54,12 @@ extension BufferCache {
         }
     }
 
-    /// A free entry for a new block, with the shard locked: a free slot while under capacity, else the LRU
-    /// victim. A dirty victim is written back with the shard unlocked and `nil` returned (the caller looks the
+    /// A free entry for a new block, with the shard locked: a new one while the cache has room, else the
+    /// shard's LRU victim. A dirty victim is written back with the shard unlocked and `nil` returned (the caller looks the
     /// block up again: the table may have changed meanwhile). With nothing evictable the shard grows.
     private func makeRoom(in shard: CacheShard, as thread: UInt) -> Result<CacheEntry?, Errno> {
-        if shard.table.count < shard.capacity || shard.oldest < 0 {
-            if shard.table.count >= shard.capacity { shard.statistics.growths += 1 }
+        if shard.budget.hasRoom || shard.oldest < 0 {
+            if !shard.budget.hasRoom { shard.statistics.growths += 1 }
             return .success(shard.freeEntry())
         }
         let victim = shard.entries[shard.oldest]

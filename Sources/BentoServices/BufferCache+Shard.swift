@@ -1,4 +1,5 @@
 import BentoSystem
+import Synchronization
 
 /// One cached block: its contents and who holds, waits for or pins it.
 ///
@@ -40,15 +41,34 @@ final class CacheEntry: @unchecked Sendable {
     init(slot: Int) { self.slot = slot }
 }
 
-/// A slice of the cache: the blocks whose number hashes to it, under one lock, with its own LRU list and share of
-/// the capacity.
+/// How many buffers the whole cache holds, against its capacity: shared by the shards, so a shard whose blocks are
+/// in demand holds more than an even share. Updated atomically whenever a shard adds or drops a block; two shards
+/// missing at the same moment may each add one past the capacity (the excess is dropped as buffers are released).
+final class CacheBudget: Sendable {
+    /// Buffers kept before eviction.
+    let capacity: Int
+    /// Blocks cached now, over all shards.
+    let count = Atomic<Int>(0)
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Whether another buffer fits without evicting.
+    var hasRoom: Bool { count.load(ordering: .relaxed) < capacity }
+
+    /// Whether the cache holds more than its capacity (after growing while everything was held or pinned).
+    var isOver: Bool { count.load(ordering: .relaxed) > capacity }
+}
+
+/// A slice of the cache: the blocks whose number hashes to it, under one lock, with its own LRU list. The capacity
+/// is shared (`CacheBudget`): a miss takes a new buffer while the cache has room, else evicts this shard's least
+/// recently released buffer.
 ///
 /// `@unchecked Sendable`: every `var` is read and written only with `lock` held.
 final class CacheShard: @unchecked Sendable {
     /// Guards everything here and the entries' lock-guarded fields.
     let lock = ThreadMutex()
-    /// Buffers this shard keeps before it evicts (it grows past this only when all of them are held or pinned).
-    let capacity: Int
+    /// The cache-wide count of buffers against the capacity.
+    let budget: CacheBudget
 
     /// Every entry ever made here; an entry's index is its `slot`.
     var entries: [CacheEntry] = []
@@ -63,7 +83,7 @@ final class CacheShard: @unchecked Sendable {
     /// This shard's counters.
     var statistics = BufferCacheStatistics()
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(budget: CacheBudget) { self.budget = budget }
 
     /// Appends `entry` to the LRU list as its newest (or, with `asOldest`, its first to evict).
     func list(_ entry: CacheEntry, asOldest: Bool = false) {
@@ -119,13 +139,13 @@ final class CacheShard: @unchecked Sendable {
     }
 
     /// Files an entry that may have just lost its last reference or pin: an unused, unpinned entry goes to the
-    /// LRU list — or out of the cache when it holds nothing valid, or when the shard is over capacity and it is
+    /// LRU list — or out of the cache when it holds nothing valid, or when the cache is over capacity and it is
     /// clean (shrinking back after a growth).
     func settle(_ entry: CacheEntry) {
         guard entry.references == 0, entry.pins == 0, !entry.isListed else { return }
         if !entry.isValid {
             remove(entry)
-        } else if table.count > capacity && !entry.isDirty {
+        } else if budget.isOver && !entry.isDirty {
             remove(entry)
             statistics.evictions += 1
         } else {
@@ -133,10 +153,18 @@ final class CacheShard: @unchecked Sendable {
         }
     }
 
+    /// Caches `entry` as `block` (a free entry, made by `freeEntry`).
+    func insert(_ entry: CacheEntry, as block: BlockNumber) {
+        entry.block = block
+        table[block] = entry
+        budget.count.add(1, ordering: .relaxed)
+    }
+
     /// Drops an unreferenced entry from the cache and frees its slot.
     func remove(_ entry: CacheEntry) {
         unlist(entry)
         table[entry.block] = nil
+        budget.count.subtract(1, ordering: .relaxed)
         entry.data = []
         entry.isDirty = false
         entry.isValid = false

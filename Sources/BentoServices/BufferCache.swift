@@ -11,7 +11,9 @@ import BentoSystem
 //
 // Locking rules:
 // - The table is split into shards by a hash of the block number; each shard has a mutex guarding its table,
-//   LRU list and entries' bookkeeping, held only for a few instructions and never during device I/O.
+//   LRU list and entries' bookkeeping, held only for a few instructions and never during device I/O. The
+//   capacity is one atomic count shared by the shards (touched on misses and evictions, not on hits): a miss
+//   takes a new buffer while the cache has room, else evicts the least recently released buffer of its shard.
 // - Holding a block is a per-entry state, not a lock: a thread asking for a held block sleeps on that entry's
 //   condition variable (with the shard mutex) until the holder releases it. A miss holds the new entry while it
 //   reads from the device, so a second thread asking for the same block waits for that read, not a second one.
@@ -19,8 +21,9 @@ import BentoSystem
 //   block the same thread already holds would wait forever, so it traps with a message instead.
 // - Eviction takes the least recently released unheld, unpinned buffer of the shard; if it is dirty the cache
 //   holds it, writes it back with the shard unlocked, then retries.
-// - When every buffer of a shard is held or pinned, the shard grows past its capacity rather than deadlock,
-//   and shrinks back as clean buffers are released (`statistics.growths` counts these).
+// - When every buffer of a shard is held or pinned, the cache grows past its capacity rather than deadlock,
+//   and shrinks back as clean buffers are released (`statistics.growths` counts these). Two threads missing
+//   at once may also each add one buffer past the capacity; it is shed the same way.
 //
 // Lifecycle of a block: read/zeroed (held) → modify/store (dirty) → release (unheld, newest in LRU) → … →
 // evicted (written back first if dirty), or dropped by `invalidate` when clean.
@@ -31,7 +34,7 @@ import BentoSystem
 public final class BufferCache: Sendable {
     /// The device the blocks come from.
     public let device: any BlockDevice
-    /// Buffers kept before eviction (split evenly across the shards).
+    /// Buffers kept before eviction (shared by the shards).
     public let capacity: Int
 
     let shards: [CacheShard]
@@ -43,12 +46,12 @@ public final class BufferCache: Sendable {
         let capacity = max(capacity, 1)
         self.device = device
         self.capacity = capacity
-        // At most 16 shards, each with at least 8 buffers, so per-shard LRU stays close to global LRU.
+        // At most 16 shards, with at least 8 buffers' worth of capacity each, so per-shard LRU stays close to
+        // global LRU.
         var shardCount = 1
         while shardCount < 16, capacity / (shardCount * 2) >= 8 { shardCount *= 2 }
-        shards = (0 ..< shardCount).map { [shardCount] index in
-            CacheShard(capacity: capacity / shardCount + (index < capacity % shardCount ? 1 : 0))
-        }
+        let budget = CacheBudget(capacity: capacity)
+        shards = (0 ..< shardCount).map { _ in CacheShard(budget: budget) }
         shardShift = UInt64(64 - shardCount.trailingZeroBitCount)
     }
 
@@ -86,8 +89,7 @@ public final class BufferCache: Sendable {
                 entry = cached
             } else {
                 entry = shard.freeEntry()
-                entry.block = block
-                shard.table[block] = entry
+                shard.insert(entry, as: block)
             }
             entry.pins += 1
             shard.unlist(entry)

@@ -86,4 +86,18 @@ import Testing
         #expect(writeCounts(disk)[BlockNumber(7)] == 1)
         cache.unpin(BlockNumber(7))
     }
+
+    @Test func aWorkingSetAsLargeAsTheCapacityStaysCachedAcrossShards() throws {
+        let disk = SimulatedDisk(blockSize: 16, blockCount: 4096)
+        let cache = BufferCache(device: disk, capacity: 1024)
+        for _ in 0 ..< 3 {
+            for block in stride(from: UInt64(0), to: 4096, by: 4) { _ = try cache.read(BlockNumber(block)) }
+        }
+        #expect(cache.statistics.misses == 1024)
+        #expect(cache.statistics.hits == 2048)
+        #expect(cache.statistics.evictions == 0)
+        _ = try cache.read(BlockNumber(1))
+        #expect(cache.statistics.evictions == 1)
+        #expect(cache.statistics.cachedBlocks == 1024)
+    }
 }
