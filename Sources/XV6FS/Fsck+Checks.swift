@@ -26,6 +26,7 @@ struct FsckChecker {
     /// Link counts to correct.
     private var linkFixes: [UInt32: UInt32] = [:]
     private var problems: [String] = []
+    private var notes: [String] = []
     private var unreported = 0
 
     init(device: any BlockDevice, superblock: Superblock) throws(Errno) {
@@ -49,6 +50,7 @@ struct FsckChecker {
         try checkBlocks()
         checkBitmaps()
         report.problems += problems
+        report.notes += notes
         if unreported > 0 { report.problems.append("… and \(unreported) more problem(s)") }
         report.inodes = inodes.count
         report.directories = inodes.values.filter { $0.mode.isDirectory }.count
@@ -125,6 +127,10 @@ struct FsckChecker {
     private mutating func checkLinks() {
         for (number, disk) in inodes.sorted(by: { $0.key < $1.key }) {
             let names = references[number] ?? 0
+            if number != 1, names == 0, disk.linkCount == 0, superblock.state == .mounted {
+                notes.append("inode \(number) is unlinked but was still open; mount frees it")
+                continue
+            }
             if number != 1, names == 0 {
                 problem("inode \(number) (\(disk.type)) is in no directory")
                 orphans.insert(number)

@@ -7,7 +7,8 @@ import BentoServices
 
 /// How mkfs lays out a file system.
 public struct MkfsOptions: Sendable {
-    /// Journal size in blocks (header included); nil picks 1/32 of the image, between 1,024 and 32,768 blocks.
+    /// Journal size in blocks (header included); nil picks 1/32 of the image, between 1,024 and 32,768 blocks
+    /// (a quarter of images under 16 MiB).
     public var journalBlocks: UInt64?
     /// Number of inodes; nil makes one per 16 KiB, as ext4 does.
     public var inodeCount: UInt64?
@@ -39,7 +40,7 @@ extension XV6FS {
         guard device.blockSize == Format.blockSize else { throw MountError("xv6fs needs 4096-byte blocks, the device has \(device.blockSize)") }
         let blockCount = min(device.blockCount, UInt64(UInt32.max))
         guard blockCount >= minimumBlocks else { throw MountError("the image is too small: xv6fs needs at least 4 MiB") }
-        let journalBlocks = options.journalBlocks ?? min(max(blockCount / 32, 1024), 32768)
+        let journalBlocks = options.journalBlocks ?? min(max(blockCount / 32, 1024), 32768, blockCount / 4)
         guard journalBlocks >= Journal.minimumBlocks, journalBlocks <= blockCount / 2 else {
             throw MountError("the journal must hold between \(Journal.minimumBlocks) blocks and half the image")
         }
