@@ -41,6 +41,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6),
+        // What a file system may use below it: block devices (file, simulated), the buffer cache, locks, logging.
+        .target(
+            name: "BentoServices",
+            dependencies: [
+                "BentoKit", "BentoSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6),
+        // Buffer-cache and block-device throughput, next to fio (bench/services.sh). Not a test.
+        .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
         .target(
             name: "PassthroughFS",
@@ -59,6 +70,7 @@ let package = Package(
         .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
+        .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),

@@ -1,0 +1,3 @@
+import BentoServices
+
+print("ServicesBenchmark: not written yet")
