@@ -12,9 +12,7 @@ extension Journal {
     @discardableResult
     func commit() throws(Errno) -> Bool {
         try log.withLock { (log: inout Log) throws(Errno) -> Bool in
-            gate.close()
-            defer { gate.open() }
-            return try commitClosed(&log)
+            try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
         }
     }
 
@@ -28,11 +26,12 @@ extension Journal {
 
     /// Commits, then writes every logged block home and empties the log.
     func checkpoint() throws(Errno) {
-        try log.withLock { (log: inout Log) throws(Errno) in
-            gate.close()
-            defer { gate.open() }
-            try commitClosed(&log)
-            try checkpointClosed(&log)
+        _ = try log.withLock { (log: inout Log) throws(Errno) -> Bool in
+            try gate.closed { () throws(Errno) -> Bool in
+                try commitClosed(&log)
+                try checkpointClosed(&log)
+                return true
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import Synchronization
 
 // The log layer: a physical redo journal in the style of JBD2 (xv6's log.c grown up).
 //
-// What it offers: operations run inside a `Handle` (`begin`/`end`, or `Journal.transaction`); every block they
+// What it offers: operations run inside a `Handle` (`Journal.transaction`); every block they
 // change goes through `update`/`initialize`, which changes the cached buffer, pins it in the buffer cache and
 // adds it to the running transaction. Nothing reaches a home location before the transaction holding it has
 // committed: pinned buffers are never written back by the cache. `commit` closes the running transaction (group
@@ -14,8 +14,8 @@ import Synchronization
 //
 // Locking: the gate admits handles while no commit is closing the running transaction; a commit waits until
 // every handle in flight has ended, so the cached blocks are exactly the state the transaction commits. The
-// committer lock serializes commits and checkpoints and is held across their I/O. Rule: begin a handle before
-// taking any inode lock, and never begin one while holding one.
+// committer lock (`log`) serializes commits and checkpoints and is held across their I/O. Rule: start a
+// handle before taking any inode lock, and never start one while holding one (handles do not nest).
 //
 // Lifecycle: `Journal.recover` replays committed transactions at mount, before the cache is used; `Journal(...)`
 // starts logging after the replayed position; `shutdown` commits and checkpoints for the last time.
@@ -83,8 +83,9 @@ final class Journal: Sendable {
 
     // MARK: Handles
 
-    /// Starts an operation's handle, committing or checkpointing first when the log needs room.
-    func begin() throws(Errno) -> Handle {
+    /// Runs `body` inside a handle of the running transaction, committing or checkpointing first when the log
+    /// needs room.
+    func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
         guard !failed.load(ordering: .relaxed) else { throw .ioError }
         let (size, used) = (running.withLock { $0.blocks.count }, log.withLock { $0.used })
         if used + UInt64(size) > logBlocks / 2 {
@@ -92,18 +93,7 @@ final class Journal: Sendable {
         } else if size >= transactionLimit {
             try commit()
         }
-        gate.enter()
-        return Handle(sequence: running.withLock { $0.sequence })
-    }
-
-    /// Ends an operation's handle.
-    func end(_ handle: Handle) { gate.leave() }
-
-    /// Runs `body` inside a handle.
-    func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
-        let handle = try begin()
-        defer { end(handle) }
-        return try body(handle)
+        return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
     }
 
     /// Adds `block` to the running transaction and pins it; call while holding its buffer.
@@ -145,43 +135,20 @@ final class Journal: Sendable {
 
 /// Admits handles unless a commit is closing the running transaction (a writer-preferring gate).
 ///
-/// `@unchecked Sendable`: `active` and `closing` are only read or written with `mutex` held.
-final class TransactionGate: @unchecked Sendable {
-    private let mutex = ThreadMutex()
-    private let changed = ThreadCondition()
-    private var active = 0
-    private var closing = false
+/// Handles hold `barrier` shared; a commit holds it exclusively. A commit first takes `turnstile`, which every
+/// new handle passes through, so handles arriving while a commit waits queue behind it instead of starving it.
+final class TransactionGate: Sendable {
+    private let barrier = ReadWriteLock()
+    private let turnstile = Mutex<Void>(())
 
-    /// Waits while a commit is closing, then counts one more handle in flight.
-    func enter() {
-        mutex.withLock {
-            while closing { changed.wait(mutex) }
-            active += 1
-        }
+    /// Runs `body` as a handle in flight.
+    func admit<Result>(_ body: () throws(Errno) -> Result) throws(Errno) -> Result {
+        turnstile.withLock { _ in }
+        return try barrier.withReadLock(body)
     }
 
-    /// Counts one handle fewer, waking a waiting commit when it was the last.
-    func leave() {
-        mutex.withLock {
-            active -= 1
-            if active == 0 { changed.broadcast() }
-        }
-    }
-
-    /// Stops admitting handles and waits until none is in flight.
-    func close() {
-        mutex.withLock {
-            while closing { changed.wait(mutex) }
-            closing = true
-            while active > 0 { changed.wait(mutex) }
-        }
-    }
-
-    /// Admits handles again.
-    func open() {
-        mutex.withLock {
-            closing = false
-            changed.broadcast()
-        }
+    /// Runs `body` once no handle is in flight, admitting none meanwhile.
+    func closed(_ body: () throws(Errno) -> Bool) throws(Errno) -> Bool {
+        try turnstile.withLock { (_: inout Void) throws(Errno) -> Bool in try barrier.withWriteLock(body) }
     }
 }
