@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import BentoKit
 import BentoServices
 import Synchronization
@@ -35,16 +31,20 @@ public final class XV6FS: FileSystem {
         public var cacheTimeout: Duration
         /// Refuse every change with `EROFS` (no journal replay either).
         public var readOnly: Bool
+        /// How often the running transaction commits on its own; nil commits only on fsync, sync and unmount.
+        public var commitInterval: Duration?
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheBlocks: Int? = nil, checksPermissions: Bool = true,
-                    writebackCache: Bool = true, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false) {
+                    writebackCache: Bool = true, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false,
+                    commitInterval: Duration? = .seconds(5)) {
             self.dataMode = dataMode
             self.cacheBlocks = cacheBlocks
             self.checksPermissions = checksPermissions
             self.writebackCache = writebackCache
             self.cacheTimeout = cacheTimeout
             self.readOnly = readOnly
+            self.commitInterval = commitInterval
         }
     }
 
@@ -106,6 +106,21 @@ public final class XV6FS: FileSystem {
         if !wasClean, !options.readOnly {
             try MountError.io { () throws(Errno) in try freeOrphans() }
         }
+        if !options.readOnly, let interval = options.commitInterval { startCommitter(every: interval) }
+    }
+
+    /// Commits the running transaction every `interval` until unmount, as ext4's `commit=` does, so work that
+    /// nobody fsyncs reaches the disk within that time.
+    private func startCommitter(every interval: Duration) {
+        let thread = Thread { [weak self] in
+            while let fs = self, !fs.isDestroyed.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+                guard !fs.isDestroyed.load(ordering: .relaxed) else { return }
+                _ = try? fs.journal.commit()
+            }
+        }
+        thread.name = "xv6fs-commit"
+        thread.start()
     }
 
     /// Reads and validates the superblock; errors name the problem as mount and fsck print it.

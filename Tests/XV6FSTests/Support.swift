@@ -26,13 +26,13 @@ struct Fixture {
         var options = mkfs
         options.dataMode = mode
         try XV6FS.mkfs(device: disk, options: options)
-        fs = try XV6FS(device: disk, clock: clock)
+        fs = try XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil), clock: clock)
     }
 
     /// Mounts an existing disk.
     init(disk: SimulatedDisk) throws {
         self.disk = disk
-        fs = try XV6FS(device: disk, clock: clock)
+        fs = try XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil), clock: clock)
     }
 
     /// Unmounts cleanly and mounts the same disk again.
