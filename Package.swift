@@ -57,10 +57,12 @@ let package = Package(
             name: "PassthroughFS",
             dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6),
+        // The journaled xv6-derived file system (Bento-fs), with mkfs and fsck.
+        .target(name: "XV6FS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "MemFS", "PassthroughFS",
+                "BentoHost", "BentoKit", "MemFS", "PassthroughFS", "XV6FS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
         .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
