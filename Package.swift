@@ -42,6 +42,8 @@ let package = Package(
             ],
             swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
+        // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
+        .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),
         .target(
             name: "PassthroughFS",
             dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "MemFS", "PassthroughFS",
+                "BentoHost", "BentoKit", "InProcess", "MemFS", "PassthroughFS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -59,6 +61,11 @@ let package = Package(
         .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
+        // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
+        .testTarget(
+            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "BentoKit", "BentoSystem"],
+            swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
     ]

@@ -148,6 +148,7 @@ struct PathResolver {
                 let object = try child(name, of: directory, ancestors: walk.directories.map(\.inode))
                 if let object, object.attributes.mode.isSymbolicLink,
                    rule == .follow || (rule == .keep && walk.trailingSlash) {
+                    walk.pending.removeFirst()
                     try follow(object, in: &walk)
                     continue
                 }
@@ -205,14 +206,15 @@ struct PathResolver {
         }
     }
 
-    /// Replaces the link the walk stands on by its target's components (from the root for an absolute target).
+    /// Puts the components of `link`'s target in front of those still pending (the link's own already taken
+    /// off), starting again from the root for an absolute target.
     private mutating func follow(_ link: Located, in walk: inout Walk) throws(Errno) {
         walk.linksFollowed += 1
         guard walk.linksFollowed <= Self.maximumLinks else { throw .tooManySymbolicLinkLevels }
         let target = try fileSystem.readlink(request, inode: link.inode)
         guard !target.isEmpty else { throw .noSuchFileOrDirectory }
         if target.first == UInt8(ascii: "/") { walk.directories.removeSubrange(1...) }
-        let rest = walk.pending.dropFirst()
+        let rest = walk.pending
         walk.pending = try Self.components(target) + rest
         if rest.isEmpty, target.last == UInt8(ascii: "/") { walk.trailingSlash = true }
     }
