@@ -53,6 +53,8 @@ let package = Package(
         // Buffer-cache and block-device throughput, next to fio (bench/services.sh). Not a test.
         .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
+        // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
+        .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),
         .target(
             name: "PassthroughFS",
             dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
@@ -62,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "MemFS", "PassthroughFS", "XV6FS",
+                "BentoHost", "BentoKit", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,6 +76,11 @@ let package = Package(
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
+        // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
+        .testTarget(
+            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "BentoKit", "BentoSystem"],
+            swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
     ]
