@@ -16,7 +16,7 @@ enum BuiltinTypes {
         name: "memfs", version: "1.0.0", summary: "in-memory file system (SOURCE: any word)"
     ) { _, options throws(HostError) in
         // The root belongs to whoever mounts (an unprivileged mount through fusermount3 must be able to use it).
-        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions, writebackCache: true,
+        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions,
                                      rootOwner: UserID(getuid()), rootGroup: GroupID(getgid())))
     }
 
