@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BentoKit
+import BentoSystem
+
+/// One open `/dev/fuse` descriptor: the session's own, or a clone that lets a worker thread read its own
+/// queue of requests (`FUSE_DEV_IOC_CLONE`).
+///
+/// A channel reads one request per `read(2)` into a caller's buffer and writes one reply per `writev(2)`.
+/// It owns its descriptor and closes it when it goes away.
+public final class Channel: Sendable {
+    /// The raw descriptor, valid for the channel's life.
+    public let descriptor: Int32
+
+    /// `_IOR(229, 0, uint32_t)`: attach a new `/dev/fuse` descriptor to an existing session.
+    private static let cloneRequest: UInt = 0x8004_E500
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// Takes ownership of an open `/dev/fuse` descriptor (one passed back by `fusermount3`).
+    init(adopting descriptor: Int32) {
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        self.descriptor = descriptor
+    }
+
+    /// Opens `/dev/fuse`, naming the usual cause of failure.
+    public static func open() throws(HostError) -> Channel {
+        do {
+            let fd = try systemCall { Glibc.open("/dev/fuse", O_RDWR | O_CLOEXEC) }
+            return Channel(descriptor: fd)
+        } catch .noSuchFileOrDirectory {
+            throw HostError("/dev/fuse does not exist: load the fuse module (modprobe fuse) or install fuse3")
+        } catch .permissionDenied, .notPermitted {
+            throw HostError("/dev/fuse: permission denied — run as root or install fuse3")
+        } catch {
+            throw HostError("/dev/fuse: \(error)")
+        }
+    }
+
+    /// A new descriptor attached to this channel's session, for another worker thread.
+    public func clone() throws(HostError) -> Channel {
+        let copy = try Channel.open()
+        var session = UInt32(bitPattern: descriptor)
+        do {
+            _ = try systemCall { ioctl(copy.descriptor, Self.cloneRequest, &session) }
+        } catch {
+            throw HostError("cloning the /dev/fuse channel failed: \(error)")
+        }
+        return copy
+    }
+
+    /// What a read from the channel produced.
+    public enum Received: Equatable {
+        /// A request of this many bytes is at the start of the buffer.
+        case request(Int)
+        /// The file system was unmounted (`ENODEV`): the normal end of a session.
+        case unmounted
+    }
+
+    /// Reads the next request into `buffer`; retries `EINTR`, `EAGAIN` and `ENOENT` (a request interrupted
+    /// before it was read).
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Received {
+        while true {
+            do {
+                let count = try systemCall { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+                return .request(count)
+            } catch .operationNotSupportedByDevice {
+                return .unmounted
+            } catch .resourceTemporarilyUnavailable, .noSuchFileOrDirectory {
+                continue
+            }
+        }
+    }
+
+    /// Writes one reply. `ENOENT` (the request was interrupted and is gone) is not an error.
+    public func send(_ reply: Reply) throws(Errno) {
+        let total = reply.head.count + reply.payload.count
+        let written: Int
+        do {
+            written = try systemCall { writeVectors(reply) }
+        } catch .noSuchFileOrDirectory {
+            return
+        }
+        if written != total { throw .ioError }
+    }
+
+    /// `writev` of the reply's two parts; -1 and `errno` on failure.
+    private func writeVectors(_ reply: Reply) -> Int {
+        reply.head.withUnsafeBytes { head in
+            reply.payload.withUnsafeBytes { payload in
+                var vectors = [
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count),
+                ]
+                return writev(descriptor, &vectors, payload.isEmpty ? 1 : 2)
+            }
+        }
+    }
+
+    deinit { close(descriptor) }
+}

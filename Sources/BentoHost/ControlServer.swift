@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BentoKit
+import Foundation
+import Logging
+
+/// The daemon's control socket (`/run/bento/<pid>.sock`, root-only): answers `bento status` and later
+/// `bento upgrade` and `bento stats`.
+///
+/// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
+/// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source`.
+public final class ControlServer: Sendable {
+    /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
+    public static var runtimeDirectory: String {
+        ProcessInfo.processInfo.environment["BENTO_RUNTIME_DIR"] ?? "/run/bento"
+    }
+
+    /// The socket path of the daemon with process id `pid`.
+    public static func socketPath(pid: Int32) -> String { "\(runtimeDirectory)/\(pid).sock" }
+
+    private let registry: Registry
+    private let socket: UnixSocket
+    /// Where this server listens.
+    public let path: String
+    private let logger: Logger
+
+    /// Listens on this process's socket path and serves commands on a background thread.
+    public init(registry: Registry, logger: Logger = Logger(label: "bento.control")) throws(HostError) {
+        self.registry = registry
+        self.logger = logger
+        path = Self.socketPath(pid: getpid())
+        do {
+            try FileManager.default.createDirectory(atPath: Self.runtimeDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw HostError("cannot create \(Self.runtimeDirectory): \(error)")
+        }
+        do {
+            socket = try UnixSocket.listen(at: path)
+        } catch {
+            throw HostError("cannot listen on \(path): \(error)")
+        }
+        let thread = Thread { [self] in serve() }
+        thread.name = "bento-control"
+        thread.start()
+    }
+
+    /// Removes the socket file; call when the daemon exits.
+    public func remove() { unlink(path) }
+
+    private func serve() {
+        while true {
+            guard let client = try? socket.accept() else { return }
+            let command = String(decoding: (try? client.readLine()) ?? [], as: UTF8.self)
+            try? client.write(Array(answer(command).utf8))
+        }
+    }
+
+    private func answer(_ command: String) -> String {
+        switch command.trimmingCharacters(in: .whitespaces) {
+        case "status":
+            return registry.liveMounts.map { session in
+                [session.mountpoint, session.type.name, session.type.version, "\(getpid())",
+                 "\(Int(session.started.timeIntervalSince1970))", session.source].joined(separator: "\t") + "\n"
+            }.joined()
+        default:
+            return "error: unknown command '\(command)'\n"
+        }
+    }
+
+    /// Sends `command` to the daemon listening at `path` and returns its answer.
+    public static func send(_ command: String, to path: String) throws(Errno) -> String {
+        let socket = try UnixSocket.connect(to: path)
+        try socket.write(Array((command + "\n").utf8))
+        return String(decoding: try socket.readAll(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,134 @@
+import BentoKit
+import Foundation
+import Logging
+import Synchronization
+
+/// One live mount: the `/dev/fuse` channel, the worker threads that serve it, and the file system behind it.
+///
+/// Lifecycle: `Session.mount` attaches the channel to the mount point; `start` launches the workers, each
+/// reading its own cloned channel and answering on it; the session ends when the kernel reports the mount gone
+/// (`umount`, or `unmount()` on a signal). `wait` blocks until then and calls the file system's `destroy` if the
+/// kernel did not send DESTROY.
+public final class Session: Sendable {
+    /// Where the file system is mounted (absolute path).
+    public let mountpoint: String
+    /// The file-system type's registered name (`memfs`, `passthrough`, ...).
+    public let type: FileSystemType
+    /// What was mounted (an image, a directory, a word).
+    public let source: String
+    /// The mount options in force.
+    public let options: MountOptions
+    /// When the mount went live.
+    public let started: Date
+
+    let fileSystem: any FileSystem
+    let dispatcher: Dispatcher
+    private let channel: Channel
+    private let workers: DispatchGroup
+    private let state = Mutex<State>(.mounted)
+    let logger: Logger
+
+    private enum State { case mounted, serving, ended }
+
+    /// Largest request the kernel sends: a 1 MiB write plus its headers, with room to spare.
+    static let requestBufferSize = (1 << 20) + (64 << 10)
+
+    private init(mountpoint: String, type: FileSystemType, source: String, options: MountOptions,
+                 fileSystem: any FileSystem, channel: Channel, logger: Logger) {
+        self.mountpoint = mountpoint
+        self.type = type
+        self.source = source
+        self.options = options
+        self.started = Date()
+        self.fileSystem = fileSystem
+        self.dispatcher = Dispatcher(fileSystem: fileSystem, options: options)
+        self.channel = channel
+        self.workers = DispatchGroup()
+        self.logger = logger
+    }
+
+    /// Mounts `fileSystem` on `mountpoint`. The kernel queues requests until `start` is called.
+    public static func mount(_ fileSystem: any FileSystem, type: FileSystemType, source: String, at mountpoint: String,
+                             options: MountOptions, logger: Logger = Logger(label: "bento.session")) throws(HostError) -> Session {
+        let path = try Mounter.validatedMountpoint(mountpoint)
+        let channel = try Mounter.mount(at: path, source: source, type: type.name, options: options)
+        return Session(mountpoint: path, type: type, source: source, options: options,
+                       fileSystem: fileSystem, channel: channel, logger: logger)
+    }
+
+    /// The number of worker threads: the `threads=` option, else two per core (at least four).
+    public var workerCount: Int { options.threads ?? max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Starts the worker threads, each on its own cloned channel (the first uses the session's own).
+    public func start() throws(HostError) {
+        let proceed = state.withLock { state -> Bool in
+            guard case .mounted = state else { return false }
+            state = .serving
+            return true
+        }
+        guard proceed else { return }
+        var channels = [channel]
+        for _ in 1..<max(1, workerCount) { channels.append(try channel.clone()) }
+        for (index, channel) in channels.enumerated() {
+            workers.enter()
+            let thread = Thread { [self] in
+                serve(channel)
+                workers.leave()
+            }
+            thread.name = "bento-worker-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Blocks until every worker has stopped, then makes sure the file system was destroyed (flushed).
+    public func wait() {
+        workers.wait()
+        finish()
+    }
+
+    /// Waits at most `timeout` for the workers to stop; true if they did (the file system is then destroyed).
+    public func wait(timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+        guard workers.wait(timeout: .now() + seconds) == .success else { return false }
+        finish()
+        return true
+    }
+
+    /// Detaches the mount (lazily); the workers end once the kernel lets go of it.
+    public func unmount() throws(HostError) {
+        try Mounter.unmount(mountpoint)
+    }
+
+    /// Calls `destroy` once, unless the kernel's DESTROY already did.
+    private func finish() {
+        let first = state.withLock { state -> Bool in
+            if case .ended = state { return false }
+            state = .ended
+            return true
+        }
+        if first && !dispatcher.isDestroyed { fileSystem.destroy() }
+    }
+
+    /// One worker: read a request, dispatch it, write the reply, until the mount goes away.
+    private func serve(_ channel: Channel) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.requestBufferSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        while true {
+            let received: Channel.Received
+            do {
+                received = try channel.receive(into: buffer)
+            } catch {
+                logger.error("reading /dev/fuse failed: \(error); worker stops")
+                return
+            }
+            guard case .request(let count) = received else { return }
+            guard let reply = dispatcher.handle(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) else { continue }
+            do {
+                try channel.send(reply)
+            } catch {
+                logger.warning("writing a reply failed: \(error)")
+            }
+        }
+    }
+}
