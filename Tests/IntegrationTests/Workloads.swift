@@ -70,3 +70,14 @@ enum Workloads {
         touch "$root/complete"
         """#
 }
+
+extension Workloads {
+    /// Makes git reproducible and independent of the machine's configuration: fixed names and dates, no global
+    /// or system config, so commit hashes compare between file systems.
+    static let gitEnvironment = [
+        "GIT_AUTHOR_NAME": "Bento Test", "GIT_AUTHOR_EMAIL": "test@bento.invalid",
+        "GIT_COMMITTER_NAME": "Bento Test", "GIT_COMMITTER_EMAIL": "test@bento.invalid",
+        "GIT_AUTHOR_DATE": "2024-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2024-01-02T03:04:05Z",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": "/nonexistent",
+    ]
+}
