@@ -10,7 +10,7 @@ import MemFS
 final class EmptyRootFileSystem: FileSystem {
     let destroyed = Atomic<Int>(0)
 
-    func getattr(_ request: Request, inode: Inode, handle: FileHandle?) throws(Errno) -> AttributesReply {
+    func getattr(_ request: Request, inode: Inode, handle: BentoKit.FileHandle?) throws(Errno) -> AttributesReply {
         guard inode == .root else { throw .noSuchFileOrDirectory }
         return AttributesReply(Attributes(inode: .root, mode: FileMode(type: .directory, permissions: 0o755), linkCount: 2))
     }

@@ -1,0 +1,84 @@
+import BentoKit
+import FUSEWire
+
+/// What INIT settled between the kernel and the file system; the transport sizes its buffers from it.
+public struct Negotiation: Sendable, Hashable {
+    /// The protocol minor version both sides speak (major is always 7).
+    public var protocolMinor: UInt32
+    /// The largest write the kernel will send, in bytes (`max_write`).
+    public var maximumWrite: UInt32
+    /// The largest readahead, in bytes.
+    public var maximumReadahead: UInt32
+    /// The capabilities enabled: offered by the kernel and wanted by the file system (and the mount options).
+    public var capabilities: Capabilities
+    /// The INIT flags sent to the kernel.
+    public var flags: InitFlags
+}
+
+// INIT and DESTROY: the start and end of a session.
+extension Dispatcher {
+    /// What a file system gets unless its `initialize` says otherwise.
+    static let defaultCapabilities: Capabilities = [
+        .asyncRead, .bigWrites, .parallelDirectoryOperations, .readdirPlus, .readdirPlusAuto,
+        .autoInvalidateData, .atomicOpenTruncate, .nanosecondTimes, .cacheSymlinks,
+    ]
+    /// Background requests the kernel may have queued (`max_background`).
+    static let maximumBackground: UInt16 = 64
+    /// Queued background requests at which the kernel reports congestion (`congestion_threshold`).
+    static let congestionThreshold: UInt16 = 48
+
+    /// Negotiates the session: checks the version, lets the file system choose, records and answers the result.
+    /// A newer major version gets ours back (the kernel retries with it); an older one, a minor before 7.12
+    /// or a second INIT answer `EPROTO`.
+    func initialize(_ arguments: InitArguments) throws(Errno) -> ReplyBody {
+        if arguments.major > WireLayout.protocolMajor {
+            return .protocolVersion(major: WireLayout.protocolMajor, minor: WireLayout.protocolMinor)
+        }
+        guard arguments.major == WireLayout.protocolMajor, arguments.minor >= WireLayout.oldestMinor else {
+            throw .protocolError
+        }
+        return try negotiation.withLock { negotiated throws(Errno) -> ReplyBody in
+            guard negotiated == nil else { throw .protocolError }
+            let (reply, enabled) = try negotiate(arguments)
+            negotiated = Negotiation(
+                protocolMinor: reply.minor, maximumWrite: reply.maximumWrite, maximumReadahead: reply.maximumReadahead,
+                capabilities: enabled, flags: reply.flags)
+            phase.store(Phase.running.rawValue, ordering: .releasing)
+            return .initialize(reply)
+        }
+    }
+
+    /// Builds the `Connection`, lets the file system adjust it, applies the mount's writeback option and
+    /// turns the result into `fuse_init_out` and the capabilities enabled.
+    private func negotiate(_ arguments: InitArguments) throws(Errno) -> (InitReply, Capabilities) {
+        let minor = min(arguments.minor, WireLayout.protocolMinor)
+        var connection = Connection(
+            protocolVersion: (WireLayout.protocolMajor, minor), offered: arguments.offeredCapabilities,
+            wanted: Self.defaultCapabilities, maximumWrite: WireLayout.maximumWrite,
+            maximumReadahead: arguments.maximumReadahead, isReadOnly: options.readOnly)
+        try fileSystem.initialize(&connection)
+        switch options.writebackCache {
+        case true?: connection.wanted.insert(.writebackCache)
+        case false?: connection.wanted.remove(.writebackCache)
+        case nil: break
+        }
+        let enabled = connection.enabled
+        var flags = InitFlags(enabled)
+        flags.formUnion(arguments.flags.intersection([.maximumPages, .initExtended]))
+        let reply = InitReply(
+            major: WireLayout.protocolMajor, minor: minor,
+            maximumReadahead: min(arguments.maximumReadahead, connection.maximumReadahead),
+            flags: flags, maximumBackground: Self.maximumBackground, congestionThreshold: Self.congestionThreshold,
+            maximumWrite: min(max(connection.maximumWrite, WireLayout.minimumWrite), WireLayout.maximumWrite),
+            timeGranularity: enabled.contains(.nanosecondTimes) ? 1 : 1_000_000_000,
+            maximumPages: WireLayout.maximumPages)
+        return (reply, enabled)
+    }
+
+    /// Ends the session: the file system's `destroy` runs once, however many DESTROYs arrive.
+    func destroy() {
+        let (ended, _) = phase.compareExchange(
+            expected: Phase.running.rawValue, desired: Phase.destroyed.rawValue, ordering: .acquiringAndReleasing)
+        if ended { fileSystem.destroy() }
+    }
+}

@@ -1,0 +1,38 @@
+import FUSEWire
+import Synchronization
+
+/// Requests received per opcode, for `bento stats`: one relaxed atomic increment per request.
+final class RequestCounters: Sendable {
+    /// Slot 0 counts opcodes Bento does not know; slot n counts opcode n.
+    private let counts = InlineArray<48, Atomic<UInt64>> { _ in Atomic(0) }
+
+    init() {
+        precondition(Int(Opcode.largestRawValue) < counts.count, "RequestCounters has no slot for every opcode")
+    }
+
+    /// Counts one request with opcode number `opcode`.
+    func record(_ opcode: UInt32) {
+        counts[Opcode(rawValue: opcode) == nil ? 0 : Int(opcode)].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// The count for a known opcode.
+    func count(_ opcode: Opcode) -> UInt64 { counts[Int(opcode.rawValue)].load(ordering: .relaxed) }
+
+    /// The count of requests with opcodes Bento does not know.
+    var unknown: UInt64 { counts[0].load(ordering: .relaxed) }
+}
+
+extension Dispatcher {
+    /// Requests received so far for each opcode that has been seen, malformed ones included.
+    public var requestCounts: [Opcode: UInt64] {
+        var result: [Opcode: UInt64] = [:]
+        for opcode in Opcode.allCases {
+            let count = counters.count(opcode)
+            if count > 0 { result[opcode] = count }
+        }
+        return result
+    }
+
+    /// Requests received so far with opcodes Bento does not know.
+    public var unknownRequestCount: UInt64 { counters.unknown }
+}

@@ -1,0 +1,123 @@
+import BentoKit
+import FUSEWire
+import Synchronization
+
+/// The protocol server: turns one request, exactly as read from `/dev/fuse`, into the bytes of its reply,
+/// calling the file system in between. It knows nothing of the device; the transport reads and writes.
+///
+/// Safe to call from many worker threads at once. Every request is decoded and validated before the file
+/// system sees it: malformed requests answer `EINVAL`, unknown opcodes `ENOSYS`, anything before INIT `EIO`,
+/// and an `Errno` thrown by the file system becomes the reply's error. Nothing a request holds can trap.
+///
+/// State: the session phase and lookup count are atomics, the negotiation sits behind a mutex taken only
+/// by INIT and by readers of `negotiated`, and in-flight requests live in a sharded table (`InFlightRequests`).
+public final class Dispatcher: Sendable {
+    /// The file system requests are served from.
+    let fileSystem: any FileSystem
+    /// The mount's options (read-only, writeback cache).
+    let options: MountOptions
+    /// Where the session is: `Phase` raw values.
+    let phase = Atomic<UInt8>(Phase.awaitingInit.rawValue)
+    /// What INIT settled, once it has run.
+    let negotiation = Mutex<Negotiation?>(nil)
+    /// Entries handed to the kernel minus the lookups it forgot.
+    let lookups = Atomic<Int64>(0)
+    /// Requests being served, for INTERRUPT.
+    let inFlight = InFlightRequests()
+    /// Requests received, per opcode.
+    let counters = RequestCounters()
+
+    /// The stages of a session.
+    enum Phase: UInt8 {
+        /// Only INIT is accepted.
+        case awaitingInit
+        /// INIT is done; every request is served.
+        case running
+        /// DESTROY has run; nothing more is served.
+        case destroyed
+    }
+
+    /// A server for `fileSystem` mounted with `options`.
+    public init(fileSystem: any FileSystem, options: MountOptions) {
+        self.fileSystem = fileSystem
+        self.options = options
+    }
+
+    /// What INIT settled with the kernel, or nil before INIT.
+    public var negotiated: Negotiation? { negotiation.withLock { $0 } }
+
+    /// True once DESTROY has run (the file system's `destroy` has been called).
+    public var isDestroyed: Bool { phase.load(ordering: .acquiring) == Phase.destroyed.rawValue }
+
+    /// Entries handed to the kernel (lookup, mknod, mkdir, symlink, link, create, readdirplus) minus forgets.
+    public var outstandingLookups: Int64 { lookups.load(ordering: .relaxed) }
+
+    /// Serves one request: `request` holds exactly the bytes one read of `/dev/fuse` returned. Returns the
+    /// reply to write, or nil when none is due: FORGET, BATCH_FORGET, INTERRUPT, or a buffer too short to
+    /// hold a request id (or holding id 0, which the kernel reserves for notifications).
+    public func handle(_ request: UnsafeRawBufferPointer) -> Reply? {
+        guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
+        counters.record(opcode)
+        let expectsReply = Opcode.expectsReply(opcode)
+        let decoded: DecodedRequest
+        do {
+            decoded = try RequestDecoder.decode(request)
+        } catch {
+            return expectsReply ? Self.failure(.invalidArgument, unique: unique) : nil
+        }
+        let body: ReplyBody?
+        do {
+            body = try serve(decoded)
+        } catch {
+            return expectsReply ? Self.failure(error, unique: unique) : nil
+        }
+        guard let body, expectsReply else { return nil }
+        let (head, payload) = ReplyEncoder.encode(body, unique: unique)
+        return Reply(head: head, payload: payload)
+    }
+
+    /// Admits a request to the session phase it arrived in, then serves it; nil for requests without reply.
+    /// Requests that reach the file system are registered as in flight, so that INTERRUPT can find them.
+    private func serve(_ decoded: DecodedRequest) throws(Errno) -> ReplyBody? {
+        let header = decoded.header
+        if case .initialize(let arguments) = decoded.operation { return try initialize(arguments) }
+        guard phase.load(ordering: .acquiring) == Phase.running.rawValue else { throw .ioError }
+        switch decoded.operation {
+        case .interrupt(let target):
+            inFlight.interrupt(target)
+            return nil
+        case .forget(let count):
+            forget(header.nodeID, count: count)
+            return nil
+        case .batchForget(let items):
+            for item in items { forget(item.inode, count: item.count) }
+            return nil
+        case .destroy:
+            destroy()
+            return .empty
+        case let operation:
+            let interruption = inFlight.begin(header.unique)
+            defer { inFlight.end(header.unique) }
+            let request = Request(unique: header.unique, uid: header.uid, gid: header.gid, pid: header.pid,
+                                  interruption: interruption)
+            return try perform(operation, on: header.nodeID, for: request)
+        }
+    }
+
+    /// The kernel dropped `count` lookups of `inode`.
+    private func forget(_ inode: Inode, count: UInt64) {
+        lookups.wrappingSubtract(Int64(truncatingIfNeeded: count), ordering: .relaxed)
+        fileSystem.forget(inode, count: count)
+    }
+
+    /// An error reply.
+    static func failure(_ errno: Errno, unique: UInt64) -> Reply {
+        Reply(head: ReplyEncoder.encodeError(errno, unique: unique))
+    }
+
+    /// Counts one lookup handed to the kernel and passes the entry on.
+    func counted(_ entry: Entry) -> Entry {
+        lookups.wrappingAdd(1, ordering: .relaxed)
+        return entry
+    }
+}

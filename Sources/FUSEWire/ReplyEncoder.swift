@@ -1,0 +1,69 @@
+import BentoKit
+
+/// Encodes replies: `fuse_out_header` plus the reply struct as `head`, variable data as `payload`, ready to
+/// be written with one `writev` (`head.count + payload.count` is the header's `len`).
+public enum ReplyEncoder {
+    /// The successful reply to request `unique`.
+    public static func encode(_ body: ReplyBody, unique: UInt64) -> (head: [UInt8], payload: [UInt8]) {
+        var writer = WireWriter(capacity: WireLayout.outHeaderSize + WireLayout.entryOutSize + WireLayout.openOutSize)
+        var payload: [UInt8] = []
+        writer.zeros(WireLayout.outHeaderSize)
+        switch body {
+        case .empty: break
+        case .entry(let entry): writer.append(entry)
+        case .attributes(let reply): writer.append(reply)
+        case .open(let reply): writer.append(reply)
+        case .create(let reply):
+            writer.append(reply.entry)
+            writer.append(reply.open)
+        case .written(let size), .xattrSize(let size):
+            writer.append(size)
+            writer.append(UInt32(0))  // padding
+        case .statistics(let statistics): writer.append(statistics)
+        case .offset(let offset): writer.append(offset)
+        case .initialize(let reply): append(reply, to: &writer)
+        case .protocolVersion(let major, let minor):
+            writer.append(major)
+            writer.append(minor)
+        case .data(let data): payload = data
+        }
+        var head = writer.bytes
+        writeHeader(into: &head, length: head.count + payload.count, error: 0, unique: unique)
+        return (head, payload)
+    }
+
+    /// The error reply to request `unique`: a header alone with `-errno`. An errno the kernel would refuse
+    /// (0, negative, or 512 and above) is sent as `EIO`.
+    public static func encodeError(_ errno: Errno, unique: UInt64) -> [UInt8] {
+        let code = (1..<512).contains(errno.rawValue) ? errno.rawValue : Errno.ioError.rawValue
+        var head = [UInt8](repeating: 0, count: WireLayout.outHeaderSize)
+        writeHeader(into: &head, length: head.count, error: -code, unique: unique)
+        return head
+    }
+
+    /// Fills in `fuse_out_header { len, error, unique }` at the start of `head`.
+    private static func writeHeader(into head: inout [UInt8], length: Int, error: Int32, unique: UInt64) {
+        var header = WireWriter(capacity: WireLayout.outHeaderSize)
+        header.append(UInt32(truncatingIfNeeded: length))
+        header.append(error)
+        header.append(unique)
+        head.replaceSubrange(0..<WireLayout.outHeaderSize, with: header.bytes)
+    }
+
+    /// `fuse_init_out`, cut to the 24 bytes kernels before 7.23 expect.
+    private static func append(_ reply: InitReply, to writer: inout WireWriter) {
+        writer.append(reply.major)
+        writer.append(reply.minor)
+        writer.append(reply.maximumReadahead)
+        writer.append(UInt32(truncatingIfNeeded: reply.flags.rawValue))
+        writer.append(reply.maximumBackground)
+        writer.append(reply.congestionThreshold)
+        writer.append(reply.maximumWrite)
+        guard reply.minor >= WireLayout.fullInitOutMinor else { return }
+        writer.append(reply.timeGranularity)
+        writer.append(reply.maximumPages)
+        writer.append(UInt16(0))  // map_alignment
+        writer.append(UInt32(truncatingIfNeeded: reply.flags.rawValue >> 32))
+        writer.zeros(7 * 4)  // unused[7]
+    }
+}

@@ -1,0 +1,86 @@
+import BentoKit
+
+/// A bounds-checked cursor over one request's bytes: every read is checked against the end of the region
+/// it was given (the buffer cut to the header's `len`), loads are unaligned, and nothing is kept after the
+/// call that made it, so no pointer escapes.
+struct WireReader {
+    private let bytes: UnsafeRawBufferPointer
+    private let end: Int
+    /// The offset of the next byte to read, from the start of the request.
+    private(set) var offset: Int
+
+    /// A reader over `bytes[start..<end]`; the caller has checked `0 ≤ start ≤ end ≤ bytes.count`.
+    init(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) {
+        precondition(0 <= start && start <= end && end <= bytes.count, "reader region outside its buffer")
+        self.bytes = bytes
+        self.offset = start
+        self.end = end
+    }
+
+    /// Bytes left to read.
+    var remaining: Int { end - offset }
+
+    /// Reads a little-endian integer.
+    mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { throw DecodeError(.truncated, at: offset) }
+        let value = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
+        offset += size
+        return T(littleEndian: value)
+    }
+
+    /// Skips padding or fields Bento does not use.
+    mutating func skip(_ count: Int) throws(DecodeError) {
+        guard count >= 0, remaining >= count else { throw DecodeError(.truncated, at: offset) }
+        offset += count
+    }
+
+    /// Copies out the next `count` bytes.
+    mutating func bytes(_ count: Int) throws(DecodeError) -> [UInt8] {
+        guard count >= 0, remaining >= count else { throw DecodeError(.truncated, at: offset) }
+        let copy = Array(bytes[offset..<(offset + count)])
+        offset += count
+        return copy
+    }
+
+    /// Copies out everything left.
+    mutating func rest() -> [UInt8] {
+        let copy = Array(bytes[offset..<end])
+        offset = end
+        return copy
+    }
+
+    /// Reads a NUL-terminated string (at most `limit` bytes before the NUL), consuming the NUL.
+    mutating func cString(limit: Int) throws(DecodeError) -> [UInt8] {
+        let start = offset
+        let searchEnd = min(end, start + limit + 1)
+        guard let nul = bytes[start..<searchEnd].firstIndex(of: 0) else {
+            throw DecodeError(remaining > limit ? .invalidName : .unterminatedString, at: start)
+        }
+        let string = Array(bytes[start..<nul])
+        offset = nul + 1
+        return string
+    }
+
+    /// Reads a NUL-terminated path component and validates it.
+    mutating func fileName() throws(DecodeError) -> FileName {
+        let start = offset
+        let raw = try cString(limit: FileName.maximumLength)
+        do { return try FileName(validating: raw) } catch { throw DecodeError(.invalidName, at: start) }
+    }
+
+    /// Reads a NUL-terminated extended-attribute name and validates it.
+    mutating func xattrName() throws(DecodeError) -> XattrName {
+        let start = offset
+        let raw = try cString(limit: XattrName.maximumLength)
+        do { return try XattrName(validating: raw) } catch { throw DecodeError(.invalidName, at: start) }
+    }
+
+    /// Reads a NUL-terminated symlink target: non-empty, shorter than `PATH_MAX`.
+    mutating func path() throws(DecodeError) -> [UInt8] {
+        let start = offset
+        let raw = try cString(limit: WireLayout.maximumPathLength - 1)
+        guard !raw.isEmpty else { throw DecodeError(.invalidName, at: start) }
+        return raw
+    }
+}

@@ -1,0 +1,111 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import BentoKit
+import Synchronization
+
+/// An in-memory file system that behaves as Linux's tmpfs does: the reference other Bento file systems are
+/// compared with.
+///
+/// Everything lives in one `State` behind a `Mutex`. Handlers take the lock once, do their work on the node
+/// table and return values; the one large copy, turning file chunks into read bytes, happens after the lock is
+/// dropped (chunks are copy-on-write, so taking them under the lock costs a reference each).
+///
+/// Lookup counting follows FUSE: each `Entry` returned counts one lookup, `forget` subtracts, and a node is
+/// freed once it has no links, no lookups and no open handles. Inode numbers are never reused.
+/// Reads do not update access times (like `noatime`); `setattr` changes them on request.
+public final class MemFS: FileSystem {
+    /// How a MemFS is set up.
+    public struct Options: Sendable {
+        /// Bytes of file data the file system may hold; nil means half of the machine's memory, as tmpfs.
+        public var capacity: UInt64?
+        /// How many objects may exist at once; nil means one per 4 KiB of capacity.
+        public var maximumInodes: UInt64?
+        /// Check permissions in MemFS (off when the kernel checks them with `default_permissions`).
+        public var checksPermissions: Bool
+        /// Ask the kernel for its writeback cache.
+        public var writebackCache: Bool
+        /// How long the kernel may cache names; MemFS is the only writer, so long is safe.
+        public var entryTimeout: Duration
+        /// How long the kernel may cache attributes.
+        public var attributeTimeout: Duration
+        /// Permission bits of the root directory.
+        public var rootPermissions: UInt32
+        /// Owner of the root directory.
+        public var rootOwner: UserID
+        /// Group of the root directory.
+        public var rootGroup: GroupID
+
+        /// Options; every default suits an in-process file system checked by MemFS itself.
+        public init(capacity: UInt64? = nil, maximumInodes: UInt64? = nil, checksPermissions: Bool = true,
+                    writebackCache: Bool = false, entryTimeout: Duration = .seconds(60),
+                    attributeTimeout: Duration = .seconds(60), rootPermissions: UInt32 = 0o755,
+                    rootOwner: UserID = .root, rootGroup: GroupID = .root) {
+            self.capacity = capacity
+            self.maximumInodes = maximumInodes
+            self.checksPermissions = checksPermissions
+            self.writebackCache = writebackCache
+            self.entryTimeout = entryTimeout
+            self.attributeTimeout = attributeTimeout
+            self.rootPermissions = rootPermissions
+            self.rootOwner = rootOwner
+            self.rootGroup = rootGroup
+        }
+    }
+
+    /// The options the file system was made with.
+    public let options: Options
+    let clock: any BentoKit.Clock
+    let state: Mutex<State>
+
+    /// An empty file system holding only its root directory.
+    public init(options: Options = .init(), clock: any BentoKit.Clock = SystemClock()) {
+        self.options = options
+        self.clock = clock
+        let capacity = options.capacity ?? ProcessInfo.processInfo.physicalMemory / 2
+        let limits = State.Limits(capacity: capacity, maximumInodes: options.maximumInodes ?? max(capacity / 4096, 16),
+                                  checksPermissions: options.checksPermissions,
+                                  entryTimeout: options.entryTimeout, attributeTimeout: options.attributeTimeout)
+        let root = Node(inode: .root, mode: FileMode(type: .directory, permissions: options.rootPermissions),
+                        uid: options.rootOwner, gid: options.rootGroup, now: clock.now())
+        state = Mutex(State(root: root, limits: limits))
+    }
+
+    /// Runs `body` with the state locked.
+    func locked<Result: Sendable>(_ body: (inout State) throws(Errno) -> Result) throws(Errno) -> Result {
+        try state.withLock { (state: inout State) throws(Errno) -> Result in try body(&state) }
+    }
+
+    /// Runs `body` with the state locked, after refusing with `EROFS` on a read-only mount.
+    func modifying<Result: Sendable>(_ body: (inout State) throws(Errno) -> Result) throws(Errno) -> Result {
+        try locked { (state: inout State) throws(Errno) -> Result in
+            guard !state.isReadOnly else { throw .readOnlyFileSystem }
+            return try body(&state)
+        }
+    }
+
+    /// Records the mount's read-only flag and asks for the writeback cache when the options say so.
+    public func initialize(_ connection: inout Connection) throws(Errno) {
+        if options.writebackCache { connection.wanted.insert(.writebackCache) }
+        let enabled = connection.enabled, readOnly = connection.isReadOnly
+        state.withLock { state in
+            state.isReadOnly = readOnly
+            state.writebackCache = enabled.contains(.writebackCache)
+        }
+    }
+
+    /// Reports capacity and use: data in 4 KiB blocks, objects against the inode limit.
+    public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {
+        try locked { (state: inout State) throws(Errno) -> FileSystemStatistics in
+            _ = try state.node(inode)
+            let limits = state.limits
+            let freeBytes = limits.capacity - min(state.usedBytes, limits.capacity)
+            let objects = UInt64(state.nodes.count)
+            return FileSystemStatistics(blockSize: 4096, totalBlocks: limits.capacity / 4096, freeBlocks: freeBytes / 4096,
+                                        totalInodes: limits.maximumInodes,
+                                        freeInodes: limits.maximumInodes - min(objects, limits.maximumInodes))
+        }
+    }
+}

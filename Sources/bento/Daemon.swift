@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import BentoHost
+import Foundation
+
+/// The serving process behind `bento mount`: mounts, answers on the control socket, ends with the mount.
+struct Daemon {
+    let mount: Mount
+
+    /// Starts `bento mount --foreground --notify-ready ...` as a detached child and waits until it reports the
+    /// mount live (exit 0) or fails (its exit status; it has printed why on our standard error).
+    static func startInBackground(arguments: [String]) throws -> Int32 {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = Array(arguments.dropFirst()) + ["--foreground", "--notify-ready"]
+        let ready = Pipe()
+        child.standardOutput = ready
+        child.standardInput = FileHandle.nullDevice
+        try child.run()
+        let message = ready.fileHandleForReading.readDataToEndOfFile()
+        if String(decoding: message, as: UTF8.self).hasPrefix("ready") { return 0 }
+        child.waitUntilExit()
+        return child.terminationStatus == 0 ? 1 : child.terminationStatus
+    }
+
+    /// Mounts and serves until the mount ends; exits the process with 0 after a clean end.
+    func run() throws {
+        if mount.notifyReady { setsid() }
+        SignalWatcher.blockTerminationSignals()
+        let registry = BuiltinTypes.registry()
+        let session: Session
+        do {
+            session = try registry.mount(type: mount.fs, source: mount.source, at: mount.mountpoint,
+                                         options: try mount.mountOptions())
+        } catch let error as HostError {
+            throw ValidationError(error.description)
+        }
+        let control = try? ControlServer(registry: registry)
+        if let pidFile = mount.pidFile {
+            try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        }
+        let cleanUp: @Sendable () -> Void = {
+            control?.remove()
+            if let pidFile = mount.pidFile { unlink(pidFile) }
+        }
+        SignalWatcher.watch { _ in
+            // Detach; if files stay open past the grace period, exit anyway: the kernel aborts the
+            // connection and their users get ENOTCONN instead of hanging.
+            _ = registry.unmountAll(timeout: .seconds(2))
+            cleanUp()
+            exit(0)
+        }
+        if mount.notifyReady { detachFromParent() }
+        registry.waitForEnd(of: session)
+        cleanUp()
+        exit(0)
+    }
+
+    /// Tells the waiting parent the mount is live, then lets go of its pipe and terminal.
+    private func detachFromParent() {
+        FileHandle.standardOutput.write(Data("ready\n".utf8))
+        let null = open("/dev/null", O_RDWR)
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] { dup2(null, descriptor) }
+        if null > STDERR_FILENO { close(null) }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import BentoHost
+import Foundation
+
+/// `bento mount`: mounts a file system and serves it, in the background unless `--foreground`.
+struct Mount: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mount a file system; returns once the mount is live and serves it in the background.",
+        discussion: """
+            Types: memfs (SOURCE: any word), passthrough (SOURCE: a directory), xv6fs (not built yet).
+            Options (-o, comma-separated): allow_other, default_permissions (on by default; \
+            no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, noatime, \
+            and Bento's own threads=N and writeback/nowriteback.
+            End the mount with `umount MOUNTPOINT`; the daemon flushes and exits 0.
+            """)
+
+    @Option(name: .long, help: "File-system type: memfs, passthrough, xv6fs.")
+    var fs: String = "xv6fs"
+
+    @Flag(help: "Serve in this process instead of returning once the mount is live.")
+    var foreground = false
+
+    @Option(name: .customShort("o"), help: "Mount options, comma-separated (repeatable).")
+    var options: [String] = []
+
+    @Option(help: "Write the serving daemon's process id to this file.")
+    var pidFile: String?
+
+    @Flag(help: .hidden)
+    var notifyReady = false
+
+    @Argument(help: "What to mount: an image, a directory or a word, depending on the type.")
+    var source: String
+
+    @Argument(help: "The directory to mount on.")
+    var mountpoint: String
+
+    /// The parsed `-o` options, with Bento's default of kernel permission checks.
+    func mountOptions() throws -> MountOptions {
+        var list = options.joined(separator: ",")
+        let words = Set(list.split(separator: ",").map(String.init))
+        if !words.contains("no_default_permissions") { list += ",default_permissions" }
+        do {
+            var parsed = try MountOptions(parsing: list)
+            parsed.extra["no_default_permissions"] = nil
+            return parsed
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func validate() throws {
+        _ = try mountOptions()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: mountpoint, isDirectory: &isDirectory) else {
+            throw ValidationError("\(mountpoint) does not exist: create the MOUNTPOINT directory first")
+        }
+        guard isDirectory.boolValue else { throw ValidationError("\(mountpoint) is not a directory") }
+    }
+
+    func run() throws {
+        if foreground {
+            try Daemon(mount: self).run()
+        } else {
+            throw ExitCode(try Daemon.startInBackground(arguments: CommandLine.arguments))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import BentoHost
+import Foundation
+
+/// `bento status`: lists the live mounts of every Bento daemon on this machine.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List live mounts: mount point, type, version, daemon pid and uptime.")
+
+    func run() throws {
+        let directory = ControlServer.runtimeDirectory
+        let sockets = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".sock") }.sorted()
+        var rows: [[String]] = []
+        let now = Date().timeIntervalSince1970
+        for name in sockets {
+            let path = directory + "/" + name
+            guard let answer = try? ControlServer.send("status", to: path) else {
+                try? FileManager.default.removeItem(atPath: path)  // its daemon is gone
+                continue
+            }
+            for line in answer.split(separator: "\n") {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                guard fields.count >= 5, let started = Double(fields[4]) else { continue }
+                rows.append([fields[0], fields[1], fields[2], fields[3], Self.uptime(now - started)])
+            }
+        }
+        print(Self.table([["MOUNTPOINT", "TYPE", "VERSION", "PID", "UPTIME"]] + rows.sorted { $0[0] < $1[0] }))
+    }
+
+    /// `1h02m03s` style.
+    static func uptime(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds))
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0 ? "\(hours)h\(String(format: "%02d", minutes))m\(String(format: "%02d", secs))s"
+            : minutes > 0 ? "\(minutes)m\(String(format: "%02d", secs))s" : "\(secs)s"
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

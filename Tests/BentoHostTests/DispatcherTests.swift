@@ -1,0 +1,126 @@
+import BentoHost
+import BentoKit
+import Dispatch
+import FUSEWire
+import Synchronization
+import Testing
+
+@Suite struct DispatcherTests {
+    @Test func lookupAnswersAnEntryAndCountsALookupThatForgetReturns() throws {
+        let fileSystem = DictionaryTestFileSystem()
+        let dispatcher = Dispatcher.started(fileSystem)
+        let reply = try #require(dispatcher.reply(request(.lookup, unique: 4, cString("hello.txt"))))
+        #expect(reply.error == 0 && reply.unique == 4 && reply.body.count == 128)
+        let inode = reply.u64(at: 0)
+        #expect(reply.u64(at: 48) == 13)  // attr.size
+        #expect(dispatcher.outstandingLookups == 1)
+        #expect(dispatcher.handle(request(.forget, unique: 6, nodeID: inode, u64(1))) == nil)
+        #expect(dispatcher.outstandingLookups == 0)
+        #expect(fileSystem.state.withLock { $0.forgotten } == 1)
+        #expect(dispatcher.requestCounts[.lookup] == 1 && dispatcher.requestCounts[.forget] == 1)
+    }
+
+    @Test func fileSystemErrorsBecomeTheReplyError() {
+        let dispatcher = Dispatcher.started()
+        #expect(dispatcher.reply(request(.lookup, unique: 4, cString("missing")))?.error == -Errno.noSuchFileOrDirectory.rawValue)
+        #expect(dispatcher.reply(request(.mkdir, unique: 6, u32(0o755) + u32(0) + cString("d")))?.error
+                == -Errno.noFunction.rawValue)
+    }
+
+    @Test func unknownOpcodesAnswerENOSYS() throws {
+        let dispatcher = Dispatcher.started()
+        var bytes = request(.statfs, unique: 4)
+        bytes.replaceSubrange(4..<8, with: u32(39))  // FUSE_IOCTL
+        let reply = try #require(dispatcher.reply(bytes))
+        #expect(reply.error == -Errno.noFunction.rawValue && reply.unique == 4 && reply.length == 16)
+        #expect(dispatcher.unknownRequestCount == 1)
+    }
+
+    @Test func malformedRequestsAnswerEINVALOrNothing() {
+        let dispatcher = Dispatcher.started()
+        #expect(dispatcher.reply(request(.lookup, unique: 4, Array("no-nul".utf8)))?.error == -Errno.invalidArgument.rawValue)
+        var lying = request(.lookup, unique: 6, cString("hello.txt"))
+        lying.replaceSubrange(0..<4, with: u32(4096))  // len larger than the buffer
+        #expect(dispatcher.reply(lying)?.error == -Errno.invalidArgument.rawValue)
+        #expect(dispatcher.reply(Array(request(.getattr, unique: 8).prefix(20)))?.unique == 8)
+        #expect(dispatcher.handle(Array(request(.getattr, unique: 8).prefix(15))) == nil)  // no unique to answer
+        #expect(dispatcher.handle(request(.getattr, unique: 0, u32(0) + u32(0) + u64(0))) == nil)  // notification id
+        #expect(dispatcher.handle(request(.batchForget, unique: 10, u32(5) + u32(0))) == nil)      // malformed, no reply
+    }
+
+    @Test func readWriteAndCreate() throws {
+        let dispatcher = Dispatcher.started()
+        let created = try #require(dispatcher.reply(request(
+            .create, unique: 4, u32(0o1) + u32(0o100644) + u32(0o022) + u32(0) + cString("new.txt"))))
+        #expect(created.error == 0 && created.body.count == 128 + 16)
+        let inode = created.u64(at: 0)
+        #expect(dispatcher.outstandingLookups == 1)
+        let write = u64(inode) + u64(0) + u32(5) + u32(0) + u64(0) + u32(0) + u32(0) + Array("bento".utf8)
+        let written = try #require(dispatcher.reply(request(.write, unique: 6, nodeID: inode, write)))
+        #expect(written.error == 0 && written.u32(at: 0) == 5)
+        let read = try #require(dispatcher.handle(request(.read, unique: 8, nodeID: inode, readIn(offset: 1, size: 3))))
+        #expect(read.payload == Array("ent".utf8) && ParsedReply(read).length == 19)
+    }
+
+    @Test func xattrRepliesFollowTheCallersSize() throws {
+        let dispatcher = Dispatcher.started()
+        let inode = try #require(dispatcher.reply(request(.lookup, unique: 2, cString("hello.txt")))).u64(at: 0)
+        #expect(dispatcher.reply(request(.setxattr, unique: 4, nodeID: inode, u32(4) + u32(0) + cString("user.a") + [1, 2, 3, 4]))?.error == 0)
+        #expect(dispatcher.reply(request(.getxattr, unique: 6, nodeID: inode, u32(0) + u32(0) + cString("user.a")))?.u32(at: 0) == 4)
+        #expect(dispatcher.reply(request(.getxattr, unique: 8, nodeID: inode, u32(3) + u32(0) + cString("user.a")))?.error
+                == -Errno.outOfRange.rawValue)
+        #expect(dispatcher.reply(request(.getxattr, unique: 10, nodeID: inode, u32(4) + u32(0) + cString("user.a")))?.body == [1, 2, 3, 4])
+        #expect(dispatcher.reply(request(.listxattr, unique: 12, nodeID: inode, u32(0) + u32(0)))?.u32(at: 0) == 7)
+        #expect(dispatcher.reply(request(.listxattr, unique: 14, nodeID: inode, u32(64) + u32(0)))?.body == cString("user.a"))
+        #expect(dispatcher.reply(request(.getxattr, unique: 16, nodeID: inode, u32(9) + u32(0) + cString("user.b")))?.error
+                == -Errno.noData.rawValue)
+    }
+
+    @Test func readdirStopsWhereTheKernelBufferIsFull() throws {
+        let dispatcher = Dispatcher.started()
+        let all = try #require(dispatcher.handle(request(.readdir, unique: 4, readIn(size: 4096))))
+        #expect(all.payload.count == 32 + 32 + 40 + 32)  // ".", "..", "hello.txt", "slow"
+        let two = try #require(dispatcher.handle(request(.readdir, unique: 6, readIn(size: 70))))
+        #expect(two.payload.count == 64)
+        let rest = try #require(dispatcher.handle(request(.readdir, unique: 8, readIn(offset: 2, size: 4096))))
+        #expect(rest.payload.count == 40 + 32)
+    }
+
+    @Test func readdirplusCountsLookupsExceptDotAndDotDot() throws {
+        let dispatcher = Dispatcher.started()
+        let reply = try #require(dispatcher.handle(request(.readdirplus, unique: 4, readIn(size: 4096))))
+        #expect(reply.payload.count == 160 + 160 + 168 + 160)
+        #expect(reply.payload.prefix(8).allSatisfy { $0 == 0 })  // "." has node id 0
+        #expect(dispatcher.outstandingLookups == 2)
+    }
+
+    @Test func getattrUsesTheHandleFlag() throws {
+        let dispatcher = Dispatcher.started()
+        let reply = try #require(dispatcher.reply(request(.getattr, unique: 4, u32(1) + u32(0) + u64(77))))
+        #expect(reply.error == 0 && reply.body.count == 104 && reply.u64(at: 16) == 1)  // attr.ino
+    }
+
+    @Test func interruptRaisesTheFlagOfTheRequestInFlight() async throws {
+        let fileSystem = DictionaryTestFileSystem()
+        let dispatcher = Dispatcher.started(fileSystem)
+        let slow = try #require(dispatcher.reply(request(.lookup, unique: 2, cString("slow")))).u64(at: 0)
+        let reading = Task.detached { dispatcher.reply(request(.read, unique: 40, nodeID: slow, readIn(size: 10))) }
+        while !fileSystem.slowReadStarted.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(dispatcher.handle(request(.interrupt, unique: 41, u64(40))) == nil)
+        #expect(dispatcher.handle(request(.interrupt, unique: 43, u64(999))) == nil)  // unknown: ignored
+        let reply = try #require(await reading.value)
+        #expect(reply.error == -Errno.interrupted.rawValue && reply.unique == 40)
+    }
+
+    @Test func manyThreadsServeRequestsAtOnce() {
+        let dispatcher = Dispatcher.started()
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 2000) { index in
+            let unique = UInt64(index + 1) * 2
+            let reply = dispatcher.reply(request(.lookup, unique: unique, cString("hello.txt")))
+            if reply?.error != 0 || reply?.unique != unique { failures.wrappingAdd(1, ordering: .relaxed) }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(dispatcher.outstandingLookups == 2000)
+    }
+}
