@@ -45,7 +45,10 @@ final class ScratchDirectory {
     }
 
     deinit {
-        // Only after whatever was mounted inside is gone: never delete through a mount point.
+        // Whatever is still mounted inside goes first (deepest first), whichever owner's deinit has not run yet:
+        // never delete through a mount point.
+        let inside = MountTable.entries().map(\.mountPoint).filter { $0.hasPrefix(path + "/") }
+        for mountPoint in inside.sorted().reversed() { BentoMount.stop(pid: nil, mountPoint: mountPoint) }
         if !MountTable.entries().contains(where: { $0.mountPoint.hasPrefix(path + "/") }) {
             try? FileManager.default.removeItem(atPath: path)
         }
