@@ -10,6 +10,8 @@ import Logging
 ///
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source`.
+/// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
+/// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
     public static var runtimeDirectory: String {
@@ -18,6 +20,12 @@ public final class ControlServer: Sendable {
 
     /// The socket path of the daemon with process id `pid`.
     public static func socketPath(pid: Int32) -> String { "\(runtimeDirectory)/\(pid).sock" }
+
+    /// The control sockets present in the runtime directory, sorted (some may belong to daemons that are gone).
+    public static func socketPaths() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runtimeDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".sock") }.sorted().map { runtimeDirectory + "/" + $0 }
+    }
 
     private let registry: Registry
     private let socket: UnixSocket
@@ -63,6 +71,10 @@ public final class ControlServer: Sendable {
             return registry.liveMounts.map { session in
                 [session.mountpoint, session.type.name, session.type.version, "\(getpid())",
                  "\(Int(session.started.timeIntervalSince1970))", session.source].joined(separator: "\t") + "\n"
+            }.joined()
+        case "stats":
+            return registry.liveMounts.map { session in
+                session.statistics.map { "\(session.mountpoint)\t\($0.name)\t\($0.value)\n" }.joined()
             }.joined()
         default:
             return "error: unknown command '\(command)'\n"

@@ -21,8 +21,10 @@ extension Mounter {
         if options.readOnly { list.append("ro") }
         if let maxRead = options.maxRead { list.append("max_read=\(maxRead)") }
         do {
+            // Foundation's Process passes only standard input, output and error to the child, so the socket
+            // goes in as the helper's standard input and _FUSE_COMMFD names descriptor 0.
             try runFusermount(["-o", list.joined(separator: ","), "--", path],
-                              environment: ["_FUSE_COMMFD": "\(sockets[1])"], keepOpen: sockets[1])
+                              environment: ["_FUSE_COMMFD": "0"], input: sockets[1])
         } catch {
             close(sockets[1])
             throw error
@@ -36,16 +38,16 @@ extension Mounter {
 
     /// Runs `fusermount3` and waits for it; a missing binary or a failure becomes a clear error.
     static func runFusermount(_ arguments: [String], environment: [String: String],
-                              keepOpen descriptor: Int32? = nil) throws(HostError) {
+                              input descriptor: Int32? = nil) throws(HostError) {
         let candidates = ["/usr/bin/fusermount3", "/bin/fusermount3", "/usr/local/bin/fusermount3"]
         guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw HostError("/dev/fuse: permission denied — run as root or install fuse3 (fusermount3 is missing)")
         }
-        if let descriptor { _ = fcntl(descriptor, F_SETFD, 0) }  // the helper must inherit the socket
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let descriptor { process.standardInput = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false) }
         do {
             try process.run()
         } catch {

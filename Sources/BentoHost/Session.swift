@@ -100,6 +100,13 @@ public final class Session: Sendable {
         try Mounter.unmount(mountpoint)
     }
 
+    /// The mount's counters: requests per opcode seen so far, unknown requests, lookups the kernel holds.
+    public var statistics: [(name: String, value: Int64)] {
+        let counts = dispatcher.requestCounts.map { (name: "\($0.key)", value: Int64($0.value)) }
+        return counts.sorted { $0.name < $1.name }
+            + [("unknown", Int64(dispatcher.unknownRequestCount)), ("outstanding_lookups", dispatcher.outstandingLookups)]
+    }
+
     /// Calls `destroy` once, unless the kernel's DESTROY already did.
     private func finish() {
         let first = state.withLock { state -> Bool in
@@ -114,6 +121,7 @@ public final class Session: Sendable {
     private func serve(_ channel: Channel) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.requestBufferSize, alignment: 4096)
         defer { buffer.deallocate() }
+        var isFirstRequest = true  // INIT can only be a worker's first request
         while true {
             let received: Channel.Received
             do {
@@ -123,11 +131,16 @@ public final class Session: Sendable {
                 return
             }
             guard case .request(let count) = received else { return }
-            guard let reply = dispatcher.handle(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) else { continue }
+            let request = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            guard let reply = dispatcher.handle(request) else { continue }
             do {
                 try channel.send(reply)
             } catch {
                 logger.warning("writing a reply failed: \(error)")
+            }
+            if isFirstRequest {
+                isFirstRequest = false
+                tuneReadaheadIfInit(request)
             }
         }
     }

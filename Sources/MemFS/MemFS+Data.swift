@@ -46,9 +46,6 @@ extension MemFS {
         }
     }
 
-    /// Nothing to flush: the data is already in memory.
-    public func flush(_ request: Request, inode: Inode, handle: FileHandle, lockOwner: UInt64) throws(Errno) {}
-
     /// Nothing to make durable: MemFS keeps nothing beyond memory.
     public func fsync(_ request: Request, inode: Inode, handle: FileHandle, dataOnly: Bool) throws(Errno) {}
 

@@ -89,6 +89,9 @@ public final class MemFS: FileSystem {
     /// Records the mount's read-only flag and asks for the writeback cache when the options say so.
     public func initialize(_ connection: inout Connection) throws(Errno) {
         if options.writebackCache { connection.wanted.insert(.writebackCache) }
+        // MemFS clears set-id bits on writes itself, which spares the kernel a security.capability
+        // getxattr before every write.
+        connection.wanted.insert(.handleKillPrivilege)
         let enabled = connection.enabled, readOnly = connection.isReadOnly
         state.withLock { state in
             state.isReadOnly = readOnly

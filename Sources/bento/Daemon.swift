@@ -35,7 +35,7 @@ struct Daemon {
             session = try registry.mount(type: mount.fs, source: mount.source, at: mount.mountpoint,
                                          options: try mount.mountOptions())
         } catch let error as HostError {
-            throw ValidationError(error.description)
+            throw Failure(error.description)
         }
         let control = try? ControlServer(registry: registry)
         if let pidFile = mount.pidFile {
@@ -65,4 +65,10 @@ struct Daemon {
         for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] { dup2(null, descriptor) }
         if null > STDERR_FILENO { close(null) }
     }
+}
+
+/// A failure reported as `Error: <message>` with exit status 1 (without the usage text a `ValidationError` prints).
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -8,13 +8,9 @@ struct Status: ParsableCommand {
         abstract: "List live mounts: mount point, type, version, daemon pid and uptime.")
 
     func run() throws {
-        let directory = ControlServer.runtimeDirectory
-        let sockets = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".sock") }.sorted()
         var rows: [[String]] = []
         let now = Date().timeIntervalSince1970
-        for name in sockets {
-            let path = directory + "/" + name
+        for path in ControlServer.socketPaths() {
             guard let answer = try? ControlServer.send("status", to: path) else {
                 try? FileManager.default.removeItem(atPath: path)  // its daemon is gone
                 continue

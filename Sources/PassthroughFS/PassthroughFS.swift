@@ -1,0 +1,118 @@
+import BentoKit
+import BentoSystem
+import Synchronization
+
+/// A file system that mirrors a host directory: every operation becomes the same system call on the host
+/// (libfuse's `passthrough_hp`, in safe Swift).
+///
+/// Identity. Each inode the kernel knows is a node in an `InodeTable`, keyed by the host's `(st_dev, st_ino)`
+/// and anchored by its Linux file handle (`name_to_handle_at`), not by an open descriptor. Descriptors that
+/// name inodes (`O_PATH`) live in a `DescriptorCache` of at most `Options.maxCachedDescriptors`; an evicted one
+/// is reopened with `open_by_handle_at` (needs `CAP_DAC_READ_SEARCH`). So the descriptors held stay bounded by
+/// the cache plus the files and directories applications have open, however many inodes the kernel remembers.
+/// A handle whose object was deleted behind our back gives `ESTALE`.
+///
+/// Callers. Calls that create objects (mknod, mkdir, symlink, create, link), remove or rename them, change
+/// attributes, or check access run with the caller's file-system uid and gid (`setfsuid`/`setfsgid`, per
+/// thread) so new objects belong to the caller, set-group-id directories pass on their group, and the host
+/// checks permissions as the caller (with this process's supplementary groups). The remaining calls (lookup,
+/// open, read, write, xattrs) run as this process; mounted, the kernel checks them with `default_permissions`.
+///
+/// Locking. Three locks, each held only for table updates, never across a system call: the inode table, the
+/// descriptor cache and the open-file table. A directory handle's listing has its own lock, held while it reads
+/// (and, for readdirplus, looks up) entries; it is always taken before the others.
+public final class PassthroughFS: FileSystem {
+    /// Tuning for a passthrough mount.
+    public struct Options: Sendable {
+        /// How long the kernel may cache a name (the host can change behind our back).
+        public var entryTimeout: Duration
+        /// How long the kernel may cache attributes.
+        public var attributeTimeout: Duration
+        /// The most `O_PATH` descriptors kept open to name inodes.
+        public var maxCachedDescriptors: Int
+        /// Ask the kernel for writeback caching; opens then turn write-only into read-write and drop `O_APPEND`.
+        public var writebackCache: Bool
+
+        /// Options with one-second timeouts, 1,000 cached descriptors and no writeback cache.
+        public init(entryTimeout: Duration = .seconds(1), attributeTimeout: Duration = .seconds(1),
+                    maxCachedDescriptors: Int = 1000, writebackCache: Bool = false) {
+            self.entryTimeout = entryTimeout
+            self.attributeTimeout = attributeTimeout
+            self.maxCachedDescriptors = maxCachedDescriptors
+            self.writebackCache = writebackCache
+        }
+    }
+
+    /// The options this file system was made with.
+    public let options: Options
+    /// The mirrored host directory, as given.
+    public let rootPath: String
+
+    let inodes: Mutex<InodeTable>
+    let descriptors: Mutex<DescriptorCache>
+    let openObjects = Mutex(OpenFileTable())
+    let writebackEnabled = Atomic<Bool>(false)
+
+    /// Mirrors the host directory at `root`. Throws `ENOENT` when it does not exist and `ENOTDIR` when it is
+    /// not a directory.
+    public init(root: String, options: Options = .init()) throws(Errno) {
+        let descriptor = try HostDescriptor.openDirectory(atPath: root)
+        let status = try descriptor.status()
+        self.rootPath = root
+        self.options = options
+        var table = InodeTable(root: HostIdentity(device: status.device, inode: status.inode), descriptor: descriptor)
+        if let (_, mountID) = try? descriptor.fileHandle() {
+            _ = table.addMount(mountID, descriptor: try descriptor.openAsMountDescriptor())
+        }
+        self.inodes = Mutex(table)
+        self.descriptors = Mutex(DescriptorCache(capacity: options.maxCachedDescriptors))
+    }
+
+    /// Turns on writeback caching when asked for in the options and offered by the kernel.
+    public func initialize(_ connection: inout Connection) throws(Errno) {
+        if options.writebackCache && connection.offered.contains(.writebackCache) {
+            connection.wanted.insert(.writebackCache)
+            writebackEnabled.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// How many inodes the kernel currently knows (the root included); for tests and statistics.
+    public var knownInodeCount: Int { inodes.withLock { $0.count } }
+
+    /// How many descriptors are cached to name inodes; never more than `Options.maxCachedDescriptors`.
+    public var cachedDescriptorCount: Int { descriptors.withLock { $0.count } }
+
+    /// The outstanding lookups of `inode` (0 when the kernel has forgotten it); for tests and statistics.
+    public func lookupCount(of inode: Inode) -> UInt64 { inodes.withLock { $0.node(inode.rawValue)?.lookupCount ?? 0 } }
+
+    public func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry {
+        let directory = try descriptor(for: parent)
+        // `..` of the root stays inside the mirrored tree.
+        let hostName = (parent == .root && name == .dotDot) ? FileName.dot : name
+        return try enter(in: directory, name: hostName)
+    }
+
+    public func forget(_ inode: Inode, count: UInt64) {
+        guard inodes.withLock({ $0.forget(inode.rawValue, count: count) }) else { return }
+        _ = descriptors.withLock { $0.remove(inode.rawValue) }
+    }
+
+    public func getattr(_ request: Request, inode: Inode, handle: FileHandle?) throws(Errno) -> AttributesReply {
+        let target: HostDescriptor
+        if let handle, case .file(let file)? = openObjects.withLock({ $0.object(handle) }) {
+            target = file
+        } else {
+            target = try descriptor(for: inode)
+        }
+        return AttributesReply(attributes(of: try target.status(), as: inode), timeout: options.attributeTimeout)
+    }
+
+    public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {
+        let volume = try descriptor(for: inode).volumeStatistics()
+        return FileSystemStatistics(
+            blockSize: UInt32(clamping: volume.blockSize), fragmentSize: UInt32(clamping: volume.fragmentSize),
+            totalBlocks: volume.totalBlocks, freeBlocks: volume.freeBlocks, availableBlocks: volume.availableBlocks,
+            totalInodes: volume.totalInodes, freeInodes: volume.freeInodes,
+            maximumNameLength: UInt32(clamping: volume.maximumNameLength))
+    }
+}
