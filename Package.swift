@@ -41,15 +41,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6),
+        // What a file system may use below it: block devices (file, simulated), the buffer cache, locks, logging.
+        .target(
+            name: "BentoServices",
+            dependencies: [
+                "BentoKit", "BentoSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6),
+        // Buffer-cache and block-device throughput, next to fio (bench/services.sh). Not a test.
+        .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
+        // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
+        .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),
         .target(
             name: "PassthroughFS",
             dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6),
+        // The journaled xv6-derived file system (Bento-fs), with mkfs and fsck.
+        .target(name: "XV6FS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "MemFS", "PassthroughFS",
+                "BentoHost", "BentoKit", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,8 +72,15 @@ let package = Package(
         .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
+        .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
+        // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
+        .testTarget(
+            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "BentoKit", "BentoSystem"],
+            swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
     ]

@@ -63,7 +63,7 @@ public final class Dispatcher: Sendable {
         do {
             decoded = try RequestDecoder.decode(request)
         } catch {
-            return expectsReply ? Self.failure(.invalidArgument, unique: unique) : nil
+            return expectsReply ? Self.failure(error.errno, unique: unique) : nil
         }
         let body: ReplyBody?
         do {

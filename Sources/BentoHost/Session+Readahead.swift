@@ -11,19 +11,28 @@ extension Session {
 
     /// Called by a worker after it sent a reply; tunes readahead when that reply answered INIT.
     func tuneReadaheadIfInit(_ request: UnsafeRawBufferPointer) {
-        guard RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue, readaheadKiB > 0, geteuid() == 0 else {
+        guard RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue, readaheadKiB > 0, geteuid() == 0,
+              let device = mountDevice() else {
             return
         }
-        var status = stat()
-        guard stat(mountpoint, &status) == 0 else { return }
-        let device = status.st_dev
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)  // glibc's major()/minor() encoding
-        let minor = (device & 0xff) | ((device >> 12) & ~0xff)
-        let path = "/sys/class/bdi/\(major):\(minor)/read_ahead_kb"
+        let path = "/sys/class/bdi/\(device)/read_ahead_kb"
         do {
             try "\(readaheadKiB)\n".write(toFile: path, atomically: false, encoding: .utf8)
         } catch {
             logger.debug("could not raise readahead on \(mountpoint) (\(path)): \(error)")
         }
+    }
+
+    /// The mount's device number (`major:minor`) from /proc/self/mountinfo. Never `stat` the mount point here:
+    /// a worker doing so would wait for a GETATTR that only the workers can answer (with one worker, forever).
+    func mountDevice() -> String? {
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        let escaped = mountpoint.replacingOccurrences(of: "\\", with: "\\134")
+            .replacingOccurrences(of: " ", with: "\\040").replacingOccurrences(of: "\t", with: "\\011")
+            .replacingOccurrences(of: "\n", with: "\\012")
+        // Fields: id, parent id, major:minor, root, mount point, ...; the last match is the topmost mount.
+        let entries: [[Substring]] = table.split(separator: "\n").map { $0.split(separator: " ") }
+        guard let entry = entries.last(where: { $0.count > 4 && $0[4] == escaped }) else { return nil }
+        return String(entry[2])
     }
 }

@@ -50,12 +50,13 @@ struct WireReader {
         return copy
     }
 
-    /// Reads a NUL-terminated string (at most `limit` bytes before the NUL), consuming the NUL.
-    mutating func cString(limit: Int) throws(DecodeError) -> [UInt8] {
+    /// Reads a NUL-terminated string (at most `limit` bytes before the NUL), consuming the NUL; a longer one
+    /// fails with `nameTooLong(tooLong)`.
+    mutating func cString(limit: Int, tooLong: Errno = .invalidArgument) throws(DecodeError) -> [UInt8] {
         let start = offset
         let searchEnd = min(end, start + limit + 1)
         guard let nul = bytes[start..<searchEnd].firstIndex(of: 0) else {
-            throw DecodeError(remaining > limit ? .invalidName : .unterminatedString, at: start)
+            throw DecodeError(remaining > limit ? .nameTooLong(tooLong) : .unterminatedString, at: start)
         }
         let string = Array(bytes[start..<nul])
         offset = nul + 1
@@ -65,21 +66,21 @@ struct WireReader {
     /// Reads a NUL-terminated path component and validates it.
     mutating func fileName() throws(DecodeError) -> FileName {
         let start = offset
-        let raw = try cString(limit: FileName.maximumLength)
+        let raw = try cString(limit: FileName.maximumLength, tooLong: .fileNameTooLong)
         do { return try FileName(validating: raw) } catch { throw DecodeError(.invalidName, at: start) }
     }
 
     /// Reads a NUL-terminated extended-attribute name and validates it.
     mutating func xattrName() throws(DecodeError) -> XattrName {
         let start = offset
-        let raw = try cString(limit: XattrName.maximumLength)
+        let raw = try cString(limit: XattrName.maximumLength, tooLong: .outOfRange)
         do { return try XattrName(validating: raw) } catch { throw DecodeError(.invalidName, at: start) }
     }
 
     /// Reads a NUL-terminated symlink target: non-empty, shorter than `PATH_MAX`.
     mutating func path() throws(DecodeError) -> [UInt8] {
         let start = offset
-        let raw = try cString(limit: WireLayout.maximumPathLength - 1)
+        let raw = try cString(limit: WireLayout.maximumPathLength - 1, tooLong: .fileNameTooLong)
         guard !raw.isEmpty else { throw DecodeError(.invalidName, at: start) }
         return raw
     }

@@ -8,29 +8,17 @@ import BentoKit
 // set-group-id inheritance) always apply: they are part of what an operation does, not a check.
 
 extension Node {
+    /// The node's owner, group and mode, for the shared permission rules.
+    var ownership: Ownership { Ownership(mode: mode, uid: uid, gid: gid) }
+
     /// Whether `request`'s caller may do `mask` to this node by its mode bits.
-    /// Root may read and write anything, search any directory, and execute a file with at least one x bit.
-    func grants(_ mask: AccessMask, to request: Request) -> Bool {
-        if request.isRoot {
-            return !mask.contains(.execute) || isDirectory || mode.permissions & 0o111 != 0
-        }
-        let shift: UInt32 = request.uid == uid ? 6 : request.isMember(of: gid) ? 3 : 0
-        let granted = (mode.permissions >> shift) & 0o7
-        return mask.rawValue & ~granted == 0
-    }
+    func grants(_ mask: AccessMask, to request: Request) -> Bool { ownership.grants(mask, to: request) }
 
-    /// True when the caller owns the node or is root (`inode_owner_or_capable`).
-    func isOwned(by request: Request) -> Bool { request.isRoot || request.uid == uid }
+    /// True when the caller owns the node or is root.
+    func isOwned(by request: Request) -> Bool { ownership.isOwned(by: request) }
 
-    /// Clears set-user-id, and set-group-id when group execute is set, as Linux does when a file's contents or
-    /// owner change (`should_remove_suid`). A set-group-id bit without group execute marks mandatory locking
-    /// and stays.
-    func clearSetID() {
-        guard type == .regular else { return }
-        var permissions = mode.permissions & ~FileMode.setUserID
-        if permissions & 0o010 != 0 { permissions &= ~FileMode.setGroupID }
-        mode.permissions = permissions
-    }
+    /// Clears set-user-id, and set-group-id when group execute is set (`should_remove_suid`).
+    func clearSetID() { mode = ownership.modeWithoutSetID }
 
     /// Clears the set-id bits after `request` wrote or truncated the file, unless the caller is root
     /// (who holds `CAP_FSETID`).
@@ -54,23 +42,17 @@ extension MemFS.State {
     /// (`EACCES`), and in a sticky directory ownership of the file or the directory (`EPERM`).
     func requireRemoval(of child: Node, from directory: Node, for request: Request) throws(Errno) {
         try require([.write, .execute], on: directory, for: request)
-        guard limits.checksPermissions, directory.mode.permissions & FileMode.sticky != 0, !request.isRoot else { return }
-        guard request.uid == child.uid || request.uid == directory.uid else { throw .notPermitted }
+        guard !limits.checksPermissions || directory.ownership.allowsRemoval(of: child.ownership, by: request) else {
+            throw .notPermitted
+        }
     }
 
     /// The owner, group and mode of an object `request` makes in `parent` (`inode_init_owner`): the caller's
     /// ids, or the parent's group under a set-group-id parent, whose subdirectories inherit the bit. A new
     /// file keeps set-group-id only when the caller belongs to its group (`mode_strip_sgid`).
     func ownership(in parent: Node, mode: FileMode, for request: Request) -> (uid: UserID, gid: GroupID, mode: FileMode) {
-        var mode = mode
-        guard parent.mode.permissions & FileMode.setGroupID != 0 else { return (request.uid, request.gid, mode) }
-        if mode.isDirectory {
-            mode.permissions |= FileMode.setGroupID
-        } else if mode.permissions & (FileMode.setGroupID | 0o010) == FileMode.setGroupID | 0o010,
-                  !request.isRoot, !request.isMember(of: parent.gid) {
-            mode.permissions &= ~FileMode.setGroupID
-        }
-        return (request.uid, parent.gid, mode)
+        let owner = parent.ownership.ownershipOfNewObject(mode: mode, for: request)
+        return (owner.uid, owner.gid, owner.mode)
     }
 
     /// Checks that the caller may add an entry to `directory` (write and search), that the directory still

@@ -3,11 +3,13 @@ import Foundation
 import BentoKit
 import MemFS
 import PassthroughFS
+import BentoServices
+import XV6FS
 
 /// The file-system types compiled into the `bento` binary.
 enum BuiltinTypes {
     /// Every built-in type.
-    static let all: [FileSystemType] = [memfs, passthrough]
+    static let all: [FileSystemType] = [memfs, passthrough, xv6fs]
 
     /// The in-memory reference file system; SOURCE is any word.
     static let memfs = FileSystemType(
@@ -26,6 +28,21 @@ enum BuiltinTypes {
             return try PassthroughFS(root: source)
         } catch {
             throw HostError("\(source): \(error) — SOURCE must be an existing directory for passthrough")
+        }
+    }
+
+    /// The journaled xv6-derived file system; SOURCE is the image or block device (`-o data=journal|ordered`).
+    static let xv6fs = FileSystemType(
+        name: "xv6fs", version: "1.0.0", summary: "journaled xv6 file system (SOURCE: an image or block device)"
+    ) { source, options throws(HostError) in
+        do {
+            _ = try ImageLock.acquire(source)
+            let device = try FileBlockDevice.open(path: source, readOnly: options.readOnly)
+            let mode = options.extra["data"].flatMap { $0 == "journal" ? DataMode.journal : $0 == "ordered" ? .ordered : nil }
+            return try XV6FS(device: device, options: XV6FS.Options(
+                dataMode: mode, checksPermissions: !options.defaultPermissions, readOnly: options.readOnly))
+        } catch {
+            throw HostError("\(source): \(error)")
         }
     }
 

@@ -76,4 +76,21 @@ final class EmptyRootFileSystem: FileSystem {
         #expect(registry.liveMounts.isEmpty)
         for session in sessions { #expect(session.wait(timeout: .seconds(1))) }
     }
+
+    @Test(.enabled(if: Machine.shouldMount))
+    func aSingleWorkerKeepsServingAfterInit() throws {
+        // Regression: the worker that answered INIT once stat'ed the mount point to tune readahead, waiting
+        // on a GETATTR only it could answer. `stat` runs in a child with a time limit so a hang fails the test.
+        let directory = try ScratchDirectory("single")
+        let registry = Registry()
+        registry.register(Self.memfs)
+        _ = try registry.mount(type: "memfs", source: "m", at: directory.path, options: MountOptions(parsing: "threads=1"))
+        defer { _ = registry.unmountAll(timeout: .seconds(10)) }
+        let stat = Process()
+        stat.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        stat.arguments = ["5", "stat", directory.path + "/."]
+        try stat.run()
+        stat.waitUntilExit()
+        #expect(stat.terminationStatus == 0)
+    }
 }

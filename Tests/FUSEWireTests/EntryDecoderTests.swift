@@ -14,7 +14,7 @@ import Testing
         #expect(failure(request(.lookup)) == .unterminatedString)                      // zero-length body
         #expect(failure(request(.lookup, [0])) == .invalidName)                         // empty name
         #expect(failure(request(.lookup, cString("a/b"))) == .invalidName)              // slash
-        #expect(failure(request(.lookup, cString(String(repeating: "x", count: 256)))) == .invalidName)
+        #expect(failure(request(.lookup, cString(String(repeating: "x", count: 256)))) == .nameTooLong(.fileNameTooLong))
         #expect((try? operation(request(.lookup, cString(String(repeating: "x", count: 255))))) != nil)
     }
 
@@ -52,5 +52,15 @@ import Testing
         #expect(try operation(request(.create, create))
                 == .create(name: name("new.txt"), mode: FileMode(rawValue: 0o100644),
                            flags: [.writeOnly, .create, .truncate]))
+    }
+}
+
+@Suite struct NameLengthErrorTests {
+    @Test func overlongNamesAnswerWhatLinuxAnswers() {
+        let file = DecodeError(.nameTooLong(.fileNameTooLong), at: 40)
+        #expect(file.errno == .fileNameTooLong)
+        #expect(DecodeError(.nameTooLong(.outOfRange), at: 40).errno == .outOfRange)
+        #expect(DecodeError(.invalidName, at: 40).errno == .invalidArgument)
+        #expect(DecodeError(.truncated, at: 0).errno == .invalidArgument)
     }
 }

@@ -1,0 +1,170 @@
+import BentoKit
+import BentoServices
+import Synchronization
+
+// The bitmap layer: allocating and freeing blocks and inodes.
+//
+// What it offers: `allocateBlock(near:)` (next-fit from a goal, so a growing file's blocks follow each other),
+// `freeBlock`, `allocateInode`, `freeInode`, and the counts statfs reports. The bitmaps are loaded into memory
+// at mount and decide every allocation; each change is also made to the on-disk bitmap block through the
+// journal, in the caller's transaction.
+//
+// A freed block is not handed out again until the journal has checkpointed: until then the log may hold an
+// older copy of it that replay would write over its new contents (the job JBD2's revoke records do).
+//
+// Locking: `state` is held only for the in-memory decision, never across I/O.
+
+/// The free-space maps of one mounted file system.
+final class Allocator: Sendable {
+    /// A bitmap in memory: bit set = in use.
+    struct Bitmap: Sendable {
+        var words: [UInt64]
+        let count: UInt64
+        var used: UInt64 = 0
+
+        init(count: UInt64) {
+            self.count = count
+            words = Array(repeating: 0, count: Int((count + 63) / 64))
+        }
+
+        func isSet(_ bit: UInt64) -> Bool { bit < count && words[Int(bit / 64)] & (1 << (bit % 64)) != 0 }
+
+        mutating func set(_ bit: UInt64, _ value: Bool) {
+            guard bit < count, isSet(bit) != value else { return }
+            if value { words[Int(bit / 64)] |= 1 << (bit % 64) } else { words[Int(bit / 64)] &= ~(1 << (bit % 64)) }
+            used = value ? used + 1 : used - 1
+        }
+
+        /// The first clear bit at or after `goal`, wrapping around, within `range`.
+        func firstClear(from goal: UInt64, in range: Range<UInt64>) -> UInt64? {
+            guard !range.isEmpty else { return nil }
+            let begin = min(max(goal, range.lowerBound), range.upperBound - 1)
+            return scan(begin..<range.upperBound) ?? scan(range.lowerBound..<begin)
+        }
+
+        private func scan(_ range: Range<UInt64>) -> UInt64? {
+            var bit = range.lowerBound
+            while bit < range.upperBound {
+                let word = words[Int(bit / 64)] | ((1 << (bit % 64)) - 1)
+                if word != .max {
+                    let found = bit / 64 * 64 + UInt64((~word).trailingZeroBitCount)
+                    return found < range.upperBound ? found : nil
+                }
+                bit = (bit / 64 + 1) * 64
+            }
+            return nil
+        }
+    }
+
+    struct State: Sendable {
+        var blocks: Bitmap
+        var inodes: Bitmap
+        var blockCursor: UInt64
+        var inodeCursor: UInt64 = 2
+        /// Blocks freed since the checkpoint numbered `pendingSince` (not reusable before the next one).
+        var pendingFrees: [UInt64] = []
+        var pendingSince: UInt64 = 0
+    }
+
+    let superblock: Superblock
+    let journal: Journal
+    let state: Mutex<State>
+
+    /// Loads both bitmaps from the device (through the journal's cache).
+    init(superblock: Superblock, journal: Journal) throws(Errno) {
+        self.superblock = superblock
+        self.journal = journal
+        var state = State(blocks: Bitmap(count: superblock.blockCount), inodes: Bitmap(count: superblock.inodeCount),
+                          blockCursor: superblock.dataStart)
+        for (start, blocks, bitmap) in [(superblock.blockBitmapStart, superblock.blockBitmapBlocks, \State.blocks),
+                                        (superblock.inodeBitmapStart, superblock.inodeBitmapBlocks, \State.inodes)] {
+            for index in 0..<blocks {
+                let bytes = try journal.read(BlockNumber(start + index))
+                for wordIndex in 0..<(Format.blockSize / 8) {
+                    let word = Int(index) * (Format.blockSize / 8) + wordIndex
+                    guard word < state[keyPath: bitmap].words.count else { break }
+                    let value = bytes.load(UInt64.self, at: wordIndex * 8)
+                    state[keyPath: bitmap].words[word] = value
+                    state[keyPath: bitmap].used += UInt64(value.nonzeroBitCount)
+                }
+            }
+        }
+        self.state = Mutex(state)
+    }
+
+    // MARK: Blocks
+
+    /// Allocates a data block, preferring `goal` and the blocks after it; `ENOSPC` when none is free.
+    func allocateBlock(near goal: UInt64?, _ handle: Handle) throws(Errno) -> UInt32 {
+        let checkpoints = journal.checkpoints.load(ordering: .acquiring)
+        let found = state.withLock { state -> UInt64? in
+            if checkpoints > state.pendingSince {
+                for block in state.pendingFrees { state.blocks.set(block, false) }
+                state.pendingFrees = []
+                state.pendingSince = checkpoints
+            }
+            let range = superblock.dataStart..<superblock.blockCount
+            guard let block = state.blocks.firstClear(from: goal ?? state.blockCursor, in: range) else { return nil }
+            state.blocks.set(block, true)
+            state.blockCursor = block + 1
+            return block
+        }
+        guard let found else { throw .noSpace }
+        try setBit(found, true, inBitmapAt: superblock.blockBitmapStart, handle)
+        return UInt32(found)
+    }
+
+    /// Frees a data block (reusable after the next checkpoint).
+    func freeBlock(_ block: UInt32, _ handle: Handle) throws(Errno) {
+        guard superblock.isDataBlock(block) else { return }
+        let checkpoints = journal.checkpoints.load(ordering: .acquiring)
+        state.withLock { state in
+            if state.pendingFrees.isEmpty { state.pendingSince = checkpoints }
+            state.pendingFrees.append(UInt64(block))
+        }
+        try setBit(UInt64(block), false, inBitmapAt: superblock.blockBitmapStart, handle)
+    }
+
+    /// True when freed blocks wait for a checkpoint before they can be reused.
+    var hasPendingFrees: Bool { state.withLock { !$0.pendingFrees.isEmpty } }
+
+    // MARK: Inodes
+
+    /// Allocates an inode number (next-fit); `ENOSPC` when none is free.
+    func allocateInode(_ handle: Handle) throws(Errno) -> UInt32 {
+        let found = state.withLock { state -> UInt64? in
+            guard let number = state.inodes.firstClear(from: state.inodeCursor, in: 2..<superblock.inodeCount) else {
+                return nil
+            }
+            state.inodes.set(number, true)
+            state.inodeCursor = number + 1
+            return number
+        }
+        guard let found else { throw .noSpace }
+        try setBit(found, true, inBitmapAt: superblock.inodeBitmapStart, handle)
+        return UInt32(found)
+    }
+
+    /// Frees an inode number.
+    func freeInode(_ number: UInt32, _ handle: Handle) throws(Errno) {
+        state.withLock { $0.inodes.set(UInt64(number), false) }
+        try setBit(UInt64(number), false, inBitmapAt: superblock.inodeBitmapStart, handle)
+    }
+
+    /// Free blocks and inodes now (blocks waiting for a checkpoint count as free).
+    var freeCounts: (blocks: UInt64, inodes: UInt64) {
+        state.withLock { state in
+            (state.blocks.count - state.blocks.used + UInt64(state.pendingFrees.count),
+             state.inodes.count - state.inodes.used)
+        }
+    }
+
+    /// Sets or clears `bit` in the on-disk bitmap starting at block `start`, in `handle`'s transaction.
+    private func setBit(_ bit: UInt64, _ value: Bool, inBitmapAt start: UInt64, _ handle: Handle) throws(Errno) {
+        let block = BlockNumber(start + bit / UInt64(Format.bitsPerBlock))
+        let byte = Int(bit % UInt64(Format.bitsPerBlock) / 8), mask = UInt8(1 << (bit % 8))
+        try journal.update(block, handle) { bytes in
+            if value { bytes[byte] |= mask } else { bytes[byte] &= ~mask }
+        }
+    }
+}

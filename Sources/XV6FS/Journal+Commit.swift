@@ -1,0 +1,114 @@
+import BentoKit
+import BentoServices
+
+// Commit and checkpoint: the write-ahead rule in code.
+//   commit:     [data=ordered: the data is already home]  descriptor + logged blocks → flush → commit block → flush
+//   checkpoint: logged blocks → home → flush → journal header moved past them → flush → unpin
+// Both run under the committer lock (`log`) with the gate closed, so no operation changes a block meanwhile.
+
+extension Journal {
+    /// Commits the running transaction (group commit: everything since the last commit), if it holds anything.
+    /// Returns false when there was nothing to commit.
+    @discardableResult
+    func commit() throws(Errno) -> Bool {
+        try log.withLock { (log: inout Log) throws(Errno) -> Bool in
+            try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
+        }
+    }
+
+    /// Commits the transaction numbered `sequence` unless it already has; returns false when nothing was written
+    /// (the caller then flushes the device itself if it wrote data outside the journal).
+    @discardableResult
+    func commit(through sequence: UInt64) throws(Errno) -> Bool {
+        guard !isCommitted(sequence) else { return false }
+        return try commit()
+    }
+
+    /// Commits, then writes every logged block home and empties the log.
+    func checkpoint() throws(Errno) {
+        _ = try log.withLock { (log: inout Log) throws(Errno) -> Bool in
+            try gate.closed { () throws(Errno) -> Bool in
+                try commitClosed(&log)
+                try checkpointClosed(&log)
+                return true
+            }
+        }
+    }
+
+    /// Commits with the committer lock held and the gate closed.
+    @discardableResult
+    private func commitClosed(_ log: inout Log) throws(Errno) -> Bool {
+        let (sequence, blocks) = running.withLock { ($0.sequence, $0.blocks) }
+        guard !blocks.isEmpty else { return false }
+        let descriptors = (blocks.count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor
+        let needed = UInt64(blocks.count + descriptors + 1)
+        guard needed <= logBlocks else { return try fail(.noSpace) }
+        if log.used + needed > logBlocks { try checkpointClosed(&log) }
+        var image: [UInt8] = []
+        image.reserveCapacity((blocks.count + descriptors) * Format.blockSize)
+        for first in stride(from: 0, to: blocks.count, by: JournalRecord.tagsPerDescriptor) {
+            let chunk = blocks[first..<min(first + JournalRecord.tagsPerDescriptor, blocks.count)]
+            image += JournalRecord.descriptor(sequence: sequence, homes: chunk.map(\.rawValue)).encoded
+            for block in chunk {
+                do { image += try read(block) } catch { return try fail(error) }
+            }
+        }
+        let commitRecord = JournalRecord.commit(sequence: sequence, blockCount: UInt32(blocks.count + descriptors),
+                                                checksum: CRC32C.checksum(image))
+        do {
+            try writeLog(image, at: log.head)
+            try device.flush()
+            try writeLog(commitRecord.encoded, at: log.head + needed - 1)
+            try device.flush()
+        } catch {
+            return try fail(error)
+        }
+        log.head = (log.head + needed) % logBlocks
+        log.used += needed
+        log.committed = sequence
+        running.withLock { running in
+            running.sequence += 1
+            running.blocks = []
+            running.members = []
+        }
+        return true
+    }
+
+    /// Checkpoints with the committer lock held, the gate closed and the running transaction empty.
+    private func checkpointClosed(_ log: inout Log) throws(Errno) {
+        let pinned = running.withLock { $0.pinned }
+        do {
+            for block in pinned { try cache.writeBack(block) }
+            try device.flush()
+            try device.write(BlockNumber(start), JournalHeader(sequence: log.committed + 1, tail: log.head).encoded)
+            try device.flush()
+        } catch {
+            _ = try fail(error) as Bool
+        }
+        for block in pinned { cache.unpin(block) }
+        running.withLock { $0.pinned.subtract(pinned) }
+        log.used = 0
+        checkpoints.add(1, ordering: .releasing)
+    }
+
+    /// Writes `bytes` (whole blocks) into the log at index `position`, wrapping around its end.
+    private func writeLog(_ bytes: [UInt8], at position: UInt64) throws(Errno) {
+        let blocks = UInt64(bytes.count / Format.blockSize)
+        let index = position % logBlocks
+        let first = min(blocks, logBlocks - index)
+        let split = Int(first) * Format.blockSize
+        try device.write(startingAt: BlockNumber(start + 1 + index), Array(bytes[..<split]))
+        if first < blocks { try device.write(startingAt: BlockNumber(start + 1), Array(bytes[split...])) }
+    }
+
+    /// Marks the journal failed (later changes get EIO) and throws `error`.
+    private func fail<Result>(_ error: Errno) throws(Errno) -> Result {
+        failed.store(true, ordering: .relaxed)
+        throw error
+    }
+
+    /// Commits and checkpoints for the last time; the journal is empty afterwards.
+    func shutdown() throws(Errno) {
+        try checkpoint()
+    }
+}

@@ -1,0 +1,154 @@
+import BentoKit
+import BentoServices
+import Synchronization
+
+// The log layer: a physical redo journal in the style of JBD2 (xv6's log.c grown up).
+//
+// What it offers: operations run inside a `Handle` (`Journal.transaction`); every block they
+// change goes through `update`/`initialize`, which changes the cached buffer, pins it in the buffer cache and
+// adds it to the running transaction. Nothing reaches a home location before the transaction holding it has
+// committed: pinned buffers are never written back by the cache. `commit` closes the running transaction (group
+// commit: every operation since the last commit goes in one), writes its blocks to the log, flushes, writes the
+// commit block, flushes. `checkpoint` writes committed blocks home, flushes, advances the journal header past
+// them and unpins them; it runs when the log fills up, on `sync` and at unmount.
+//
+// Locking: the gate admits handles while no commit is closing the running transaction; a commit waits until
+// every handle in flight has ended, so the cached blocks are exactly the state the transaction commits. The
+// committer lock (`log`) serializes commits and checkpoints and is held across their I/O. Rule: start a
+// handle before taking any inode lock, and never start one while holding one (handles do not nest).
+//
+// Lifecycle: `Journal.recover` replays committed transactions at mount, before the cache is used; `Journal(...)`
+// starts logging after the replayed position; `shutdown` commits and checkpoints for the last time.
+
+/// Proof that an operation runs inside the running transaction; carries that transaction's sequence number.
+struct Handle: Sendable {
+    /// The transaction the handle's changes belong to.
+    let sequence: UInt64
+}
+
+/// The journal of one mounted file system.
+final class Journal: Sendable {
+    /// The smallest journal mkfs makes (header + log), in blocks.
+    static let minimumBlocks: UInt64 = 256
+
+    /// Where the log lives and where it stands after recovery.
+    struct Position: Sendable {
+        /// Sequence number of the next transaction to commit.
+        var sequence: UInt64
+        /// Log index where it will be written.
+        var head: UInt64
+    }
+
+    /// The blocks of the running transaction and everything pinned for the journal.
+    struct Running: Sendable {
+        var sequence: UInt64
+        var blocks: [BlockNumber] = []
+        var members: Set<BlockNumber> = []
+        var pinned: Set<BlockNumber> = []
+    }
+
+    /// The committer's view of the log.
+    struct Log: Sendable {
+        var head: UInt64
+        var used: UInt64 = 0
+        var committed: UInt64
+    }
+
+    let device: any BlockDevice
+    let cache: BufferCache
+    /// The journal header's block; the log follows it.
+    let start: UInt64
+    /// Blocks in the log area.
+    let logBlocks: UInt64
+    /// The running transaction closes once it holds this many blocks.
+    let transactionLimit: Int
+    let gate = TransactionGate()
+    let running: Mutex<Running>
+    let log: Mutex<Log>
+    /// Incremented after every checkpoint: blocks freed before it may be reused.
+    let checkpoints = Atomic<UInt64>(0)
+    /// Set after a failed commit: the file system then refuses changes with EIO.
+    let failed = Atomic<Bool>(false)
+
+    /// A journal over `blocks` blocks starting at `start`, continuing after a recovery that left it at `position`.
+    init(device: any BlockDevice, cache: BufferCache, start: UInt64, blocks: UInt64, position: Position) {
+        self.device = device
+        self.cache = cache
+        self.start = start
+        self.logBlocks = blocks - 1
+        self.transactionLimit = Int(max(32, logBlocks / 4))
+        running = Mutex(Running(sequence: position.sequence))
+        log = Mutex(Log(head: position.head, committed: position.sequence - 1))
+    }
+
+    // MARK: Handles
+
+    /// Runs `body` inside a handle of the running transaction, committing or checkpointing first when the log
+    /// needs room.
+    func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
+        guard !failed.load(ordering: .relaxed) else { throw .ioError }
+        let (size, used) = (running.withLock { $0.blocks.count }, log.withLock { $0.used })
+        if used + UInt64(size) > logBlocks / 2 {
+            try checkpoint()
+        } else if size >= transactionLimit {
+            try commit()
+        }
+        return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
+    }
+
+    /// Adds `block` to the running transaction and pins it; call while holding its buffer.
+    private func record(_ block: BlockNumber) {
+        let newlyPinned = running.withLock { running in
+            if running.members.insert(block).inserted { running.blocks.append(block) }
+            return running.pinned.insert(block).inserted
+        }
+        if newlyPinned { cache.pin(block) }
+    }
+
+    // MARK: Blocks
+
+    /// The current contents of `block` (from the cache).
+    func read(_ block: BlockNumber) throws(Errno) -> [UInt8] {
+        try cache.read(block).bytes
+    }
+
+    /// Changes `block` with `body` as part of `handle`'s transaction. `body` must check before it changes
+    /// anything: whatever it leaves in the bytes is logged, even when it throws.
+    func update<Result>(_ block: BlockNumber, _ handle: Handle,
+                        _ body: (inout [UInt8]) throws(Errno) -> Result) throws(Errno) -> Result {
+        var buffer = try cache.read(block)
+        let result = try buffer.modify { (bytes: inout [UInt8]) throws(Errno) -> Result in try body(&bytes) }
+        record(block)
+        return result
+    }
+
+    /// Gives a newly allocated `block` the contents `bytes` (without reading it) as part of `handle`'s transaction.
+    func initialize(_ block: BlockNumber, _ handle: Handle, to bytes: [UInt8]) throws(Errno) {
+        var buffer = try cache.zeroed(block)
+        buffer.modify { $0 = bytes }
+        record(block)
+    }
+
+    /// True once the transaction numbered `sequence` has committed.
+    func isCommitted(_ sequence: UInt64) -> Bool { log.withLock { $0.committed >= sequence } }
+}
+
+/// Admits handles unless a commit is closing the running transaction (a writer-preferring gate).
+///
+/// Handles hold `barrier` shared; a commit holds it exclusively. A commit first takes `turnstile`, which every
+/// new handle passes through, so handles arriving while a commit waits queue behind it instead of starving it.
+final class TransactionGate: Sendable {
+    private let barrier = ReadWriteLock()
+    private let turnstile = Mutex<Void>(())
+
+    /// Runs `body` as a handle in flight.
+    func admit<Result>(_ body: () throws(Errno) -> Result) throws(Errno) -> Result {
+        turnstile.withLock { _ in }
+        return try barrier.withReadLock(body)
+    }
+
+    /// Runs `body` once no handle is in flight, admitting none meanwhile.
+    func closed(_ body: () throws(Errno) -> Bool) throws(Errno) -> Bool {
+        try turnstile.withLock { (_: inout Void) throws(Errno) -> Bool in try barrier.withWriteLock(body) }
+    }
+}

@@ -1,0 +1,135 @@
+import BentoKit
+import BentoServices
+
+// What every operation facet uses: finding inodes, permission checks (the shared BentoKit rules), answers
+// for the kernel, open handles, and `changing`, the wrapper that runs a change inside a journal handle.
+
+/// An open file or directory.
+struct OpenFile: Sendable {
+    /// The inode it was opened on.
+    let inode: Inode
+    /// The flags of `open`.
+    let flags: OpenFlags
+}
+
+/// The open handles of a mount.
+struct HandleTable: Sendable {
+    private var files: [FileHandle: OpenFile] = [:]
+    private var next: UInt64 = 1
+
+    /// Records an open and returns its handle.
+    mutating func open(_ inode: Inode, flags: OpenFlags) -> FileHandle {
+        let handle = FileHandle(next)
+        next += 1
+        files[handle] = OpenFile(inode: inode, flags: flags)
+        return handle
+    }
+
+    /// The open file `handle` on `inode`; `EBADF` when unknown or on another inode.
+    func file(_ handle: FileHandle, on inode: Inode) throws(Errno) -> OpenFile {
+        guard let file = files[handle], file.inode == inode else { throw .badFileDescriptor }
+        return file
+    }
+
+    /// Forgets `handle`.
+    mutating func close(_ handle: FileHandle) { files[handle] = nil }
+}
+
+extension DiskInode {
+    /// Owner, group and mode for the permission rules.
+    var ownership: Ownership { Ownership(mode: mode, uid: uid, gid: gid) }
+}
+
+extension XV6FS {
+    // MARK: Finding inodes
+
+    /// The inode numbered `inode`.
+    func object(_ inode: Inode) throws(Errno) -> CachedInode { try table.get(inode.rawValue) }
+
+    /// The directory numbered `inode`; `ENOTDIR` for other types.
+    func directory(_ inode: Inode) throws(Errno) -> CachedInode {
+        let object = try object(inode)
+        guard object.disk.mode.isDirectory else { throw .notDirectory }
+        return object
+    }
+
+    /// The object `name` names in `directory` (`.` and `..` understood); `ENOENT` when absent.
+    func child(_ name: FileName, of directory: CachedInode) throws(Errno) -> CachedInode {
+        let disk = directory.disk
+        guard disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
+        if name == .dot { return directory }
+        if name == .dotDot { return try table.get(UInt64(disk.parent)) }
+        guard let slot = try directories.lookup(name, in: directory) else { throw .noSuchFileOrDirectory }
+        return try table.get(UInt64(slot.inode))
+    }
+
+    // MARK: Permissions
+
+    /// Throws `EACCES` unless the caller may do `mask` to `disk`.
+    func require(_ mask: AccessMask, on disk: DiskInode, for request: Request) throws(Errno) {
+        guard !options.checksPermissions || disk.ownership.grants(mask, to: request) else { throw .permissionDenied }
+    }
+
+    /// Throws `EPERM` unless the caller owns `disk` or is root.
+    func requireOwnership(of disk: DiskInode, for request: Request) throws(Errno) {
+        guard !options.checksPermissions || disk.ownership.isOwned(by: request) else { throw .notPermitted }
+    }
+
+    /// Checks that the caller may remove `child` from `directory`: write and search (`EACCES`), and the sticky
+    /// rule (`EPERM`).
+    func requireRemoval(of child: DiskInode, from directory: DiskInode, for request: Request) throws(Errno) {
+        try require([.write, .execute], on: directory, for: request)
+        guard !options.checksPermissions || directory.ownership.allowsRemoval(of: child.ownership, by: request) else {
+            throw .notPermitted
+        }
+    }
+
+    /// Checks that `name` may be added to `directory`: the directory still exists, search permission, the name
+    /// free (`EEXIST` before a missing write permission, as Linux reports), write permission.
+    func requireNewName(_ name: FileName, in directory: CachedInode, for request: Request) throws(Errno) {
+        let disk = directory.disk
+        guard disk.mode.isDirectory else { throw .notDirectory }
+        guard disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
+        try require(.execute, on: disk, for: request)
+        guard !name.isDotOrDotDot, try directories.lookup(name, in: directory) == nil else { throw .fileExists }
+        try require(.write, on: disk, for: request)
+    }
+
+    // MARK: Answers
+
+    /// What `stat` reports for `object`.
+    func attributes(_ object: CachedInode) -> Attributes {
+        let disk = object.disk
+        return Attributes(inode: object.inode, size: disk.size, blocks: disk.blocks * UInt64(Format.blockSize / 512),
+                          accessTime: disk.accessTime, modificationTime: disk.modificationTime, changeTime: disk.changeTime,
+                          mode: disk.mode, linkCount: disk.linkCount, uid: disk.uid, gid: disk.gid, device: disk.device,
+                          blockSize: UInt32(Format.blockSize))
+    }
+
+    /// The entry naming `object`, counting one lookup.
+    func entry(for object: CachedInode) -> Entry {
+        object.state.withLock { $0.lookups += 1 }
+        return Entry(attributes: attributes(object), generation: UInt64(object.disk.generation),
+                     entryTimeout: options.cacheTimeout, attributeTimeout: options.cacheTimeout)
+    }
+
+    /// `object`'s attributes with the mount's cache time.
+    func reply(for object: CachedInode) -> AttributesReply {
+        AttributesReply(attributes(object), timeout: options.cacheTimeout)
+    }
+
+    // MARK: Changes
+
+    /// Runs a change inside a journal handle: `EROFS` on a read-only mount. When the disk looks full only
+    /// because freed blocks wait for a checkpoint, checkpoints and tries once more (the change left the file
+    /// system consistent when it failed).
+    func changing<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
+        guard !readOnly.load(ordering: .relaxed) else { throw .readOnlyFileSystem }
+        do {
+            return try journal.transaction(body)
+        } catch .noSpace where allocator.hasPendingFrees {
+            try journal.checkpoint()
+            return try journal.transaction(body)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import BentoKit
+import Testing
+
+// Attributes, extended attributes, statfs, and permissions for a user who is not root (uid 1000).
+
+/// The unprivileged user the permission cases act as.
+let user: (uid: UInt32, gid: UInt32) = (1000, 1000)
+
+let attributeCases: [BehaviourCase] = [
+    BehaviourCase("chmodAsRootChangesThePermissionBits") { w in
+        try w.create("f")
+        try w.driver.chmod(w.path("f"), mode: 0o4751)
+        #expect(try w.driver.stat(w.path("f")).mode == FileMode(type: .regular, permissions: 0o4751))
+    },
+    BehaviourCase("chownAsRootChangesOwnerAndGroup") { w in
+        try w.create("f")
+        try w.driver.chown(w.path("f"), uid: UserID(1234), gid: nil)
+        try w.driver.chown(w.path("f"), uid: nil, gid: GroupID(5678))
+        let attributes = try w.driver.stat(w.path("f"))
+        #expect(attributes.uid == UserID(1234))
+        #expect(attributes.gid == GroupID(5678))
+    },
+    BehaviourCase("utimensSetsTimesAndOmitKeepsThem") { w in
+        try w.create("f")
+        let access = Timestamp(seconds: 1_000_000_000, nanoseconds: 5)
+        let modification = Timestamp(seconds: 1_100_000_000, nanoseconds: 700)
+        try w.driver.utimens(w.path("f"), access: .time(access), modification: .time(modification))
+        try w.driver.utimens(w.path("f"), access: nil, modification: nil)
+        let attributes = try w.driver.stat(w.path("f"))
+        #expect(attributes.accessTime == access)
+        #expect(attributes.modificationTime == modification)
+        try w.driver.utimens(w.path("f"), access: nil, modification: .now)
+        let after = try w.driver.stat(w.path("f"))
+        #expect(after.accessTime == access)
+        #expect(after.modificationTime > modification)
+    },
+    BehaviourCase("statfsReportsSaneNumbers") { w in
+        let statistics = try w.driver.statfs(w.root)
+        #expect(statistics.blockSize > 0)
+        #expect(statistics.freeBlocks <= statistics.totalBlocks)
+        #expect(statistics.availableBlocks <= statistics.freeBlocks)
+        #expect(statistics.freeInodes <= statistics.totalInodes)
+        #expect(statistics.maximumNameLength == 255)
+    },
+    BehaviourCase("xattrsAreCreatedReplacedListedAndRemoved") { w in
+        try w.create("f")
+        let path = w.path("f")
+        try w.driver.setxattr(path, name: "user.colour", value: bytes("blue"), flags: .create)
+        #expect(failure { try w.driver.setxattr(path, name: "user.colour", value: bytes("red"), flags: .create) } == .fileExists)
+        #expect(failure { try w.driver.setxattr(path, name: "user.size", value: bytes("1"), flags: .replace) } == .noData)
+        try w.driver.setxattr(path, name: "user.colour", value: bytes("green"), flags: .replace)
+        try w.driver.setxattr(path, name: "user.empty", value: [], flags: [])
+        #expect(try w.driver.getxattr(path, name: "user.colour") == bytes("green"))
+        #expect(try w.driver.getxattr(path, name: "user.empty") == [])
+        #expect(Set(try w.driver.listxattr(path)) == ["user.colour", "user.empty"])
+        try w.driver.removexattr(path, name: "user.colour")
+        #expect(failure { _ = try w.driver.getxattr(path, name: "user.colour") } == .noData)
+        #expect(failure { try w.driver.removexattr(path, name: "user.colour") } == .noData)
+        #expect(try w.driver.listxattr(path) == ["user.empty"])
+    },
+    BehaviourCase("xattrCallsFollowSymlinks") { w in
+        try w.create("f")
+        try w.driver.symlink("f", w.path("link"))
+        try w.driver.setxattr(w.path("link"), name: "user.through", value: bytes("x"), flags: [])
+        #expect(try w.driver.getxattr(w.path("f"), name: "user.through") == bytes("x"))
+    },
+]
+
+let permissionCases: [BehaviourCase] = [
+    BehaviourCase("aUserCannotReadARootOnlyFile") { w in
+        try w.create("secret", bytes("s"), mode: 0o600)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { _ = try alice.open(w.path("secret"), [], mode: 0) } == .permissionDenied)
+        #expect(failure { try alice.access(w.path("secret"), .read) } == .permissionDenied)
+        try alice.access(w.path("secret"), [])
+        try w.driver.access(w.path("secret"), [.read, .write])
+    },
+    BehaviourCase("aUserCannotCreateInARootDirectory") { w in
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { _ = try alice.open(w.path("f"), [.create, .writeOnly], mode: 0o644) } == .permissionDenied)
+        #expect(failure { try alice.mkdir(w.path("d"), mode: 0o755) } == .permissionDenied)
+        #expect(failure { try alice.symlink("x", w.path("l")) } == .permissionDenied)
+    },
+    BehaviourCase("aUserOwnsWhatTheyCreateInAnOpenDirectory") { w in
+        try w.driver.mkdir(w.path("open"), mode: 0o777)
+        try w.driver.chmod(w.path("open"), mode: 0o777)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        let fd = try alice.open(w.path("open/mine"), [.create, .writeOnly], mode: 0o640)
+        #expect(try alice.write(fd, bytes("mine")) == 4)
+        try alice.close(fd)
+        let attributes = try w.driver.stat(w.path("open/mine"))
+        #expect(attributes.uid == UserID(user.uid))
+        #expect(attributes.gid == GroupID(user.gid))
+        try alice.chmod(w.path("open/mine"), mode: 0o600)
+        #expect(try w.driver.stat(w.path("open/mine")).mode.permissions == 0o600)
+    },
+    BehaviourCase("aUserCannotChmodOrChownAnotherUsersFile") { w in
+        try w.create("f")
+        try w.driver.chmod(w.path("f"), mode: 0o666)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { try alice.chmod(w.path("f"), mode: 0o777) } == .notPermitted)
+        #expect(failure { try alice.chown(w.path("f"), uid: UserID(user.uid), gid: nil) } == .notPermitted)
+        #expect(failure { try alice.utimens(w.path("f"), access: .time(.zero), modification: nil) } == .notPermitted)
+        try alice.utimens(w.path("f"), access: .now, modification: .now)
+    },
+    BehaviourCase("aUserCannotGiveAwayTheirOwnFile") { w in
+        try w.create("f")
+        try w.driver.chown(w.path("f"), uid: UserID(user.uid), gid: GroupID(user.gid))
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { try alice.chown(w.path("f"), uid: UserID(4321), gid: nil) } == .notPermitted)
+        #expect(failure { try alice.chown(w.path("f"), uid: nil, gid: GroupID(4321)) } == .notPermitted)
+    },
+    BehaviourCase("aStickyDirectoryProtectsOtherUsersFiles") { w in
+        try w.driver.mkdir(w.path("tmp"), mode: 0o777)
+        try w.driver.chmod(w.path("tmp"), mode: 0o1777)
+        try w.create("tmp/roots", mode: 0o666)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { try alice.unlink(w.path("tmp/roots")) } == .notPermitted)
+        #expect(failure { try alice.rename(from: w.path("tmp/roots"), to: w.path("tmp/x"), flags: []) } == .notPermitted)
+        try alice.close(try alice.open(w.path("tmp/alices"), [.create, .writeOnly], mode: 0o644))
+        try alice.unlink(w.path("tmp/alices"))
+    },
+    BehaviourCase("searchingADirectoryNeedsExecutePermission") { w in
+        try w.driver.mkdir(w.path("private"), mode: 0o700)
+        try w.create("private/f", mode: 0o644)
+        try w.driver.mkdir(w.path("listable"), mode: 0o744)
+        try w.create("listable/g", mode: 0o644)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { _ = try alice.stat(w.path("private/f")) } == .permissionDenied)
+        #expect(failure { _ = try alice.readdir(w.path("private")) } == .permissionDenied)
+        #expect(failure { _ = try alice.stat(w.path("listable/g")) } == .permissionDenied)
+    },
+    // `trusted.*` (root only) is not here: it needs CAP_SYS_ADMIN, which the kernel driver's setfsuid keeps,
+    // so only the in-process driver can show it (InProcessTests does).
+    BehaviourCase("userXattrsFollowTheFilesReadAndWritePermissions") { w in
+        try w.create("f")
+        try w.driver.setxattr(w.path("f"), name: "user.x", value: bytes("1"), flags: [])
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(try alice.getxattr(w.path("f"), name: "user.x") == bytes("1"))
+        #expect(failure { try alice.setxattr(w.path("f"), name: "user.x", value: bytes("2"), flags: []) } == .permissionDenied)
+        #expect(failure { try alice.removexattr(w.path("f"), name: "user.x") } == .permissionDenied)
+        try w.driver.chmod(w.path("f"), mode: 0o600)
+        #expect(failure { _ = try alice.getxattr(w.path("f"), name: "user.x") } == .permissionDenied)
+    },
+]

@@ -1,0 +1,87 @@
+import BentoKit
+import BentoServices
+import Testing
+@testable import XV6FS
+
+@Suite struct FileDataTests {
+    @Test(arguments: DataMode.allCases)
+    func writtenBytesReadBack(mode: DataMode) throws {
+        let f = try Fixture(mode: mode)
+        let file = try f.create("a")
+        let data = Fixture.pattern(300_000)
+        #expect(try f.write(data, to: file, at: 0) == 300_000)
+        #expect(try f.read(file, at: 0, count: 400_000) == data)
+        #expect(try f.read(file, at: 4090, count: 20) == Array(data[4090..<4110]))
+        #expect(try f.attributes(file.inode).size == 300_000)
+        try f.expectClean()
+    }
+
+    @Test func unalignedOverwriteKeepsNeighbours() throws {
+        let f = try Fixture()
+        let file = try f.create("a")
+        try f.write([UInt8](repeating: 1, count: 10_000), to: file, at: 0)
+        try f.write([2, 2, 2], to: file, at: 4095)
+        let bytes = try f.read(file, at: 0, count: 10_000)
+        #expect(bytes[4094] == 1 && bytes[4095] == 2 && bytes[4097] == 2 && bytes[4098] == 1)
+        try f.expectClean()
+    }
+
+    @Test func sparseFileReadsZerosAndUsesFewBlocks() throws {
+        let f = try Fixture()
+        let file = try f.create("sparse")
+        let far: UInt64 = 1 << 40
+        try f.write([7, 7], to: file, at: far)
+        let attributes = try f.attributes(file.inode)
+        #expect(attributes.size == far + 2)
+        #expect(attributes.blocks <= 8 * 4)
+        #expect(try f.read(file, at: 1 << 30, count: 8) == [UInt8](repeating: 0, count: 8))
+        #expect(try f.read(file, at: far, count: 8) == [7, 7])
+        #expect(try f.fs.lseek(f.root, inode: file.inode, handle: file.handle, offset: 0, whence: .data) == far)
+        #expect(try f.fs.lseek(f.root, inode: file.inode, handle: file.handle, offset: 0, whence: .hole) == 0)
+        try f.expectClean()
+    }
+
+    @Test func truncateShrinksAndGrowsWithZeros() throws {
+        let f = try Fixture()
+        let file = try f.create("t")
+        try f.write([UInt8](repeating: 9, count: 100_000), to: file, at: 0)
+        _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 5000))
+        #expect(try f.attributes(file.inode).blocks == 2 * 8)
+        _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 20_000))
+        let bytes = try f.read(file, at: 0, count: 20_000)
+        #expect(bytes[4999] == 9 && bytes[5000] == 0 && bytes[19_999] == 0)
+        try f.expectClean()
+    }
+
+    @Test func fallocateAndPunchHole() throws {
+        let f = try Fixture()
+        let file = try f.create("f")
+        try f.fs.fallocate(f.root, inode: file.inode, handle: file.handle, offset: 0, length: 1 << 20, mode: [])
+        #expect(try f.attributes(file.inode).size == 1 << 20)
+        #expect(try f.attributes(file.inode).blocks >= 2048)
+        try f.write([UInt8](repeating: 5, count: 1 << 20), to: file, at: 0)
+        try f.fs.fallocate(f.root, inode: file.inode, handle: file.handle, offset: 1000, length: 10_000, mode: [.punchHole, .keepSize])
+        let bytes = try f.read(file, at: 0, count: 12_000)
+        #expect(bytes[999] == 5 && bytes[1000] == 0 && bytes[10_999] == 0 && bytes[11_000] == 5)
+        try f.expectClean()
+    }
+
+    @Test func unlinkedOpenFileStaysReadableUntilReleased() throws {
+        let f = try Fixture()
+        let file = try f.create("gone")
+        try f.write([1, 2, 3], to: file, at: 0)
+        try f.fs.unlink(f.root, parent: .root, name: f.name("gone"))
+        #expect(try f.read(file, at: 0, count: 3) == [1, 2, 3])
+        try f.fs.release(f.root, inode: file.inode, handle: file.handle, flags: [])
+        f.fs.forget(file.inode, count: 1)
+        #expect(throws: Errno.noSuchFileOrDirectory) { try f.attributes(file.inode) }
+        try f.expectClean()
+    }
+
+    @Test func writeClearsSetUserIDForOthers() throws {
+        let f = try Fixture()
+        let file = try f.create("s", mode: 0o4777)
+        try f.write([1], to: file, at: 0, as: Fixture.alice)
+        #expect(try f.attributes(file.inode).mode.permissions & FileMode.setUserID == 0)
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench/xv6fs.sh — a benchmark (not a test): xv6fs against ext4 data=journal and data=ordered, each on a
+# same-size image (ext4 on a loop device, xv6fs through `bento mount`), with real programs:
+# untar and tar of a generated source tree, grep -r, git clone of a local repository, creating and deleting many
+# small files, a sequential write and read, and fio random 4 KiB writes with fsync.
+# Prints a table of seconds and ratios (ext4 time / xv6fs time: above 1 means xv6fs is faster); the last line is
+# `worst ratio to ext4 data=journal: <x> (<row>)`. Needs root. Scale with the variables below.
+set -euo pipefail
+
+SIZE=${SIZE:-8G}                 # each image
+TREE_FILES=${TREE_FILES:-30000}  # files in the untar/tar/grep/clone tree
+SMALL_FILES=${SMALL_FILES:-50000}
+SEQ_MB=${SEQ_MB:-2048}
+FIO_MB=${FIO_MB:-32}             # random 4 KiB writes, each followed by fsync
+BENTO=${BENTO:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/bento}
+WORK=${WORK:-$(mktemp -d /var/tmp/xv6bench.XXXXXX)}
+[ "$(id -u)" = 0 ] || { echo "run as root (loop devices, mount)" >&2; exit 1; }
+[ -x "$BENTO" ] || { echo "build first: swift build -c release --product bento" >&2; exit 1; }
+
+loops=()
+cleanup() {
+    for m in "$WORK"/mnt-*; do mountpoint -q "$m" 2>/dev/null && umount "$m" 2>/dev/null || true; done
+    for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+
+# The source material, made once on the host's disk.
+make_sources() {
+    local src="$WORK/src"
+    mkdir -p "$src"
+    python3 - "$src" "$TREE_FILES" <<'PY'
+import os, random, sys
+root, count = sys.argv[1], int(sys.argv[2])
+random.seed(42)
+words = [f"word{i}" for i in range(5000)]
+for i in range(count):
+    d = os.path.join(root, f"dir{i % 300:03d}", f"sub{(i // 300) % 10}")
+    os.makedirs(d, exist_ok=True)
+    size = int(random.paretovariate(1.2) * 600) % 200000
+    text = " ".join(random.choices(words, k=max(1, size // 9)))
+    with open(os.path.join(d, f"file{i}.c"), "w") as f:
+        f.write(text + ("\nneedle\n" if i % 1000 == 0 else "\n"))
+PY
+    tar -cf "$WORK/src.tar" -C "$src" .
+    git init -q "$WORK/repo"
+    cp -r "$src"/dir00* "$WORK/repo/"
+    git -C "$WORK/repo" add -A && git -C "$WORK/repo" -c user.email=b@b -c user.name=b commit -qm one
+}
+
+# mount_fs KIND → prints the mount point.
+mount_fs() {
+    local kind=$1 mnt="$WORK/mnt-$1" image="$WORK/image-$1"
+    mkdir -p "$mnt"
+    rm -f "$image"
+    truncate -s "$SIZE" "$image"
+    case $kind in
+    ext4-journal|ext4-ordered)
+        local loop; loop=$(losetup -f --show "$image"); loops+=("$loop")
+        mkfs.ext4 -q -F "$loop"
+        mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
+    xv6fs)
+        "$BENTO" mkfs "$image" >/dev/null 2>&1
+        "$BENTO" mount "$image" "$mnt" ;;
+    esac
+    echo "$mnt"
+}
+
+unmount_fs() {
+    local kind=$1 mnt="$WORK/mnt-$1"
+    umount "$mnt"
+    if [ "$kind" = xv6fs ]; then
+        for _ in $(seq 100); do "$BENTO" fsck "$WORK/image-xv6fs" >/dev/null 2>&1 && break; sleep 0.2; done
+    fi
+}
+
+declare -A T
+# timed KIND ROW COMMAND...: runs the command (then sync) and records its seconds.
+timed() {
+    local kind=$1 row=$2; shift 2
+    local start; start=$(now)
+    "$@"
+    sync
+    T[$kind,$row]=$(echo "$(now) - $start" | bc)
+}
+
+run_all() {
+    local kind=$1 mnt
+    mnt=$(mount_fs "$kind")
+    drop; timed "$kind" "untar" tar -xf "$WORK/src.tar" -C "$mnt"
+    drop; timed "$kind" "tar" bash -c "tar -cf - -C '$mnt' . | cat > /dev/null"
+    drop; timed "$kind" "grep -r" bash -c "grep -r needle '$mnt' > /dev/null"
+    drop; timed "$kind" "git clone" git clone -q "$WORK/repo" "$mnt/clone"
+    timed "$kind" "create $SMALL_FILES" python3 -c "
+import os, sys
+d = sys.argv[1]; os.mkdir(d)
+for i in range(int(sys.argv[2])):
+    with open(f'{d}/s{i}', 'w') as f: f.write('x')" "$mnt/many" "$SMALL_FILES"
+    timed "$kind" "delete $SMALL_FILES" rm -rf "$mnt/many"
+    timed "$kind" "write ${SEQ_MB} MiB" dd if=/dev/zero of="$mnt/big" bs=1M count="$SEQ_MB" conv=fsync status=none
+    drop; timed "$kind" "read ${SEQ_MB} MiB" dd if="$mnt/big" of=/dev/null bs=1M status=none
+    rm -f "$mnt/big"; sync
+    timed "$kind" "fio randwrite+fsync" fio --name=r --filename="$mnt/fio" --size="${FIO_MB}M" --rw=randwrite --bs=4k \
+        --fsync=1 --ioengine=psync --output=/dev/null
+    unmount_fs "$kind"
+}
+
+make_sources
+kinds=(ext4-journal ext4-ordered xv6fs)
+for kind in "${kinds[@]}"; do run_all "$kind"; done
+
+rows=("untar" "tar" "grep -r" "git clone" "create $SMALL_FILES" "delete $SMALL_FILES" "write ${SEQ_MB} MiB" "read ${SEQ_MB} MiB" "fio randwrite+fsync")
+printf "%-22s %12s %12s %10s %14s %14s\n" "seconds" "ext4 journal" "ext4 ordered" "xv6fs" "ratio/journal" "ratio/ordered"
+worst="" worst_row=""
+for row in "${rows[@]}"; do
+    j=${T[ext4-journal,$row]} o=${T[ext4-ordered,$row]} x=${T[xv6fs,$row]}
+    rj=$(echo "scale=2; $j / $x" | bc) ro=$(echo "scale=2; $o / $x" | bc)
+    printf "%-22s %12.2f %12.2f %10.2f %14s %14s\n" "$row" "$j" "$o" "$x" "$rj" "$ro"
+    if [ -z "$worst" ] || [ "$(echo "$rj < $worst" | bc)" = 1 ]; then worst=$rj worst_row=$row; fi
+done
+echo "worst ratio to ext4 data=journal: $worst ($worst_row)"
