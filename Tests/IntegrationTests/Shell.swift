@@ -74,8 +74,8 @@ final class BackgroundCommand {
         let scratch = FileManager.default.temporaryDirectory
         let name = "bento-it-\(UUID().uuidString)"
         outputFiles = (scratch.appendingPathComponent("\(name).out"), scratch.appendingPathComponent("\(name).err"))
-        FileManager.default.createFile(atPath: outputFiles.stdout.path, contents: nil)
-        FileManager.default.createFile(atPath: outputFiles.stderr.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFiles.stdout.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFiles.stderr.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["--kill-after=10", String(timeLimit), "/bin/bash", "-c", "set -euo pipefail\n\(cd)\(script)"]
         process.environment = ProcessInfo.processInfo.environment
