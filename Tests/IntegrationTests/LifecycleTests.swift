@@ -36,9 +36,12 @@ struct LifecycleTests {
     func umountEndsAForegroundDaemonWithStatusZeroTwice(_ kind: FileSystemKind) throws {
         let scratch = try ScratchDirectory("cycle-\(kind.rawValue)")
         let mountPoint = "\(scratch.path)/mnt"
-        let source = kind == .passthrough ? "\(scratch.path)/backing" : "cycle"
-        try Shell.check("mkdir -p \(Shell.quote(mountPoint)) \(kind == .passthrough ? Shell.quote(source) : "")")
-        defer { BentoMount.stop(pid: nil, mountPoint: mountPoint) }
+        let source = try kind.makeSource(in: scratch)
+        try Shell.check("mkdir -p \(Shell.quote(mountPoint))")
+        defer {
+            BentoMount.stop(pid: nil, mountPoint: mountPoint)
+            kind.checkSource(source)
+        }
 
         for cycle in 1...2 {
             let daemon = try BackgroundCommand("""
@@ -54,7 +57,7 @@ struct LifecycleTests {
 
             let io = try Shell.run("""
                 cd \(Shell.quote(mountPoint))
-                [ \(cycle) = 1 ] || { [ \(kind == .passthrough) = true ] && cat kept; } || [ ! -e kept ]
+                [ \(cycle) = 1 ] || { [ \(kind.isPersistent) = true ] && cat kept; } || [ ! -e kept ]
                 echo "cycle \(cycle)" > kept && seq 1 100000 > numbers && sha256sum numbers kept && cat kept
                 """, timeLimit: 60)
             #expect(io.status == 0, "cycle \(cycle): \(io)")
@@ -67,6 +70,10 @@ struct LifecycleTests {
         if kind == .passthrough {
             let kept = try String(contentsOfFile: "\(source)/kept", encoding: .utf8)
             #expect(kept == "cycle 2\n", "the backing directory after two cycles")
+        }
+        if kind == .xv6fs {
+            let kept = try Shell.check("printf 'cat /kept\\n' | \(Shell.quote(TestEnvironment.bentoBinary)) shell --fs xv6fs \(Shell.quote(source))")
+            #expect(kept.stdout == "cycle 2\n", "the image after two cycles, read in-process")
         }
     }
 }

@@ -7,8 +7,41 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
     case memfs
     /// Mirrors a host directory (here one on the host's /tmp file system).
     case passthrough
+    /// The journaled file system, on a fresh sparse image made by `bento mkfs`.
+    case xv6fs
 
     var testDescription: String { rawValue }
+
+    /// Whether what is written survives an unmount (in the backing directory or the image).
+    var isPersistent: Bool { self != .memfs }
+
+    /// Makes what `bento mount` takes as SOURCE inside `scratch`: a word, a backing directory, a new image.
+    func makeSource(in scratch: ScratchDirectory) throws -> String {
+        switch self {
+        case .memfs:
+            return "memfs-\(scratch.path.split(separator: "/").last ?? "")"
+        case .passthrough:
+            let directory = "\(scratch.path)/backing"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return directory
+        case .xv6fs:
+            let image = "\(scratch.path)/disk.img"
+            try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) mkfs --size 4G \(Shell.quote(image))", timeLimit: 60)
+            return image
+        }
+    }
+
+    /// Once its daemon is gone, an xv6fs image must be consistent: `bento fsck` exits 0. Recorded as an issue
+    /// of the running test otherwise.
+    func checkSource(_ source: String) {
+        guard self == .xv6fs else { return }
+        do {
+            let report = try Shell.run("\(Shell.quote(TestEnvironment.bentoBinary)) fsck \(Shell.quote(source))", timeLimit: 120)
+            if report.status != 0 { Issue.record("bento fsck after the test: \(report)") }
+        } catch {
+            Issue.record("bento fsck could not run: \(error)")
+        }
+    }
 }
 
 /// Where the suite may mount, and where it finds the `bento` binary.
@@ -107,12 +140,13 @@ final class BentoMount {
     let kind: FileSystemKind
     /// Where it is mounted.
     let mountPoint: String
-    /// For passthrough, the host directory it mirrors.
+    /// What was mounted: a word (memfs), the backing directory (passthrough), the image (xv6fs).
     let source: String
     /// The daemon's pid, from `--pid-file`.
     let pid: Int32
 
-    /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`) with `-o options`.
+    /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`, xv6fs uses `<scratch>/disk.img`)
+    /// with `-o options`.
     init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = []) throws {
         guard TestEnvironment.canMount else {
             throw MountError(description: "cannot mount FUSE here: need root and /dev/fuse (CI=true makes this a failure)")
@@ -120,14 +154,8 @@ final class BentoMount {
         self.kind = kind
         mountPoint = "\(scratch.path)/mnt"
         let pidFile = "\(scratch.path)/daemon.pid"
-        switch kind {
-        case .memfs: source = "memfs-\(scratch.path.split(separator: "/").last!)"
-        case .passthrough: source = "\(scratch.path)/backing"
-        }
+        source = try kind.makeSource(in: scratch)
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        if kind == .passthrough {
-            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        }
         let optionWords = options.isEmpty ? "" : "-o \(Shell.quote(options.joined(separator: ",")))"
         try Shell.check("""
             \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs \(kind.rawValue) \(optionWords) \
@@ -156,7 +184,10 @@ final class BentoMount {
         }
     }
 
-    deinit { Self.stop(pid: pid, mountPoint: mountPoint) }
+    deinit {
+        Self.stop(pid: pid, mountPoint: mountPoint)
+        kind.checkSource(source)
+    }
 
     /// Unmounts `mountPoint` however it takes and makes sure daemon `pid` is gone.
     static func stop(pid: Int32?, mountPoint: String) {
