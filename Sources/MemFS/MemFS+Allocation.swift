@@ -39,10 +39,6 @@ extension MemFS {
     /// (`EINVAL`).
     public func lseek(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, whence: SeekWhence) throws(Errno) -> UInt64 {
         try locked { (state: inout State) throws(Errno) -> UInt64 in
-            // Under the kernel's writeback cache, dirty pages not yet written back are invisible here and the
-            // kernel does not flush them before asking: answer ENOSYS so it uses its own answer (data up to
-            // the end of file, the hole at the end), which is coarse but never wrong.
-            guard !state.writebackCache else { throw .noFunction }
             _ = try state.openFile(handle, on: inode)
             let contents = try state.regularFile(inode).contents
             guard whence == .data || whence == .hole else { throw .invalidArgument }
