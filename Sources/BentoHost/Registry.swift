@@ -17,7 +17,15 @@ public final class Registry: Sendable {
         types.withLock { $0[type.name] = type }
     }
 
-    /// The registered types, sorted by name.
+    /// Loads the file-system module at `path` (a shared library), registers its type in place of any type of
+    /// the same name, and returns that name.
+    public func registerModule(at path: String) throws(HostError) -> String {
+        let type = FileSystemType(module: try ModuleLoader.load(path))
+        register(type)
+        return type.name
+    }
+
+        /// The registered types, sorted by name.
     public var registeredTypes: [FileSystemType] {
         types.withLock { Array($0.values) }.sorted { $0.name < $1.name }
     }
@@ -47,6 +55,15 @@ public final class Registry: Sendable {
             throw error
         }
         return session
+    }
+
+    /// Upgrades the live mount at `mountpoint` to the file-system module in the shared library at `modulePath`.
+    /// On failure (the module does not load, refuses the state, fails to start) the mount keeps its version.
+    public func upgrade(_ mountpoint: String, toModuleAt modulePath: String) throws(HostError) -> UpgradeReport {
+        guard let session = mounts.withLock({ $0[mountpoint] }) else {
+            throw HostError("\(mountpoint) is not mounted by this daemon")
+        }
+        return try session.upgrade(to: try ModuleLoader.load(modulePath))
     }
 
     /// The live mounts, sorted by mount point.

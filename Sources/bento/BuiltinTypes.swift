@@ -11,15 +11,8 @@ enum BuiltinTypes {
     /// Every built-in type.
     static let all: [FileSystemType] = [memfs, passthrough, xv6fs]
 
-    /// The in-memory reference file system; SOURCE is any word.
-    static let memfs = FileSystemType(
-        name: "memfs", version: "1.0.0", summary: "in-memory file system (SOURCE: any word)"
-    ) { _, options throws(HostError) in
-        // The root belongs to whoever mounts (an unprivileged mount through fusermount3 must be able to use it).
-        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions,
-                                     rootOwner: UserID(getuid()), rootGroup: GroupID(getgid())))
-    }
-
+    /// The in-memory reference file system; SOURCE is any word. Upgradable live to the memfs modules.
+    static let memfs = FileSystemType(module: MemFSModule(version: "1.0.0"))
     /// Mirrors a host directory; SOURCE is that directory.
     static let passthrough = FileSystemType(
         name: "passthrough", version: "1.0.0", summary: "mirror of a host directory (SOURCE: the directory)"

@@ -32,7 +32,8 @@ struct Daemon {
         let registry = BuiltinTypes.registry()
         let session: Session
         do {
-            session = try registry.mount(type: mount.fs, source: mount.source, at: mount.mountpoint,
+            let typeName = mount.fs.contains("/") ? try registry.registerModule(at: mount.fs) : mount.fs
+            session = try registry.mount(type: typeName, source: mount.source, at: mount.mountpoint,
                                          options: try mount.mountOptions())
         } catch let error as HostError {
             throw Failure(error.description)
