@@ -14,6 +14,8 @@ let package = Package(
         // xv6fs to upgrade between, and a module that refuses every upgrade (tests).
         .library(name: "MemFSModuleV1", type: .dynamic, targets: ["MemFSModuleV1"]),
         .library(name: "MemFSModuleV2", type: .dynamic, targets: ["MemFSModuleV2"]),
+        .library(name: "XV6FSModuleV1", type: .dynamic, targets: ["XV6FSModuleV1"]),
+        .library(name: "XV6FSModuleV2", type: .dynamic, targets: ["XV6FSModuleV2"]),
         .library(name: "RefusingModule", type: .dynamic, targets: ["RefusingModule"]),
     ],
     dependencies: [
@@ -77,6 +79,10 @@ let package = Package(
         .target(name: "MemFSModuleV1", dependencies: ["MemFS", "BentoKit"], path: "Sources/Modules/MemFSModuleV1",
                 swiftSettings: swift6),
         .target(name: "MemFSModuleV2", dependencies: ["MemFS", "BentoKit"], path: "Sources/Modules/MemFSModuleV2",
+                swiftSettings: swift6),
+        .target(name: "XV6FSModuleV1", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV1",
+                swiftSettings: swift6),
+        .target(name: "XV6FSModuleV2", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV2",
                 swiftSettings: swift6),
         .target(name: "RefusingModule", dependencies: ["BentoKit"], path: "Sources/Modules/RefusingModule",
                 swiftSettings: swift6),

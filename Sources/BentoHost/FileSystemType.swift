@@ -15,7 +15,7 @@ public struct FileSystemType: Sendable {
     /// One line saying what it is, for `--help` and errors.
     public let summary: String
     /// Builds a file system for `source` (an image, a directory, a word) with the mount's options.
-    public let make: Make
+    public private(set) var make: Make
     /// The module behind the type, which takes part in live upgrades; nil for types that cannot be upgraded.
     public let module: (any FileSystemModule)?
 
@@ -39,6 +39,18 @@ public struct FileSystemType: Sendable {
             }
         }
         self.module = module
+    }
+
+    /// This type with `check` run on the source before each fresh mount (an upgrade does not run it again):
+    /// an image lock, say.
+    public func checkingSource(_ check: @escaping @Sendable (_ source: String) throws(HostError) -> Void) -> FileSystemType {
+        var checked = self
+        let make = self.make
+        checked.make = { source, options throws(HostError) in
+            try check(source)
+            return try make(source, options)
+        }
+        return checked
     }
 }
 

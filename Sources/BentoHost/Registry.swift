@@ -17,15 +17,7 @@ public final class Registry: Sendable {
         types.withLock { $0[type.name] = type }
     }
 
-    /// Loads the file-system module at `path` (a shared library), registers its type in place of any type of
-    /// the same name, and returns that name.
-    public func registerModule(at path: String) throws(HostError) -> String {
-        let type = FileSystemType(module: try ModuleLoader.load(path))
-        register(type)
-        return type.name
-    }
-
-        /// The registered types, sorted by name.
+    /// The registered types, sorted by name.
     public var registeredTypes: [FileSystemType] {
         types.withLock { Array($0.values) }.sorted { $0.name < $1.name }
     }

@@ -25,17 +25,13 @@ enum BuiltinTypes {
     }
 
     /// The journaled xv6-derived file system; SOURCE is the image or block device (`-o data=journal|ordered`).
-    static let xv6fs = FileSystemType(
-        name: "xv6fs", version: "1.0.0", summary: "journaled xv6 file system (SOURCE: an image or block device)"
-    ) { source, options throws(HostError) in
-        do {
-            _ = try ImageLock.acquire(source)
-            let device = try FileBlockDevice.open(path: source, readOnly: options.readOnly)
-            let mode = options.extra["data"].flatMap { $0 == "journal" ? DataMode.journal : $0 == "ordered" ? .ordered : nil }
-            return try XV6FS(device: device, options: XV6FS.Options(
-                dataMode: mode, checksPermissions: !options.defaultPermissions, readOnly: options.readOnly))
-        } catch {
-            throw HostError("\(source): \(error)")
+    /// Upgradable live to the xv6fs modules.
+    static let xv6fs = lockingImage(FileSystemType(module: XV6FSModule(version: "1.0.0")))
+
+    /// `type` taking the image lock before it mounts a source, so that a second mount of the image is refused.
+    static func lockingImage(_ type: FileSystemType) -> FileSystemType {
+        type.checkingSource { source throws(HostError) in
+            do { _ = try ImageLock.acquire(source) } catch { throw HostError("\(source): \(error)") }
         }
     }
 
