@@ -12,20 +12,12 @@ extension MemFS {
     /// without `KEEP_SIZE`) a range. Collapse and insert are not supported (`EOPNOTSUPP`).
     public func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                           mode: FallocateMode) throws(Errno) {
-        guard mode.isSubset(of: [.keepSize, .punchHole, .zeroRange]) else { throw .notSupported }
-        if mode.contains(.punchHole) {
-            guard mode.contains(.keepSize) else { throw .notSupported }
-            guard !mode.contains(.zeroRange) else { throw .invalidArgument }
-        }
-        guard length > 0 else { throw .invalidArgument }
-        let (end, overflow) = offset.addingReportingOverflow(length)
-        guard !overflow, end <= FileContents.maximumSize else { throw .fileTooLarge }
+        let range = try mode.validatedRange(offset: offset, length: length, maximumSize: FileContents.maximumSize)
         let now = clock.now()
         try modifying { (state: inout State) throws(Errno) in
             guard try state.openFile(handle, on: inode).flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
-            let range = offset..<end
-            let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, end)
+            let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, range.upperBound)
             if mode.contains(.punchHole) {
                 try state.changeContents(of: node) { $0.punchHole(range) }
             } else {
