@@ -10,6 +10,13 @@ let package = Package(
     products: [
         .executable(name: "bento", targets: ["bento"]),
         .library(name: "BentoKit", targets: ["BentoKit"]),
+        // File-system modules for `bento mount --fs libX.so` and `bento upgrade`: two versions of memfs and of
+        // xv6fs to upgrade between, and a module that refuses every upgrade (tests).
+        .library(name: "MemFSModuleV1", type: .dynamic, targets: ["MemFSModuleV1"]),
+        .library(name: "MemFSModuleV2", type: .dynamic, targets: ["MemFSModuleV2"]),
+        .library(name: "XV6FSModuleV1", type: .dynamic, targets: ["XV6FSModuleV1"]),
+        .library(name: "XV6FSModuleV2", type: .dynamic, targets: ["XV6FSModuleV2"]),
+        .library(name: "RefusingModule", type: .dynamic, targets: ["RefusingModule"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -69,6 +76,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6),
+        .target(name: "MemFSModuleV1", dependencies: ["MemFS", "BentoKit"], path: "Sources/Modules/MemFSModuleV1",
+                swiftSettings: swift6),
+        .target(name: "MemFSModuleV2", dependencies: ["MemFS", "BentoKit"], path: "Sources/Modules/MemFSModuleV2",
+                swiftSettings: swift6),
+        .target(name: "XV6FSModuleV1", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV1",
+                swiftSettings: swift6),
+        .target(name: "XV6FSModuleV2", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV2",
+                swiftSettings: swift6),
+        .target(name: "RefusingModule", dependencies: ["BentoKit"], path: "Sources/Modules/RefusingModule",
+                swiftSettings: swift6),
         .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),

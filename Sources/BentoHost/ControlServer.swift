@@ -5,13 +5,16 @@ import BentoKit
 import Foundation
 import Logging
 
-/// The daemon's control socket (`/run/bento/<pid>.sock`, root-only): answers `bento status` and later
-/// `bento upgrade` and `bento stats`.
+/// The daemon's control socket (`/run/bento/<pid>.sock`, root-only): answers `bento status`, `bento stats` and
+/// `bento upgrade`.
 ///
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source`.
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
+/// `upgrade <mountpoint> <module path>` (paths without spaces) upgrades a mount and answers
+/// `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>pause-µs`.
+/// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
     public static var runtimeDirectory: String {
@@ -66,6 +69,8 @@ public final class ControlServer: Sendable {
     }
 
     private func answer(_ command: String) -> String {
+        let words = command.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        if words.count == 3, words[0] == "upgrade" { return upgrade(words[1], toModuleAt: words[2]) }
         switch command.trimmingCharacters(in: .whitespaces) {
         case "status":
             return registry.liveMounts.map { session in
@@ -78,6 +83,17 @@ public final class ControlServer: Sendable {
             }.joined()
         default:
             return "error: unknown command '\(command)'\n"
+        }
+    }
+
+    private func upgrade(_ mountpoint: String, toModuleAt path: String) -> String {
+        do {
+            let report = try registry.upgrade(mountpoint, toModuleAt: path)
+            return ["ok", report.mountpoint, report.previous.name, report.previous.version, report.current.name,
+                    report.current.version, "\(report.pauseMicroseconds)"].joined(separator: "\t") + "\n"
+        } catch {
+            logger.warning("upgrade of \(mountpoint) failed: \(error)")
+            return "error: \(error)\n"
         }
     }
 

@@ -81,4 +81,12 @@ extension Dispatcher {
             expected: Phase.running.rawValue, desired: Phase.destroyed.rawValue, ordering: .acquiringAndReleasing)
         if ended { fileSystem.destroy() }
     }
+
+    /// Calls the file system's `destroy` unless a DESTROY request already did (the session ended without one).
+    func destroyUnlessDestroyed() {
+        gate.enter()
+        defer { gate.leave() }
+        let previous = phase.exchange(Phase.destroyed.rawValue, ordering: .acquiringAndReleasing)
+        if previous != Phase.destroyed.rawValue { fileSystem.destroy() }
+    }
 }

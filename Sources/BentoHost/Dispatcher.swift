@@ -11,9 +11,11 @@ import Synchronization
 ///
 /// State: the session phase and lookup count are atomics, the negotiation sits behind a mutex taken only
 /// by INIT and by readers of `negotiated`, and in-flight requests live in a sharded table (`InFlightRequests`).
+/// The file system sits behind a gate every request passes, so that a live upgrade can swap it
+/// (`Dispatcher+Upgrade.swift`).
 public final class Dispatcher: Sendable {
-    /// The file system requests are served from.
-    let fileSystem: any FileSystem
+    /// The file system and the gate requests pass to reach it.
+    let gate: FileSystemGate
     /// The mount's options (read-only, writeback cache).
     let options: MountOptions
     /// Where the session is: `Phase` raw values.
@@ -39,9 +41,12 @@ public final class Dispatcher: Sendable {
 
     /// A server for `fileSystem` mounted with `options`.
     public init(fileSystem: any FileSystem, options: MountOptions) {
-        self.fileSystem = fileSystem
+        self.gate = FileSystemGate(fileSystem)
         self.options = options
     }
+
+    /// The file system requests are served from; read it only while serving a request or holding the gate.
+    var fileSystem: any FileSystem { gate.fileSystem }
 
     /// What INIT settled with the kernel, or nil before INIT.
     public var negotiated: Negotiation? { negotiation.withLock { $0 } }
@@ -58,6 +63,8 @@ public final class Dispatcher: Sendable {
     public func handle(_ request: UnsafeRawBufferPointer) -> Reply? {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
+        gate.enter()
+        defer { gate.leave() }
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {

@@ -49,6 +49,15 @@ public final class Registry: Sendable {
         return session
     }
 
+    /// Upgrades the live mount at `mountpoint` to the file-system module in the shared library at `modulePath`.
+    /// On failure (the module does not load, refuses the state, fails to start) the mount keeps its version.
+    public func upgrade(_ mountpoint: String, toModuleAt modulePath: String) throws(HostError) -> UpgradeReport {
+        guard let session = mounts.withLock({ $0[mountpoint] }) else {
+            throw HostError("\(mountpoint) is not mounted by this daemon")
+        }
+        return try session.upgrade(to: try ModuleLoader.load(modulePath))
+    }
+
     /// The live mounts, sorted by mount point.
     public var liveMounts: [Session] {
         mounts.withLock { Array($0.values) }.sorted { $0.mountpoint < $1.mountpoint }

@@ -12,8 +12,8 @@ import Synchronization
 public final class Session: Sendable {
     /// Where the file system is mounted (absolute path).
     public let mountpoint: String
-    /// The file-system type's registered name (`memfs`, `passthrough`, ...).
-    public let type: FileSystemType
+    /// The file-system type serving the mount (`memfs`, `passthrough`, ...); a live upgrade changes it.
+    public var type: FileSystemType { currentType.withLock { $0 } }
     /// What was mounted (an image, a directory, a word).
     public let source: String
     /// The mount options in force.
@@ -21,11 +21,11 @@ public final class Session: Sendable {
     /// When the mount went live.
     public let started: Date
 
-    let fileSystem: any FileSystem
     let dispatcher: Dispatcher
     private let channel: Channel
     private let workers: DispatchGroup
     private let state = Mutex<State>(.mounted)
+    let currentType: Mutex<FileSystemType>
     let logger: Logger
 
     private enum State { case mounted, serving, ended }
@@ -36,11 +36,10 @@ public final class Session: Sendable {
     private init(mountpoint: String, type: FileSystemType, source: String, options: MountOptions,
                  fileSystem: any FileSystem, channel: Channel, logger: Logger) {
         self.mountpoint = mountpoint
-        self.type = type
+        self.currentType = Mutex(type)
         self.source = source
         self.options = options
         self.started = Date()
-        self.fileSystem = fileSystem
         self.dispatcher = Dispatcher(fileSystem: fileSystem, options: options)
         self.channel = channel
         self.workers = DispatchGroup()
@@ -114,7 +113,7 @@ public final class Session: Sendable {
             state = .ended
             return true
         }
-        if first && !dispatcher.isDestroyed { fileSystem.destroy() }
+        if first { dispatcher.destroyUnlessDestroyed() }
     }
 
     /// One worker: read a request, dispatch it, write the reply, until the mount goes away.

@@ -32,10 +32,26 @@ struct DirectoryContents: Sendable {
     var parent: Inode
     private var index: [FileName: DirectoryLink] = [:]
     private var order: [(cookie: UInt64, name: FileName)] = []
-    private var nextCookie: UInt64 = 3
+    /// The cookie the next name will get.
+    private(set) var nextCookie: UInt64 = 3
 
     /// An empty directory inside `parent`.
     init(parent: Inode) { self.parent = parent }
+
+    /// A directory inside `parent` holding `entries` (in increasing cookie order, as `entries(after: 0)` lists
+    /// them) whose next name gets `nextCookie`; nil when the cookies are out of order or repeat a name.
+    init?(parent: Inode, entries: [(name: FileName, link: DirectoryLink)], nextCookie: UInt64) {
+        self.parent = parent
+        self.nextCookie = nextCookie
+        var previous = Self.dotDotCookie
+        for (name, link) in entries {
+            guard link.cookie > previous, link.cookie < nextCookie, index.updateValue(link, forKey: name) == nil else {
+                return nil
+            }
+            order.append((link.cookie, name))
+            previous = link.cookie
+        }
+    }
 
     /// The number of names (without `.` and `..`).
     var count: Int { index.count }

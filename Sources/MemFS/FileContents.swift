@@ -25,6 +25,30 @@ struct FileContents: Sendable {
     private(set) var allocatedBytes: UInt64 = 0
     private var chunks: [UInt64: [UInt8]] = [:]
 
+    /// An empty file.
+    init() {}
+
+    /// A file of `size` bytes storing `chunks` (as `storedChunks` returned them); nil when a chunk is larger
+    /// than a chunk's range, not whole pages, or holds bytes past `size`.
+    init?(size: UInt64, chunks: [UInt64: [UInt8]]) {
+        guard size <= Self.maximumSize else { return nil }
+        for (index, bytes) in chunks {
+            let length = UInt64(bytes.count)
+            guard length > 0, length <= Self.chunkSize, length % Self.pageSize == 0, index < Self.maximumSize / Self.chunkSize
+            else { return nil }
+            let start = index * Self.chunkSize
+            guard start + length <= size || bytes[Int(size > start ? size - start : 0)...].allSatisfy({ $0 == 0 }) else {
+                return nil
+            }
+            allocatedBytes += length
+        }
+        self.size = size
+        self.chunks = chunks
+    }
+
+    /// The stored chunks by index (a missing index is a hole), for handing the file to a new version.
+    var storedChunks: [UInt64: [UInt8]] { chunks }
+
     /// Space used in 512-byte units (`st_blocks`).
     var blocks: UInt64 { allocatedBytes / 512 }
 

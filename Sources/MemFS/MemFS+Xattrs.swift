@@ -31,6 +31,7 @@ extension MemFS {
         try locked { (state: inout State) throws(Errno) -> [UInt8] in
             let node = try state.node(inode)
             try state.checkXattr(name, on: node, writing: false, for: request)
+            if name == .bentoVersion, let version = options.versionAttribute { return Array(version.utf8) }
             guard let value = node.xattrs[name] else { throw .noData }
             return value
         }

@@ -37,12 +37,14 @@ public final class MemFS: FileSystem {
         public var rootOwner: UserID
         /// Group of the root directory.
         public var rootGroup: GroupID
+        /// The value of `user.bento.version` on every file and directory; nil leaves that name to the user.
+        public var versionAttribute: String?
 
         /// Options; every default suits an in-process file system checked by MemFS itself.
         public init(capacity: UInt64? = nil, maximumInodes: UInt64? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, entryTimeout: Duration = .seconds(60),
                     attributeTimeout: Duration = .seconds(60), rootPermissions: UInt32 = 0o755,
-                    rootOwner: UserID = .root, rootGroup: GroupID = .root) {
+                    rootOwner: UserID = .root, rootGroup: GroupID = .root, versionAttribute: String? = nil) {
             self.capacity = capacity
             self.maximumInodes = maximumInodes
             self.checksPermissions = checksPermissions
@@ -52,6 +54,7 @@ public final class MemFS: FileSystem {
             self.rootPermissions = rootPermissions
             self.rootOwner = rootOwner
             self.rootGroup = rootGroup
+            self.versionAttribute = versionAttribute
         }
     }
 
@@ -61,16 +64,25 @@ public final class MemFS: FileSystem {
     let state: Mutex<State>
 
     /// An empty file system holding only its root directory.
-    public init(options: Options = .init(), clock: any BentoKit.Clock = SystemClock()) {
-        self.options = options
-        self.clock = clock
-        let capacity = options.capacity ?? ProcessInfo.processInfo.physicalMemory / 2
-        let limits = State.Limits(capacity: capacity, maximumInodes: options.maximumInodes ?? max(capacity / 4096, 16),
-                                  checksPermissions: options.checksPermissions,
-                                  entryTimeout: options.entryTimeout, attributeTimeout: options.attributeTimeout)
+    public convenience init(options: Options = .init(), clock: any BentoKit.Clock = SystemClock()) {
         let root = Node(inode: .root, mode: FileMode(type: .directory, permissions: options.rootPermissions),
                         uid: options.rootOwner, gid: options.rootGroup, now: clock.now())
-        state = Mutex(State(root: root, limits: limits))
+        self.init(options: options, clock: clock, state: State(root: root, limits: Self.limits(options)))
+    }
+
+    /// A file system holding `state` (made, or handed over by an upgrade).
+    init(options: Options, clock: any BentoKit.Clock, state: sending State) {
+        self.options = options
+        self.clock = clock
+        self.state = Mutex(state)
+    }
+
+    /// The fixed settings `options` ask for; capacity defaults to half the machine's memory, as tmpfs.
+    static func limits(_ options: Options) -> State.Limits {
+        let capacity = options.capacity ?? ProcessInfo.processInfo.physicalMemory / 2
+        return State.Limits(capacity: capacity, maximumInodes: options.maximumInodes ?? max(capacity / 4096, 16),
+                            checksPermissions: options.checksPermissions,
+                            entryTimeout: options.entryTimeout, attributeTimeout: options.attributeTimeout)
     }
 
     /// Runs `body` with the state locked.

@@ -43,8 +43,10 @@ extension MemFS {
         var isReadOnly = false
         /// True when the kernel caches writes (it then computes append positions and reads via any handle).
         var writebackCache = false
-        private var nextInode: UInt64 = Inode.root.rawValue + 1
-        private var nextHandle: UInt64 = 1
+        /// The number the next node gets (numbers are never reused).
+        var nextInode: UInt64 = Inode.root.rawValue + 1
+        /// The number the next handle gets.
+        var nextHandle: UInt64 = 1
 
         /// A file system holding only `root`.
         init(root: Node, limits: Limits) {

@@ -14,8 +14,19 @@ struct OpenFile: Sendable {
 
 /// The open handles of a mount.
 struct HandleTable: Sendable {
-    private var files: [FileHandle: OpenFile] = [:]
-    private var next: UInt64 = 1
+    /// The open files by handle.
+    private(set) var files: [FileHandle: OpenFile] = [:]
+    /// The number the next handle gets.
+    private(set) var next: UInt64 = 1
+
+    /// No handles open.
+    init() {}
+
+    /// The table an earlier version of the mount handed over.
+    init(files: [FileHandle: OpenFile], next: UInt64) {
+        self.files = files
+        self.next = next
+    }
 
     /// Records an open and returns its handle.
     mutating func open(_ inode: Inode, flags: OpenFlags) -> FileHandle {

@@ -26,6 +26,7 @@ extension XV6FS {
     public func getxattr(_ request: Request, inode: Inode, name: XattrName) throws(Errno) -> [UInt8] {
         let disk = try object(inode).disk
         try checkXattr(name, on: disk, writing: false, for: request)
+        if name == .bentoVersion, let version = options.versionAttribute { return Array(version.utf8) }
         guard let value = try xattrs(of: disk).entries.first(where: { $0.name == name.bytes })?.value else { throw .noData }
         return value
     }

@@ -33,11 +33,13 @@ public final class XV6FS: FileSystem {
         public var readOnly: Bool
         /// How often the running transaction commits on its own; nil commits only on fsync, sync and unmount.
         public var commitInterval: Duration?
+        /// The value of `user.bento.version` on every file and directory; nil leaves that name to the user.
+        public var versionAttribute: String?
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheBlocks: Int? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false,
-                    commitInterval: Duration? = .seconds(5)) {
+                    commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil) {
             self.dataMode = dataMode
             self.cacheBlocks = cacheBlocks
             self.checksPermissions = checksPermissions
@@ -45,6 +47,7 @@ public final class XV6FS: FileSystem {
             self.cacheTimeout = cacheTimeout
             self.readOnly = readOnly
             self.commitInterval = commitInterval
+            self.versionAttribute = versionAttribute
         }
     }
 
@@ -70,12 +73,9 @@ public final class XV6FS: FileSystem {
 
     /// Mounts the xv6fs image on `device`: checks it, replays its journal and marks it mounted.
     /// Throws a `MountError` saying what is wrong with an image that is not a sound xv6fs.
-    public init(device: any BlockDevice, options: Options = .init(), clock: any BentoKit.Clock = SystemClock()) throws(MountError) {
-        self.options = options
-        self.clock = clock
-        self.device = device
+    public convenience init(device: any BlockDevice, options: Options = .init(),
+                            clock: any BentoKit.Clock = SystemClock()) throws(MountError) {
         var superblock = try Self.readSuperblock(device)
-        dataMode = options.dataMode ?? superblock.dataMode
         var position = Journal.Position(sequence: 1, head: 0)
         let wasClean = superblock.state == .clean
         if !options.readOnly {
@@ -91,6 +91,21 @@ public final class XV6FS: FileSystem {
                 try device.flush()
             }
         }
+        try self.init(device: device, options: options, clock: clock, superblock: superblock, position: position)
+        try checkConsistency(wasClean: wasClean)
+        if !wasClean, !options.readOnly {
+            try MountError.io { () throws(Errno) in try freeOrphans() }
+        }
+    }
+
+    /// Builds the layers over `device` whose superblock is `superblock`, the journal going on at `position`, and
+    /// starts the committer; the mount (or an upgrade) has dealt with the image's state.
+    init(device: any BlockDevice, options: Options, clock: any BentoKit.Clock, superblock: Superblock,
+         position: Journal.Position) throws(MountError) {
+        self.options = options
+        self.clock = clock
+        self.device = device
+        dataMode = options.dataMode ?? superblock.dataMode
         self.superblock = superblock
         cache = BufferCache(device: device, capacity: options.cacheBlocks ?? Int(superblock.journalBlocks) + 8192)
         let journal = Journal(device: device, cache: cache, start: superblock.journalStart, blocks: superblock.journalBlocks,
@@ -102,10 +117,6 @@ public final class XV6FS: FileSystem {
         data = FileData(map: map, mode: dataMode)
         directories = Directories(map: map)
         readOnly = Atomic(options.readOnly)
-        try checkConsistency(wasClean: wasClean)
-        if !wasClean, !options.readOnly {
-            try MountError.io { () throws(Errno) in try freeOrphans() }
-        }
         if !options.readOnly, let interval = options.commitInterval { startCommitter(every: interval) }
     }
 
@@ -139,9 +150,9 @@ public final class XV6FS: FileSystem {
         }
     }
 
-    /// The cheap checks a mount makes: metadata marked in use, the root a directory, counts that agree with a
+    /// The cheap checks a mount (or an upgrade) makes: metadata marked in use, the root a directory, counts that agree with a
     /// clean superblock. Everything deeper is fsck's job.
-    private func checkConsistency(wasClean: Bool) throws(MountError) {
+    func checkConsistency(wasClean: Bool) throws(MountError) {
         let metadataMarked = allocator.state.withLock { state in
             (0..<superblock.dataStart).allSatisfy { state.blocks.isSet($0) } && state.inodes.isSet(0) && state.inodes.isSet(1)
         }

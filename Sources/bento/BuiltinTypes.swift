@@ -11,15 +11,8 @@ enum BuiltinTypes {
     /// Every built-in type.
     static let all: [FileSystemType] = [memfs, passthrough, xv6fs]
 
-    /// The in-memory reference file system; SOURCE is any word.
-    static let memfs = FileSystemType(
-        name: "memfs", version: "1.0.0", summary: "in-memory file system (SOURCE: any word)"
-    ) { _, options throws(HostError) in
-        // The root belongs to whoever mounts (an unprivileged mount through fusermount3 must be able to use it).
-        MemFS(options: MemFS.Options(checksPermissions: !options.defaultPermissions,
-                                     rootOwner: UserID(getuid()), rootGroup: GroupID(getgid())))
-    }
-
+    /// The in-memory reference file system; SOURCE is any word. Upgradable live to the memfs modules.
+    static let memfs = FileSystemType(module: MemFSModule(version: "1.0.0"))
     /// Mirrors a host directory; SOURCE is that directory.
     static let passthrough = FileSystemType(
         name: "passthrough", version: "1.0.0", summary: "mirror of a host directory (SOURCE: the directory)"
@@ -32,17 +25,13 @@ enum BuiltinTypes {
     }
 
     /// The journaled xv6-derived file system; SOURCE is the image or block device (`-o data=journal|ordered`).
-    static let xv6fs = FileSystemType(
-        name: "xv6fs", version: "1.0.0", summary: "journaled xv6 file system (SOURCE: an image or block device)"
-    ) { source, options throws(HostError) in
-        do {
-            _ = try ImageLock.acquire(source)
-            let device = try FileBlockDevice.open(path: source, readOnly: options.readOnly)
-            let mode = options.extra["data"].flatMap { $0 == "journal" ? DataMode.journal : $0 == "ordered" ? .ordered : nil }
-            return try XV6FS(device: device, options: XV6FS.Options(
-                dataMode: mode, checksPermissions: !options.defaultPermissions, readOnly: options.readOnly))
-        } catch {
-            throw HostError("\(source): \(error)")
+    /// Upgradable live to the xv6fs modules.
+    static let xv6fs = lockingImage(FileSystemType(module: XV6FSModule(version: "1.0.0")))
+
+    /// `type` taking the image lock before it mounts a source, so that a second mount of the image is refused.
+    static func lockingImage(_ type: FileSystemType) -> FileSystemType {
+        type.checkingSource { source throws(HostError) in
+            do { _ = try ImageLock.acquire(source) } catch { throw HostError("\(source): \(error)") }
         }
     }
 

@@ -32,7 +32,8 @@ struct Daemon {
         let registry = BuiltinTypes.registry()
         let session: Session
         do {
-            session = try registry.mount(type: mount.fs, source: mount.source, at: mount.mountpoint,
+            let typeName = mount.fs.contains("/") ? try Self.registerModule(at: mount.fs, in: registry) : mount.fs
+            session = try registry.mount(type: typeName, source: mount.source, at: mount.mountpoint,
                                          options: try mount.mountOptions())
         } catch let error as HostError {
             throw Failure(error.description)
@@ -56,6 +57,14 @@ struct Daemon {
         registry.waitForEnd(of: session)
         cleanUp()
         exit(0)
+    }
+
+    /// Loads the module at `path` and registers its type (an xv6fs module takes the image lock as the built-in
+    /// type does); returns the type's name.
+    static func registerModule(at path: String, in registry: Registry) throws(HostError) -> String {
+        let type = FileSystemType(module: try ModuleLoader.load(path))
+        registry.register(type.name == BuiltinTypes.xv6fs.name ? BuiltinTypes.lockingImage(type) : type)
+        return type.name
     }
 
     /// Tells the waiting parent the mount is live, then lets go of its pipe and terminal.

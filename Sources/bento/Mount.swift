@@ -7,14 +7,15 @@ struct Mount: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mount a file system; returns once the mount is live and serves it in the background.",
         discussion: """
-            Types: memfs (SOURCE: any word), passthrough (SOURCE: a directory), xv6fs (not built yet).
+            Types: memfs (SOURCE: any word), passthrough (SOURCE: a directory), xv6fs (SOURCE: an image), or the \
+            path of a file-system module (a shared library such as .build/debug/libMemFSModuleV1.so).
             Options (-o, comma-separated): allow_other, default_permissions (on by default; \
             no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, noatime, \
             and Bento's own threads=N and writeback/nowriteback.
             End the mount with `umount MOUNTPOINT`; the daemon flushes and exits 0.
             """)
 
-    @Option(name: .long, help: "File-system type: memfs, passthrough, xv6fs.")
+    @Option(name: .long, help: "File-system type: memfs, passthrough, xv6fs, or a module's path (libX.so).")
     var fs: String = "xv6fs"
 
     @Flag(help: "Serve in this process instead of returning once the mount is live.")

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BentoKit
+
+/// Loads file-system modules: shared libraries exporting `bento_module` (see `FileSystemModule`).
+///
+/// A module is opened with `RTLD_NOW | RTLD_LOCAL` (every symbol resolved now, none offered to later
+/// libraries, so two versions of one file system load side by side) and never closed: code of a version that
+/// was upgraded away may still be on a thread's stack, and Swift metadata cannot be unloaded.
+///
+/// The module carries its own copy of BentoKit (see `FileSystemModule`): the host checks that copy's layout
+/// fingerprint and never casts what the module made, so the two copies meet only through values and witness
+/// tables of one layout.
+public enum ModuleLoader {
+    /// The entry point every module exports.
+    public static let entryPoint = "bento_module"
+
+    /// Opens the shared library at `path` and takes the module its entry point hands over.
+    public static func load(_ path: String) throws(HostError) -> any FileSystemModule {
+        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw HostError("cannot load module \(path): \(lastError()) — give the path of a module's .so file")
+        }
+        guard let symbol = dlsym(library, entryPoint) else {
+            throw HostError("\(path) is not a Bento module: it has no '\(entryPoint)' symbol (missing symbol; export one "
+                + "with @_cdecl(\"\(entryPoint)\"))")
+        }
+        let entry = unsafeBitCast(symbol, to: (@convention(c) () -> OpaquePointer?).self)
+        guard let handed = entry() else { throw HostError("\(path): \(entryPoint) returned no module") }
+        // The pointer is a retained FileSystemModules.Export by the entry point's contract; nothing can check its
+        // type (the module's class metadata is its own), so the fingerprint, at a fixed offset, is checked first.
+        let export = Unmanaged<FileSystemModules.Export>.fromOpaque(UnsafeRawPointer(handed)).takeRetainedValue()
+        guard export.fingerprint == FileSystemModules.fingerprint else {
+            throw HostError("\(path) was built against another BentoKit (layout \(export.fingerprint), this bento has "
+                + "\(FileSystemModules.fingerprint)): rebuild it with this bento's sources and compiler")
+        }
+        return export.module
+    }
+
+    /// The dynamic linker's message for the last failure.
+    private static func lastError() -> String {
+        dlerror().map { String(cString: $0) } ?? "unknown error"
+    }
+}

@@ -1,0 +1,116 @@
+/// A file system packaged as a loadable module (a shared library: `bento mount --fs libX.so`, `bento upgrade`),
+/// or built into `bento`.
+///
+/// The library exports one C entry point, `bento_module`, returning its module through
+/// `FileSystemModules.export`:
+///
+/// ```swift
+/// @_cdecl("bento_module")
+/// public func bentoModule() -> OpaquePointer { FileSystemModules.export(MyModule()) }
+/// ```
+///
+/// A module carries its own copy of BentoKit: Swift marks a shared library's public symbols protected, so the
+/// module's references to BentoKit bind inside the module, never to the host's copy. Both copies come from the
+/// same source and compiler, so values and witness tables have one layout and calls across work; but type
+/// identity does not cross (a dynamic cast of a module's value to the host's `UpgradableFileSystem` fails). Hence
+/// the host never casts what a module made: it asks the module that made a file system to prepare and retire it.
+public protocol FileSystemModule: AnyObject, Sendable {
+    /// The file-system type's name (`memfs`), shown by `bento status`.
+    var name: String { get }
+    /// This build's version (`2.0.0`), shown by `bento status`.
+    var version: String { get }
+    /// One line saying what it is.
+    var summary: String { get }
+    /// A new file system for a fresh mount of `source`.
+    func make(source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem
+    /// A file system that goes on from `state`, which an earlier version's `prepareUpgrade` returned while it
+    /// served `source`. Refuses state in a format or version it does not know.
+    func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem
+    /// The state of `fileSystem`, which this module made, for its next version (`UpgradableFileSystem`).
+    func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState
+    /// Retires `fileSystem`, which this module made, once its next version took over.
+    func retire(_ fileSystem: any FileSystem)
+}
+
+extension FileSystemModule {
+    /// Asks an `UpgradableFileSystem` for its state; other file systems cannot be upgraded live.
+    public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {
+        guard let upgradable = fileSystem as? any UpgradableFileSystem else {
+            throw ModuleError("\(name) \(version) cannot hand over its state (it is not an UpgradableFileSystem)")
+        }
+        do { return try upgradable.prepareUpgrade() } catch {
+            throw ModuleError("\(name) \(version) could not prepare its state: \(error)")
+        }
+    }
+
+    /// Calls an `UpgradableFileSystem`'s `retire`.
+    public func retire(_ fileSystem: any FileSystem) {
+        (fileSystem as? any UpgradableFileSystem)?.retire()
+    }
+}
+
+/// The mount's settings as a module sees them (the host's `MountOptions`, without the host's types).
+public struct ModuleOptions: Sendable, Hashable {
+    /// The mount is read-only.
+    public var readOnly: Bool
+    /// The kernel checks permissions (`default_permissions`), so the file system need not.
+    public var defaultPermissions: Bool
+    /// The user who mounts (owner of a new file system's root).
+    public var owner: UserID
+    /// That user's group.
+    public var group: GroupID
+    /// Options the host does not know (`data=journal`), by name; flags map to "".
+    public var extra: [String: String]
+
+    /// Mount settings.
+    public init(readOnly: Bool = false, defaultPermissions: Bool = true, owner: UserID = .root, group: GroupID = .root,
+                extra: [String: String] = [:]) {
+        self.readOnly = readOnly
+        self.defaultPermissions = defaultPermissions
+        self.owner = owner
+        self.group = group
+        self.extra = extra
+    }
+}
+
+/// Why a module could not make, resume or prepare a file system, in words for the user.
+public struct ModuleError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, and the fix where there is one.
+    public let description: String
+
+    /// An error with a message.
+    public init(_ description: String) { self.description = description }
+}
+
+/// How a module's entry point hands its `FileSystemModule` to the host: one retained object behind an opaque
+/// pointer, which `ModuleLoader` (BentoHost) takes back. The only unmanaged reference in BentoKit, kept here so
+/// that module code stays free of unsafe constructs.
+public enum FileSystemModules {
+    /// What crosses: the module, and a fingerprint of the layouts both sides must agree on.
+    public final class Export: Sendable {
+        /// `FileSystemModules.fingerprint` as the module's BentoKit computed it; read first, at a fixed offset.
+        public let fingerprint: [Int]
+        /// The module.
+        public let module: any FileSystemModule
+
+        init(_ module: any FileSystemModule) {
+            self.fingerprint = FileSystemModules.fingerprint
+            self.module = module
+        }
+    }
+
+    /// The sizes of the values that cross between host and module, with the export format's version first:
+    /// a module built from another BentoKit shows a different fingerprint and is refused before any call.
+    public static var fingerprint: [Int] {
+        [1, MemoryLayout<Request>.size, MemoryLayout<Entry>.size, MemoryLayout<Attributes>.size,
+         MemoryLayout<AttributesReply>.size, MemoryLayout<OpenReply>.size, MemoryLayout<CreateReply>.size,
+         MemoryLayout<Connection>.size, MemoryLayout<DirectoryListing>.size, MemoryLayout<FileSystemStatistics>.size,
+         MemoryLayout<AttributeChanges>.size, MemoryLayout<ModuleOptions>.size, MemoryLayout<UpgradeState>.size,
+         MemoryLayout<ModuleError>.size, MemoryLayout<Errno>.size]
+    }
+
+    /// Hands `module` over: a retained `Export` the host takes with `Unmanaged.takeRetainedValue`.
+    public static func export(_ module: any FileSystemModule) -> OpaquePointer {
+        OpaquePointer(Unmanaged.passRetained(Export(module)).toOpaque())
+    }
+}

@@ -1,0 +1,54 @@
+/// What a file system hands its next version during a live upgrade: bytes in a named, versioned format.
+///
+/// State crosses module boundaries as bytes, never as Swift values, so an old and a new build of a file system
+/// never share a type: the new version reads the format it knows and refuses, with a reason, any other.
+public struct UpgradeState: Sendable, Hashable {
+    /// The encoding's name, usually the file system's (`memfs`, `xv6fs`).
+    public var format: String
+    /// The encoding's version; a reader refuses versions it does not know.
+    public var version: UInt32
+    /// The encoded state.
+    public var bytes: [UInt8]
+
+    /// State in `format` at `version`.
+    public init(format: String, version: UInt32, bytes: [UInt8]) {
+        self.format = format
+        self.version = version
+        self.bytes = bytes
+    }
+
+    /// Checks that this state is in `format` at one of `versions`, or throws a `ModuleError` saying which
+    /// state arrived and which this build reads.
+    public func require(format expected: String, versions: ClosedRange<UInt32>) throws(ModuleError) {
+        guard format == expected else {
+            throw ModuleError("cannot resume from \(format) state: this module reads \(expected) state only")
+        }
+        guard versions.contains(version) else {
+            throw ModuleError("unknown \(format) state version \(version): this build reads versions "
+                + "\(versions.lowerBound)...\(versions.upperBound)")
+        }
+    }
+}
+
+/// A file system that can hand its state to a new version of itself while mounted (`bento upgrade`).
+///
+/// The host calls `prepareUpgrade` with no request running and none admitted. If the new version then fails to
+/// start, the host goes on serving from this one, so `prepareUpgrade` must leave it able to serve. Once the new
+/// version has taken over, the host calls `retire` and never calls this one again.
+public protocol UpgradableFileSystem: FileSystem {
+    /// Everything the next version needs to go on where this one stops: open handles, lookup counts, and
+    /// whatever it keeps only in memory.
+    func prepareUpgrade() throws(Errno) -> UpgradeState
+    /// Stops background work after the new version took over; must not change what the new version serves.
+    func retire()
+}
+
+extension UpgradableFileSystem {
+    /// Nothing runs in the background by default.
+    public func retire() {}
+}
+
+extension XattrName {
+    /// `user.bento.version`: file systems built to show it answer their version here on every file.
+    public static let bentoVersion = try! XattrName("user.bento.version")
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+// Live upgrade through the real daemon: `bento upgrade` back and forth between two builds of a file system
+// (the MemFSModuleV1/V2 and XV6FSModuleV1/V2 libraries) while scripts/upgrade_load.py runs 10 writer threads
+// (create, write, fsync, read back, unlink) and a reader, each also reading through a descriptor opened before the
+// first upgrade. Nothing may fail or read wrong; the new version's `user.bento.version` shows after the upgrade;
+// xv6fs is fsck-clean after unmount. Then the failure paths: each leaves the running version serving.
+// Self-contained (Foundation, the built `bento` and module libraries).
+
+/// The package's root, found from this file's path.
+private let upgradeRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+/// Where SwiftPM put the debug products (`bento`, `lib*Module*.so`).
+private let upgradeBin = upgradeRoot + "/.build/debug"
+
+/// True when this machine can mount: root, /dev/fuse and a built bento.
+private let upgradeCanMount = getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/fuse")
+    && FileManager.default.fileExists(atPath: upgradeBin + "/bento")
+
+/// Runs a bash script in the package root, returning its status and output (standard error included).
+@discardableResult
+private func upgradeShell(_ script: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", "cd \(upgradeRoot) && \(script)"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
+
+/// The path of module library `name`, building it when missing.
+private func module(_ name: String) throws -> String {
+    let path = "\(upgradeBin)/lib\(name).so"
+    if !FileManager.default.fileExists(atPath: path) {
+        try #require(upgradeShell("swift build --product \(name) 2>&1 | tail -3").status == 0)
+    }
+    return path
+}
+
+/// A scratch directory with a mount point, unmounted and removed when `body` returns.
+private func withScratch(_ body: (_ scratch: String, _ mountpoint: String) throws -> Void) throws {
+    let scratch = try upgradeShell("mktemp -d /tmp/bento-upgrade.XXXXXX").output.trimmingCharacters(in: .whitespacesAndNewlines)
+    defer { _ = try? upgradeShell("umount \(scratch)/mnt 2>/dev/null || umount -l \(scratch)/mnt 2>/dev/null; rm -rf \(scratch)") }
+    try #require(upgradeShell("mkdir \(scratch)/mnt").status == 0)
+    try body(scratch, "\(scratch)/mnt")
+}
+
+@Suite(.serialized, .enabled(if: upgradeCanMount, "needs root, /dev/fuse and a built bento"))
+struct LiveUpgradeTests {
+    /// Runs the load for `seconds` with an upgrade every `every` seconds alternating `modules`, and checks that
+    /// nothing failed, then upgrades to `last` and checks that its version shows on a file and in `bento status`.
+    private func upgradeUnderLoad(_ mountpoint: String, modules: [String], last: String, version: String) throws {
+        let run = try upgradeShell("""
+            python3 scripts/upgrade_load.py \(mountpoint) --bento \(upgradeBin)/bento --modules \(modules.joined(separator: ",")) \
+            --seconds 6 --every 0.4
+            """)
+        let summary = run.output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(run.status == 0 && summary.contains(" failed_ops=0 ") && summary.contains(" failed_upgrades=0 "), "\(run.output)")
+        let upgrades = summary.split(separator: " ").first { $0.hasPrefix("upgrades=") }.flatMap { Int($0.dropFirst(9)) } ?? 0
+        #expect(upgrades >= 10, "only \(upgrades) upgrades ran: \(summary)")
+        #expect(try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(last)").status == 0)
+        let shown = try upgradeShell("echo x > \(mountpoint)/probe && getfattr --only-values -n user.bento.version \(mountpoint)/probe 2>/dev/null")
+        #expect(shown.output == version, "user.bento.version: \(shown.output)")
+        let status = try upgradeShell("\(upgradeBin)/bento status | grep ' \(mountpoint) \\| \(mountpoint)$\\|^\(mountpoint) '")
+        #expect(status.output.contains(" \(version) "), "bento status: \(status.output)")
+    }
+
+    @Test func memfsUpgradesBackAndForthUnderLoadLoseNothing() throws {
+        let (v1, v2) = (try module("MemFSModuleV1"), try module("MemFSModuleV2"))
+        try withScratch { _, mountpoint in
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) load \(mountpoint)").status == 0)
+            try upgradeUnderLoad(mountpoint, modules: [v2, v1], last: v2, version: "2.0.0")
+        }
+    }
+
+    @Test func xv6fsUpgradesBackAndForthUnderLoadLoseNothingAndStaysFsckClean() throws {
+        let (v1, v2) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"))
+        try withScratch { scratch, mountpoint in
+            try #require(upgradeShell("\(upgradeBin)/bento mkfs --size 128M \(scratch)/image").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(scratch)/image \(mountpoint)").status == 0)
+            try upgradeUnderLoad(mountpoint, modules: [v2, v1], last: v2, version: "2.0.0")
+            try upgradeShell("umount \(mountpoint); for i in $(seq 50); do \(upgradeBin)/bento fsck \(scratch)/image >/dev/null && break; sleep 0.2; done")
+            let fsck = try upgradeShell("\(upgradeBin)/bento fsck \(scratch)/image")
+            #expect(fsck.status == 0, "fsck after the upgrades: \(fsck.output)")
+        }
+    }
+
+    /// Upgrades that cannot work — no such library, a library without `bento_module`, a module that does not know
+    /// the running state's version, a new version whose initializer throws — say why and leave the running version
+    /// serving, with a descriptor opened before them still reading right.
+    @Test func failedUpgradesSayWhyAndLeaveTheRunningVersionServing() throws {
+        let (v1, v2, refusing) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"), try module("RefusingModule"))
+        let libc = try upgradeShell("ldd \(upgradeBin)/bento | grep -o '/[^ ]*/libc[.]so[.]6' | head -1").output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try withScratch { scratch, mountpoint in
+            try #require(upgradeShell("\(upgradeBin)/bento mkfs --size 64M \(scratch)/image").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(scratch)/image \(mountpoint)").status == 0)
+            try #require(upgradeShell("echo kept > \(mountpoint)/file").status == 0)
+            let open = try #require(FileHandle(forReadingAtPath: "\(mountpoint)/file"))
+            defer { try? open.close() }
+            let attempts: [(module: String, setup: String, reason: String)] = [
+                ("\(scratch)/missing.so", "touch \(scratch)/missing.so", "cannot load module"),
+                (libc, "true", "no 'bento_module' symbol"),
+                (refusing, "true", "unknown xv6fs state version 1"),
+                (v2, "mv \(scratch)/image \(scratch)/moved", "refused the state"),
+            ]
+            for attempt in attempts {
+                try upgradeShell(attempt.setup)
+                let result = try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(attempt.module)")
+                #expect(result.status != 0 && result.output.contains(attempt.reason), "\(attempt.module): \(result.output)")
+                #expect(try upgradeShell("cat \(mountpoint)/file && echo more >> \(mountpoint)/file").output == "kept\n")
+                try open.seek(toOffset: 0)
+                #expect(String(decoding: open.readData(ofLength: 5), as: UTF8.self) == "kept\n")
+                #expect(try upgradeShell("\(upgradeBin)/bento status").output.contains("xv6fs  1.0.0"))
+                try upgradeShell("echo kept > \(mountpoint)/file")
+            }
+            try upgradeShell("mv \(scratch)/moved \(scratch)/image")
+            #expect(try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(v2)").status == 0)
+        }
+    }
+}

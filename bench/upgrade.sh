@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Live upgrade under load: scripts/upgrade_load.py runs 10 writer threads (create, write, fsync, read back, unlink)
+# and a reader on a mount while `bento upgrade` alternates the file system between two module builds once a
+# second. Prints the pause of each upgrade (as the daemon measured it: from closing the gate to reopening it),
+# the throughput in 10 ms buckets around each upgrade against the run's median, and writes
+#   $OUT/throughput.csv (start_ms,ops per 10 ms), $OUT/upgrades.csv, $OUT/upgrade.svg (throughput, upgrades marked).
+# Not a test. The last line reads
+#   upgrade pause p50=<µs>us p99=<µs>us max=<µs>us upgrades=<n> failed_ops=<n>
+#
+#   BENTO_UPGRADE_SECONDS=20 BENTO_UPGRADE_FS=memfs|xv6fs OUT=/tmp/bento-upgrade bench/upgrade.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_TOTAL=${BENTO_UPGRADE_SECONDS:-20}
+FS=${BENTO_UPGRADE_FS:-memfs}
+OUT=${OUT:-/tmp/bento-upgrade}
+case "$FS" in
+    memfs) V1=MemFSModuleV1 V2=MemFSModuleV2 ;;
+    xv6fs) V1=XV6FSModuleV1 V2=XV6FSModuleV2 ;;
+    *) echo "BENTO_UPGRADE_FS must be memfs or xv6fs" >&2; exit 2 ;;
+esac
+
+for product in bento "$V1" "$V2"; do swift build -c release --product "$product" >/dev/null; done
+BIN="$(swift build -c release --show-bin-path)"
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/bento-upgrade-bench.XXXXXX)
+trap 'umount "$WORK/mnt" 2>/dev/null || umount -l "$WORK/mnt" 2>/dev/null; rm -rf "$WORK"' EXIT
+mkdir "$WORK/mnt"
+if [ "$FS" = xv6fs ]; then
+    "$BIN/bento" mkfs --size 512M "$WORK/image" >/dev/null
+    SOURCE="$WORK/image"
+else
+    SOURCE=bench
+fi
+"$BIN/bento" mount --fs "$BIN/lib$V1.so" "$SOURCE" "$WORK/mnt"
+
+echo "== $FS: 10 writers + 1 reader for ${SECONDS_TOTAL}s, an upgrade every second ($V1 <-> $V2), $(nproc) cores =="
+SUMMARY=$(python3 scripts/upgrade_load.py "$WORK/mnt" --bento "$BIN/bento" --modules "$BIN/lib$V2.so,$BIN/lib$V1.so" \
+    --seconds "$SECONDS_TOTAL" --every 1 --buckets "$OUT/throughput.csv" --upgrades "$OUT/upgrades.csv" | tail -1)
+umount "$WORK/mnt"
+python3 bench/upgrade_report.py "$OUT/throughput.csv" "$OUT/upgrades.csv" "$OUT/upgrade.svg" "$FS" "$SUMMARY"
