@@ -4,7 +4,9 @@
 /// Parameter sets are ACE's: operations name `foo` or `A/foo` first and `bar` or `A/bar` second (ACE splits the
 /// names so that workloads differing only by a name appear once); directories `A` and `B`. Persistence after a
 /// step targets the paths it uses, their siblings and their parents (ACE's `file_range`): `fsync` of each, and
-/// `fdatasync` of each file; or a global `sync`; or nothing, except after the last step.
+/// `fdatasync` of each file; or a global `sync`; or nothing, except after the last step. As in ACE, the
+/// related paths are those of the whole workload, so the first persistence point may already target a file
+/// only the second step uses.
 public enum WorkloadGenerator {
     static let first = ["foo", "A/foo"]
     static let second = ["bar", "A/bar"]
@@ -31,10 +33,11 @@ public enum WorkloadGenerator {
         return steps
     }()
 
-    /// The persistence operations that may follow `step` (every one that names a path; `sync`; `none`).
-    public static func persistenceChoices(after step: WorkloadStep, isLast: Bool) -> [Persistence] {
+    /// The persistence operations that may follow a step of a workload made of `steps`: fsync or fdatasync of a
+    /// related path, `sync`, and `none` unless `isLast`.
+    public static func persistenceChoices(for steps: [WorkloadStep], isLast: Bool) -> [Persistence] {
         var related: [String] = []
-        for path in step.paths {
+        for path in steps.flatMap(\.paths) {
             for candidate in [path, FileSet.sibling(of: path), FileSet.parent(of: path)] where !related.contains(candidate) {
                 related.append(candidate)
             }
@@ -69,7 +72,7 @@ public enum WorkloadGenerator {
     }
 
     private static func appendEveryPersistence(for steps: [WorkloadStep], into result: inout [Workload]) {
-        let choices = steps.indices.map { persistenceChoices(after: steps[$0], isLast: $0 == steps.count - 1) }
+        let choices = steps.indices.map { persistenceChoices(for: steps, isLast: $0 == steps.count - 1) }
         var picked: [Persistence] = []
         func extend() {
             guard picked.count < steps.count else {
