@@ -68,6 +68,10 @@ extension Dispatcher {
         case .fallocate(let handle, let offset, let length, let mode):
             try fs.fallocate(request, inode: node, handle: handle, offset: offset, length: length, mode: mode)
         case .lseek(let handle, let offset, let whence):
+            // Under the writeback cache the kernel asks without writing dirty pages back first, so the file
+            // system would answer from stale data: ENOSYS makes the kernel answer itself (data up to the end of
+            // the file, the hole at the end), coarse but never wrong.
+            if negotiated?.capabilities.contains(.writebackCache) == true { throw .noFunction }
             return .offset(try fs.lseek(request, inode: node, handle: handle, offset: offset, whence: whence))
         case .copyFileRange(let copy):
             let copied = try fs.copyFileRange(

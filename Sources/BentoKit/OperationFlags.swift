@@ -40,6 +40,22 @@ public struct FallocateMode: OptionSet, Sendable, Hashable {
     public static let zeroRange = FallocateMode(rawValue: 0x10)
     /// Insert a hole and shift the rest up (`FALLOC_FL_INSERT_RANGE`).
     public static let insertRange = FallocateMode(rawValue: 0x20)
+
+    /// Checks a fallocate call the way Linux does for file systems that support allocate, punch-hole and
+    /// zero-range (collapse and insert: `EOPNOTSUPP`), and returns the byte range it covers.
+    /// `EINVAL` for a zero length or punch-hole with zero-range, `EOPNOTSUPP` for punch-hole without
+    /// keep-size, `EFBIG` past `maximumSize`.
+    public func validatedRange(offset: UInt64, length: UInt64, maximumSize: UInt64) throws(Errno) -> Range<UInt64> {
+        guard isSubset(of: [.keepSize, .punchHole, .zeroRange]) else { throw .notSupported }
+        if contains(.punchHole) {
+            guard contains(.keepSize) else { throw .notSupported }
+            guard !contains(.zeroRange) else { throw .invalidArgument }
+        }
+        guard length > 0 else { throw .invalidArgument }
+        let (end, overflow) = offset.addingReportingOverflow(length)
+        guard !overflow, end <= maximumSize else { throw .fileTooLarge }
+        return offset..<end
+    }
 }
 
 /// Where `lseek(2)` looks from.

@@ -12,20 +12,12 @@ extension MemFS {
     /// without `KEEP_SIZE`) a range. Collapse and insert are not supported (`EOPNOTSUPP`).
     public func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                           mode: FallocateMode) throws(Errno) {
-        guard mode.isSubset(of: [.keepSize, .punchHole, .zeroRange]) else { throw .notSupported }
-        if mode.contains(.punchHole) {
-            guard mode.contains(.keepSize) else { throw .notSupported }
-            guard !mode.contains(.zeroRange) else { throw .invalidArgument }
-        }
-        guard length > 0 else { throw .invalidArgument }
-        let (end, overflow) = offset.addingReportingOverflow(length)
-        guard !overflow, end <= FileContents.maximumSize else { throw .fileTooLarge }
+        let range = try mode.validatedRange(offset: offset, length: length, maximumSize: FileContents.maximumSize)
         let now = clock.now()
         try modifying { (state: inout State) throws(Errno) in
             guard try state.openFile(handle, on: inode).flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
-            let range = offset..<end
-            let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, end)
+            let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, range.upperBound)
             if mode.contains(.punchHole) {
                 try state.changeContents(of: node) { $0.punchHole(range) }
             } else {
@@ -47,10 +39,6 @@ extension MemFS {
     /// (`EINVAL`).
     public func lseek(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, whence: SeekWhence) throws(Errno) -> UInt64 {
         try locked { (state: inout State) throws(Errno) -> UInt64 in
-            // Under the kernel's writeback cache, dirty pages not yet written back are invisible here and the
-            // kernel does not flush them before asking: answer ENOSYS so it uses its own answer (data up to
-            // the end of file, the hole at the end), which is coarse but never wrong.
-            guard !state.writebackCache else { throw .noFunction }
             _ = try state.openFile(handle, on: inode)
             let contents = try state.regularFile(inode).contents
             guard whence == .data || whence == .hole else { throw .invalidArgument }

@@ -1,4 +1,4 @@
-// Little-endian integers in byte arrays, in safe Swift (shifts, no Unsafe): the only way on-disk structures
+// Little-endian integers in byte arrays, in safe Swift (shifts, no unsafe pointers): the only way on-disk structures
 // are read and written. Reads past the end of the array answer 0 instead of trapping, so a decoder fed a short
 // or corrupted block never crashes; the structure's own checks (magic, checksum, ranges) then reject it.
 

@@ -12,14 +12,7 @@ extension XV6FS {
     /// `KEEP_SIZE`) a range. Collapse and insert are not supported (`EOPNOTSUPP`).
     public func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                           mode: FallocateMode) throws(Errno) {
-        guard mode.isSubset(of: [.keepSize, .punchHole, .zeroRange]) else { throw .notSupported }
-        if mode.contains(.punchHole) {
-            guard mode.contains(.keepSize) else { throw .notSupported }
-            guard !mode.contains(.zeroRange) else { throw .invalidArgument }
-        }
-        guard length > 0 else { throw .invalidArgument }
-        let (end, overflow) = offset.addingReportingOverflow(length)
-        guard !overflow, end <= Format.maximumFileSize else { throw .fileTooLarge }
+        let end = try mode.validatedRange(offset: offset, length: length, maximumSize: Format.maximumFileSize).upperBound
         let file = try handles.withLock { (table: inout HandleTable) throws(Errno) -> OpenFile in try table.file(handle, on: inode) }
         guard file.flags.isWritable else { throw .badFileDescriptor }
         let object = try object(inode)

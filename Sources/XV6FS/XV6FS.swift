@@ -36,7 +36,7 @@ public final class XV6FS: FileSystem {
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheBlocks: Int? = nil, checksPermissions: Bool = true,
-                    writebackCache: Bool = true, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false,
+                    writebackCache: Bool = false, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false,
                     commitInterval: Duration? = .seconds(5)) {
             self.dataMode = dataMode
             self.cacheBlocks = cacheBlocks

@@ -25,30 +25,3 @@ struct Fsck: ParsableCommand {
         if !report.isConsistent { throw ExitCode(1) }
     }
 }
-
-/// The advisory lock a serving daemon holds on its image (`flock`), so that a second mount is refused.
-enum ImageLock {
-    /// Takes the lock on `path` for the rest of this process's life (the descriptor is never closed: the lock
-    /// goes when the daemon exits, however it exits). Throws a message when another process holds it.
-    static func acquire(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw Failure("\(path) is already mounted by another bento process (it holds the image lock)")
-        }
-        return descriptor
-    }
-
-    /// A description of the process holding `path`'s lock, or nil when nobody does.
-    static func holder(of path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
-            flock(descriptor, LOCK_UN)
-            return nil
-        }
-        return "a bento daemon holds its lock"
-    }
-}

@@ -50,7 +50,7 @@ struct Mkfs: ParsableCommand {
         var options = MkfsOptions(dataMode: data == "journal" ? .journal : .ordered,
                                   rootOwner: UserID(getuid()), rootGroup: GroupID(getgid()))
         if let journalSize { options.journalBlocks = try Self.bytes(journalSize, bareUnit: 1 << 20) / 4096 }
-        let showsProgress = device.blockCount * 4096 >= 1 << 30
+        let showsProgress = device.blockCount * 4096 >= 1 << 30 && isatty(STDERR_FILENO) == 1
         do {
             try XV6FS.mkfs(device: device, options: options) { fraction in
                 if showsProgress { Self.drawProgress(fraction) }

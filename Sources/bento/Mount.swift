@@ -43,6 +43,10 @@ struct Mount: ParsableCommand {
         do {
             var parsed = try MountOptions(parsing: list)
             parsed.extra["no_default_permissions"] = nil
+            if parsed.fsName == nil, FileManager.default.fileExists(atPath: source) {
+                // An image or directory shows in /proc/mounts by its absolute path, as mount(8) shows devices.
+                parsed.fsName = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
+            }
             return parsed
         } catch {
             throw ValidationError(error.description)

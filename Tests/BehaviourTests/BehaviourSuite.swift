@@ -4,14 +4,18 @@ import Glibc
 import BentoKit
 import Foundation
 import InProcess
+import BentoServices
 @testable import MemFS
 import Testing
+import XV6FS
 
 // The behaviour suite: the same case list (`BehaviourCase.all`) on every file-system/driver combination,
 // one parameterized test per combination so that each case shows per driver:
 //   memfsInProcess                       MemFS in-process, MemFS checking permissions itself
 //   memfsInProcessDefaultPermissions     MemFS in-process, the driver checking them as the kernel would
 //   memfsMounted                         MemFS mounted through the kernel by `bento mount`, real syscalls
+//   xv6fsInProcess                       xv6fs in-process on a SimulatedDisk
+//   xv6fsMounted                         xv6fs on an image, mounted through the kernel by `bento mount`
 //   tmpfsControl                         real syscalls on tmpfs: proves each case states Linux behaviour
 // Each case gets a fresh workspace directory (mode 0755, root's). In-process runs also check, after
 // unmount, that every lookup the driver received was forgotten.
@@ -28,25 +32,52 @@ import Testing
                          options: .init(defaultPermissions: true))
     }
 
+    @Test(arguments: BehaviourCase.all)
+    func xv6fsInProcess(_ behaviour: BehaviourCase) throws {
+        let disk = SimulatedDisk(blockCount: 16_384)
+        try XV6FS.mkfs(device: disk)
+        let xv6fs = try XV6FS(device: disk)
+        try runInProcess(behaviour, on: xv6fs, options: .init()) {}
+        let report = XV6FS.fsck(device: disk)
+        #expect(report.isConsistent, "fsck after the case: \(report)")
+    }
+
     /// Runs `behaviour` in-process on `memfs`, then unmounts and checks the lookup accounting balanced.
     private func runInProcess(_ behaviour: BehaviourCase, on memfs: MemFS, options: InProcessFileSystem.Options) throws {
-        let fileSystem = try InProcessFileSystem(fileSystem: memfs, options: options)
-        let driver = InProcessDriver(fileSystem: fileSystem)
-        try driver.mkdir("/workspace", mode: 0o755)
-        defer {
-            fileSystem.unmount()
+        try runInProcess(behaviour, on: memfs as any FileSystem, options: options) {
             let held = memfs.state.withLock { state in state.nodes.values.filter { $0.lookups > 0 }.map(\.inode) }
             #expect(held == [], "lookups still held after unmount")
+        }
+    }
+
+    /// Runs `behaviour` in-process on `fileSystem` in a fresh workspace, unmounts, then runs `afterUnmount`.
+    private func runInProcess(_ behaviour: BehaviourCase, on fileSystem: any FileSystem,
+                              options: InProcessFileSystem.Options, afterUnmount: () -> Void) throws {
+        let mounted = try InProcessFileSystem(fileSystem: fileSystem, options: options)
+        let driver = InProcessDriver(fileSystem: mounted)
+        try driver.mkdir("/workspace", mode: 0o755)
+        defer {
+            mounted.unmount()
+            afterUnmount()
         }
         try behaviour.body(Workspace(driver: driver, root: "/workspace"))
     }
 }
 
-@Suite(MountedMemFS.Scope(), .enabled(if: Machine.shouldMount, "needs root and /dev/fuse (CI=true makes it run)"))
+@Suite(MountedFileSystem.Scope(type: "memfs"), .enabled(if: Machine.shouldMount, "needs root and /dev/fuse (CI=true makes it run)"))
 struct MountedBehaviour {
     @Test(arguments: BehaviourCase.all)
     func memfsMounted(_ behaviour: BehaviourCase) throws {
-        let mount = try #require(MountedMemFS.current)
+        let mount = try #require(MountedFileSystem.current)
+        try runThroughKernel(behaviour, in: mount.mountpoint)
+    }
+}
+
+@Suite(MountedFileSystem.Scope(type: "xv6fs"), .enabled(if: Machine.shouldMount, "needs root and /dev/fuse (CI=true makes it run)"))
+struct MountedXV6FSBehaviour {
+    @Test(arguments: BehaviourCase.all)
+    func xv6fsMounted(_ behaviour: BehaviourCase) throws {
+        let mount = try #require(MountedFileSystem.current)
         try runThroughKernel(behaviour, in: mount.mountpoint)
     }
 }

@@ -155,4 +155,11 @@ final class DictionaryTestFileSystem: FileSystem {
     func listxattr(_ request: Request, inode: Inode) throws(Errno) -> [XattrName] {
         try file(inode).1.xattrs.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }
+
+    /// Every file is all data: SEEK_DATA answers the offset itself, SEEK_HOLE the end of the file.
+    func lseek(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, whence: SeekWhence) throws(Errno) -> UInt64 {
+        let size = UInt64(try file(inode).1.data.count)
+        guard offset < size else { throw .noSuchAddressOrDevice }
+        return whence == .data ? offset : size
+    }
 }

@@ -41,6 +41,17 @@ import Testing
         #expect(try #require(chosen.negotiated).capabilities.contains(.writebackCache))
     }
 
+    @Test func seekDataAndHoleAreTheKernelsUnderTheWritebackCache() throws {
+        // The kernel does not write dirty pages back before LSEEK: the file system would answer from stale data.
+        var on = MountOptions()
+        on.writebackCache = true
+        let seek = request(.lseek, unique: 7, nodeID: 2, u64(0) + u64(0) + u32(SeekWhence.hole.rawValue) + u32(0))
+        let cached = try #require(Dispatcher.started(options: on).reply(seek))
+        #expect(cached.error == -Errno.noFunction.rawValue)
+        let direct = try #require(Dispatcher.started().reply(seek))
+        #expect(direct.error == 0 && direct.u64(at: 0) == UInt64(Array("hello, world\n".utf8).count))
+    }
+
     @Test func fileSystemSizesAreClampedAndReadOnlyIsPassedOn() throws {
         let fileSystem = DictionaryTestFileSystem { connection in
             connection.maximumWrite = 64 << 20

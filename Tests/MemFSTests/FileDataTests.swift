@@ -116,18 +116,6 @@ import Testing
         #expect(try fixture.read(file, at: 0, count: 10) == Array("aXc".utf8))
     }
 
-    @Test func seekDataAndHoleAreLeftToTheKernelWithWritebackCache() throws {
-        let fixture = Fixture(options: .init(capacity: 1 << 30, writebackCache: true))
-        var connection = Connection(protocolVersion: (7, 45), offered: [.writebackCache], wanted: [],
-                                    maximumWrite: 1 << 20, maximumReadahead: 1 << 20, isReadOnly: false)
-        try fixture.fs.initialize(&connection)
-        let file = try fixture.create("sparse")
-        try fixture.write([1], to: file, at: 1 << 20)
-        #expect(throws: Errno.noFunction) {
-            try fixture.fs.lseek(fixture.root, inode: file.inode, handle: file.handle, offset: 0, whence: .hole)
-        }
-    }
-
     @Test func handlesEnforceTheirAccessMode() throws {
         let file = try t.create("m")
         let readOnly = try t.fs.open(t.root, inode: file.inode, flags: [])

@@ -23,27 +23,34 @@ enum Machine {
     }
 }
 
-/// A MemFS mounted through the kernel by the built `bento` binary, serving from a background daemon.
-/// `stop()` always detaches the mount (`umount -l`) and kills the daemon, whatever state it is in.
-final class MountedMemFS: Sendable {
+/// A file system (memfs, or xv6fs on a fresh image) mounted through the kernel by the built `bento` binary,
+/// serving from a background daemon. `stop()` always detaches the mount (`umount -l`) and kills the daemon,
+/// whatever state it is in.
+final class MountedFileSystem: Sendable {
     /// The mount point.
     let mountpoint: String
     /// The serving daemon's process id.
     let daemon: pid_t
     private let scratch: String
 
-    /// The mount the current test runs against (set by `MountedMemFS.Scope`).
-    @TaskLocal static var current: MountedMemFS?
+    /// The mount the current test runs against (set by `MountedFileSystem.Scope`).
+    @TaskLocal static var current: MountedFileSystem?
 
-    /// Mounts a fresh MemFS on a new directory under /tmp; throws with bento's own message on failure.
-    init() throws {
+    /// Mounts a fresh file system of `type` (`memfs` or `xv6fs`) on a new directory under /tmp; throws with
+    /// bento's own message on failure.
+    init(type: String) throws {
         scratch = NSTemporaryDirectory() + "bento-behaviour-\(UUID().uuidString.prefix(8))"
         mountpoint = scratch + "/mnt"
         try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        var source = "behaviour"
+        if type == "xv6fs" {
+            source = scratch + "/disk.img"
+            try Self.runBento(["mkfs", "--size", "1G", source])
+        }
         let pidFile = scratch + "/daemon.pid"
         let bento = Process()
         bento.executableURL = URL(fileURLWithPath: Machine.bentoBinary)
-        bento.arguments = ["mount", "--fs", "memfs", "--pid-file", pidFile, "behaviour", mountpoint]
+        bento.arguments = ["mount", "--fs", type, "--pid-file", pidFile, source, mountpoint]
         let errors = Pipe()
         bento.standardError = errors
         do {
@@ -63,6 +70,19 @@ final class MountedMemFS: Sendable {
         }
     }
 
+    /// Runs `bento ARGUMENTS` to completion; throws unless it exits 0.
+    private static func runBento(_ arguments: [String]) throws {
+        let bento = Process()
+        bento.executableURL = URL(fileURLWithPath: Machine.bentoBinary)
+        bento.arguments = arguments
+        bento.standardOutput = FileHandle.nullDevice
+        try bento.run()
+        bento.waitUntilExit()
+        guard bento.terminationStatus == 0 else {
+            throw MountFailure("bento \(arguments.joined(separator: " ")) failed with status \(bento.terminationStatus)")
+        }
+    }
+
     /// Detaches the mount, ends the daemon (SIGTERM, then SIGKILL after two seconds) and removes the directory.
     func stop() {
         umount2(mountpoint, Int32(MNT_DETACH))
@@ -74,13 +94,16 @@ final class MountedMemFS: Sendable {
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
-    /// Mounts once around everything the trait is applied to, and always cleans up.
+    /// Mounts a file system of `type` once around everything the trait is applied to, and always cleans up.
     struct Scope: SuiteTrait, TestScoping {
+        /// `memfs` or `xv6fs`.
+        let type: String
+
         func provideScope(for test: Test, testCase: Test.Case?,
                           performing function: @Sendable () async throws -> Void) async throws {
-            let mount = try MountedMemFS()
+            let mount = try MountedFileSystem(type: type)
             defer { mount.stop() }
-            try await MountedMemFS.$current.withValue(mount) { try await function() }
+            try await MountedFileSystem.$current.withValue(mount) { try await function() }
         }
     }
 }

@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+
+/// The file systems the suite mounts through /dev/fuse.
+enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// The in-memory file system; SOURCE is any word.
+    case memfs
+    /// Mirrors a host directory (here one on the host's /tmp file system).
+    case passthrough
+    /// The journaled file system, on a fresh sparse image made by `bento mkfs`.
+    case xv6fs
+
+    var testDescription: String { rawValue }
+
+    /// Whether what is written survives an unmount (in the backing directory or the image).
+    var isPersistent: Bool { self != .memfs }
+
+    /// Makes what `bento mount` takes as SOURCE inside `scratch`: a word, a backing directory, a new image.
+    func makeSource(in scratch: ScratchDirectory) throws -> String {
+        switch self {
+        case .memfs:
+            return "memfs-\(scratch.path.split(separator: "/").last ?? "")"
+        case .passthrough:
+            let directory = "\(scratch.path)/backing"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return directory
+        case .xv6fs:
+            let image = "\(scratch.path)/disk.img"
+            try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) mkfs --size 4G \(Shell.quote(image))", timeLimit: 60)
+            return image
+        }
+    }
+
+    /// Once its daemon is gone, an xv6fs image must be consistent: `bento fsck` exits 0. Recorded as an issue
+    /// of the running test otherwise.
+    func checkSource(_ source: String) {
+        guard self == .xv6fs else { return }
+        do {
+            let report = try Shell.run("\(Shell.quote(TestEnvironment.bentoBinary)) fsck \(Shell.quote(source))", timeLimit: 120)
+            if report.status != 0 { Issue.record("bento fsck after the test: \(report)") }
+        } catch {
+            Issue.record("bento fsck could not run: \(error)")
+        }
+    }
+}
+
+/// Where the suite may mount, and where it finds the `bento` binary.
+enum TestEnvironment {
+    /// `CI=true`: missing prerequisites fail the tests instead of skipping them.
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// Whether this machine can mount FUSE file systems: /dev/fuse exists and we are root.
+    static let canMount = FileManager.default.fileExists(atPath: "/dev/fuse") && geteuid() == 0
+
+    /// Mount tests run where they can, and always under CI (where they fail if they cannot mount).
+    static let runsMountTests = canMount || isCI
+
+    /// `BENTO_BINARY`, or `bento` beside the running test executable (SwiftPM's bin path).
+    static let bentoBinary: String = {
+        if let path = ProcessInfo.processInfo.environment["BENTO_BINARY"], !path.isEmpty { return path }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("bento").path
+    }()
+
+    /// The directory every test's scratch directories live under.
+    static let scratchRoot = "/tmp/bento-it"
+}
+
+/// A fresh directory under /tmp/bento-it, removed (with everything in it) in `deinit`.
+final class ScratchDirectory {
+    /// Its absolute path.
+    let path: String
+
+    /// Creates `/tmp/bento-it/<label>-<uuid>`.
+    init(_ label: String) throws {
+        path = "\(TestEnvironment.scratchRoot)/\(label)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        // Whatever is still mounted inside goes first (deepest first), whichever owner's deinit has not run yet:
+        // never delete through a mount point.
+        let inside = MountTable.entries().map(\.mountPoint).filter { $0.hasPrefix(path + "/") }
+        for mountPoint in inside.sorted().reversed() { BentoMount.stop(pid: nil, mountPoint: mountPoint) }
+        if !MountTable.entries().contains(where: { $0.mountPoint.hasPrefix(path + "/") }) {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+}
+
+/// The kernel's list of mounts, read from /proc/mounts.
+enum MountTable {
+    /// One mount: where and what type.
+    struct Entry { var source: String; var mountPoint: String; var type: String }
+
+    /// Every current mount.
+    static func entries() -> [Entry] {
+        let text = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ").map { $0.replacingOccurrences(of: "\\040", with: " ") }
+            return fields.count >= 3 ? Entry(source: fields[0], mountPoint: fields[1], type: fields[2]) : nil
+        }
+    }
+
+    /// The mount at `mountPoint`, if any.
+    static func entry(at mountPoint: String) -> Entry? {
+        entries().last { $0.mountPoint == mountPoint }
+    }
+
+    /// Polls until `condition` holds or `seconds` pass; returns whether it held.
+    static func wait(upTo seconds: Double, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return true
+    }
+}
+
+/// A process we do not own (the daemon): alive means it exists and is not a zombie.
+enum ProcessProbe {
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+        return state != "Z" && state != "X"
+    }
+}
+
+/// Thrown when a mount did not come up or go away as the CLI contract says.
+struct MountError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A live `bento mount` of one file system, with the daemon in the background. `deinit` unmounts
+/// (lazily if needed) and kills the daemon, so a failing test never leaves a mount or a process behind.
+final class BentoMount {
+    /// The file system mounted.
+    let kind: FileSystemKind
+    /// Where it is mounted.
+    let mountPoint: String
+    /// What was mounted: a word (memfs), the backing directory (passthrough), the image (xv6fs).
+    let source: String
+    /// The daemon's pid, from `--pid-file`.
+    let pid: Int32
+
+    /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`, xv6fs uses `<scratch>/disk.img`)
+    /// with `-o options`.
+    init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = []) throws {
+        guard TestEnvironment.canMount else {
+            throw MountError(description: "cannot mount FUSE here: need root and /dev/fuse (CI=true makes this a failure)")
+        }
+        self.kind = kind
+        mountPoint = "\(scratch.path)/mnt"
+        let pidFile = "\(scratch.path)/daemon.pid"
+        source = try kind.makeSource(in: scratch)
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let optionWords = options.isEmpty ? "" : "-o \(Shell.quote(options.joined(separator: ",")))"
+        try Shell.check("""
+            \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs \(kind.rawValue) \(optionWords) \
+              --pid-file \(Shell.quote(pidFile)) \(Shell.quote(source)) \(Shell.quote(mountPoint))
+            """, timeLimit: 30)
+        let pidText = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+        guard let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Self.detach(mountPoint)
+            throw MountError(description: "bento mount exited 0 but wrote no pid to \(pidFile) (read \(pidText.debugDescription))")
+        }
+        self.pid = pid
+        guard let entry = MountTable.entry(at: mountPoint), entry.type.hasPrefix("fuse") else {
+            Self.stop(pid: pid, mountPoint: mountPoint)
+            throw MountError(description: "bento mount exited 0 but \(mountPoint) is not a FUSE mount in /proc/mounts")
+        }
+    }
+
+    /// Whether the mount is still in /proc/mounts.
+    var isMounted: Bool { MountTable.entry(at: mountPoint)?.type.hasPrefix("fuse") == true }
+
+    /// Unmounts the way a user does (`umount MOUNTPOINT`) and expects the daemon to exit within `seconds`.
+    func unmount(within seconds: Double = 20) throws {
+        try Shell.check("umount \(Shell.quote(mountPoint))", timeLimit: 60)
+        guard MountTable.wait(upTo: seconds, until: { !ProcessProbe.isAlive(pid) }) else {
+            throw MountError(description: "daemon \(pid) still running \(seconds) s after umount \(mountPoint)")
+        }
+    }
+
+    deinit {
+        Self.stop(pid: pid, mountPoint: mountPoint)
+        kind.checkSource(source)
+    }
+
+    /// Unmounts `mountPoint` however it takes and makes sure daemon `pid` is gone.
+    static func stop(pid: Int32?, mountPoint: String) {
+        if MountTable.entry(at: mountPoint) != nil {
+            let polite = try? Shell.run("umount \(Shell.quote(mountPoint))", timeLimit: 20)
+            if polite?.status != 0 { detach(mountPoint) }
+        }
+        guard let pid else { return }
+        if !MountTable.wait(upTo: 5, until: { !ProcessProbe.isAlive(pid) }) {
+            kill(pid, SIGKILL)
+            _ = MountTable.wait(upTo: 5, until: { !ProcessProbe.isAlive(pid) })
+        }
+    }
+
+    /// Lazily unmounts `mountPoint` (still answers if the daemon hangs).
+    static func detach(_ mountPoint: String) {
+        _ = try? Shell.run("umount -l \(Shell.quote(mountPoint)) 2>/dev/null || true", timeLimit: 20)
+    }
+}
+
+/// The baseline the mounts are compared with: a fresh tmpfs (or, where mounting tmpfs fails, a plain directory
+/// on /tmp), unmounted in `deinit`.
+final class BaselineDirectory {
+    /// Where it is.
+    let path: String
+    /// Whether it is a tmpfs we mounted.
+    let isTmpfs: Bool
+
+    /// Mounts a tmpfs at `<scratch>/baseline`.
+    init(in scratch: ScratchDirectory) throws {
+        path = "\(scratch.path)/baseline"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        isTmpfs = (try? Shell.run("mount -t tmpfs -o size=4g,mode=0755 bento-it-baseline \(Shell.quote(path))",
+                                  timeLimit: 20))?.status == 0
+    }
+
+    deinit {
+        if isTmpfs { BentoMount.stop(pid: nil, mountPoint: path) }
+    }
+}
