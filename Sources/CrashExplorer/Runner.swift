@@ -47,24 +47,24 @@ struct Runner {
             try fs.close(try fs.open("/" + path, [.create, .writeOnly, .truncate], mode: 0o644))
         case .mkdir(let path):
             try fs.mkdir("/" + path, mode: 0o755)
-        case .fallocate(let path, let choice, let where_):
+        case .fallocate(let path, let choice, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = where_.range(size: size)
+                let range = placement.range(size: size)
                 try fs.fallocate(descriptor, mode: choice.mode, offset: Int64(range.lowerBound), length: Int64(range.count))
             }
-        case .write(let path, let where_):
+        case .write(let path, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = where_.range(size: size)
+                let range = placement.range(size: size)
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
             }
-        case .directWrite(let path, let where_):
+        case .directWrite(let path, let placement):
             try withFile(path, flags: .direct) { (descriptor, size) throws(Errno) in
-                let range = where_.range(size: size)
+                let range = placement.range(size: size)
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
             }
-        case .mmapWrite(let path, let where_):
+        case .mmapWrite(let path, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = where_.range(size: size)
+                let range = placement.range(size: size)
                 if range.upperBound > size { try fs.ftruncate(descriptor, size: Int64(range.upperBound)) }
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
                 try fs.fdatasync(descriptor)

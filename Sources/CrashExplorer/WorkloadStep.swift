@@ -170,11 +170,9 @@ public enum WorkloadStep: Sendable, Hashable {
         case ("truncate", 3): TruncateChoice(rawValue: b).map { .truncate(a, $0) }
         default: nil
         }
-        guard let step, step.paths.allSatisfy(FileSet.paths.contains) || step.isSymlink else { return nil }
+        guard let step, step.paths.allSatisfy(FileSet.paths.contains) else { return nil }
         self = step
     }
-
-    private var isSymlink: Bool { if case .symlink = self { true } else { false } }
 }
 
 /// What follows a step to make it durable (ACE's persistence operations).
