@@ -68,10 +68,14 @@ let package = Package(
             swiftSettings: swift6),
         // The journaled xv6-derived file system (Bento-fs), with mkfs and fsck.
         .target(name: "XV6FS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
+        // The crash-consistency explorer: ACE-style workloads, crash states on SimulatedDisk, checks against MemFS.
+        .target(
+            name: "CrashExplorer", dependencies: ["BentoKit", "BentoServices", "InProcess", "MemFS", "XV6FS"],
+            swiftSettings: swift6),
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
+                "BentoHost", "BentoKit", "CrashExplorer", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +97,9 @@ let package = Package(
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(
+            name: "CrashExplorerTests", dependencies: ["CrashExplorer", "XV6FS", "BentoServices", "BentoKit"],
+            swiftSettings: swift6),
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
         .testTarget(

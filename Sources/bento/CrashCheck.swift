@@ -1,0 +1,123 @@
+import ArgumentParser
+import CrashExplorer
+import Foundation
+import Synchronization
+import XV6FS
+
+/// `bento crashcheck`: the crash-consistency explorer (docs/CRASH-CONSISTENCY.md) — ACE's seq-1 or seq-2
+/// workloads on a file system over a simulated disk, every crash state recovered and checked.
+struct CrashCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crashcheck",
+        abstract: "Crash-test a file system with ACE's seq-1/seq-2 workloads on a simulated disk.",
+        discussion: "The last line reads '<w> workloads, <c> crash states, <f> failures'; exit 1 when there are failures.")
+
+    @Option(help: "The file system: xv6fs.")
+    var fs: String = "xv6fs"
+
+    @Option(help: "The workload set: seq1 or seq2.")
+    var workloads: String = "seq1"
+
+    @Option(help: "xv6fs data mode: journal or ordered.")
+    var data: String = "ordered"
+
+    @Option(help: "Worker threads (at most one per core is useful).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seeds the sample of workloads and of crash states.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Check only this many workloads, picked from the set by the seed.")
+    var sample: Int?
+
+    @Option(help: "The cap: crash states kept per crash moment (a seeded sample beyond it).")
+    var statesPerPoint: Int = 16
+
+    @Option(help: "Check one workload, given as its spec (as failures print it).")
+    var replay: String?
+
+    @Option(help: "With --replay: check only this crash state.")
+    var state: Int?
+
+    @Option(help: "Print at most this many reproductions (and Swift tests for the first three).")
+    var maximumReports: Int = 20
+
+    func validate() throws {
+        guard fs == "xv6fs" else { throw ValidationError("--fs must be xv6fs (the only file system on a block device)") }
+        guard ["seq1", "seq2"].contains(workloads) else { throw ValidationError("--workloads must be seq1 or seq2") }
+        guard ["ordered", "journal"].contains(data) else { throw ValidationError("--data must be ordered or journal") }
+        guard jobs > 0, statesPerPoint >= 2, (sample ?? 1) > 0 else {
+            throw ValidationError("--jobs and --sample must be positive, --states-per-point at least 2")
+        }
+        if let replay, Workload(spec: replay) == nil { throw ValidationError("--replay: '\(replay)' is not a workload that can run") }
+        if state != nil, replay == nil { throw ValidationError("--state needs --replay") }
+    }
+
+    func run() throws {
+        let mode: DataMode = data == "journal" ? .journal : .ordered
+        let explorer = try Explorer(factory: .xv6fs(mode), options: ExplorerOptions(statesPerPoint: statesPerPoint, seed: seed))
+        let command = "bento crashcheck --fs \(fs) --data \(data)"
+        if let replay, let workload = Workload(spec: replay) {
+            let result = explorer.check(workload, state: state)
+            print(result.failures.isEmpty ? "ok \(workload.spec)" : result.reproduction(command: command))
+            print("1 workloads, \(result.crashStates) crash states, \(result.failures.count) failures")
+            if !result.failures.isEmpty { throw ExitCode(1) }
+            return
+        }
+        let all = WorkloadGenerator.workloads(length: workloads == "seq1" ? 1 : 2)
+        let chosen = sample.map { WorkloadGenerator.sample(all, count: $0, seed: seed) } ?? all
+        print("\(workloads): \(all.count) workloads; checking \(chosen.count) on \(fs) data=\(data), \(jobs) job(s), "
+              + "at most \(statesPerPoint) crash states per moment, seed \(seed)")
+        let meter = ProgressMeter(total: chosen.count, label: "\(workloads) \(data)")
+        let summary = explorer.run(chosen, jobs: jobs) { meter.update($0) }
+        meter.finish(summary.counts)
+        let failed = summary.failedByMinimality
+        for result in failed.prefix(maximumReports) { print(result.reproduction(command: command) + "\n") }
+        if failed.count > maximumReports { print("... and \(failed.count - maximumReports) more failing workloads\n") }
+        for result in failed.prefix(3) { print(result.swiftTest(factory: ".xv6fs(.\(mode))") + "\n") }
+        print("\(summary.counts.distinctStates) distinct images mounted; \(summary.counts.failedWorkloads) failing workloads")
+        print(summary.counts.line)
+        if summary.counts.failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Progress with an ETA on stderr, at most every two seconds.
+final class ProgressMeter: Sendable {
+    private let total: Int
+    private let label: String
+    private let start = Date()
+    private let lastShown = Mutex<Date>(.distantPast)
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    /// Shows the counts if two seconds passed since the last time.
+    func update(_ counts: RunCounts) {
+        let now = Date()
+        guard lastShown.withLock({ last in
+            guard now.timeIntervalSince(last) >= 2 else { return false }
+            last = now
+            return true
+        }) else { return }
+        show(counts, now: now, end: "\r")
+    }
+
+    /// Shows the final counts and the time taken.
+    func finish(_ counts: RunCounts) { show(counts, now: Date(), end: "\n") }
+
+    private func show(_ counts: RunCounts, now: Date, end: String) {
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(counts.workloads) / max(elapsed, 0.001)
+        let remaining = rate > 0 ? Double(total - counts.workloads) / rate : 0
+        let line = "[\(label)] \(counts.workloads)/\(total) workloads, \(counts.crashStates) crash states, "
+            + "\(counts.failures) failures, \(String(format: "%.1f", rate))/s, elapsed \(Self.clock(elapsed)), ETA \(Self.clock(remaining))"
+        FileHandle.standardError.write(Data((line + "   " + end).utf8))
+    }
+
+    private static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+    }
+}
