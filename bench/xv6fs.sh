@@ -117,7 +117,7 @@ printf "%-22s %12s %12s %10s %14s %14s\n" "seconds" "ext4 journal" "ext4 ordered
 worst="" worst_row=""
 for row in "${rows[@]}"; do
     j=${T[ext4-journal,$row]} o=${T[ext4-ordered,$row]} x=${T[xv6fs,$row]}
-    rj=$(echo "scale=2; $j / $x" | bc) ro=$(echo "scale=2; $o / $x" | bc)
+    rj=$(printf '%.2f' "$(echo "scale=4; $j / $x" | bc)") ro=$(printf '%.2f' "$(echo "scale=4; $o / $x" | bc)")
     printf "%-22s %12.2f %12.2f %10.2f %14s %14s\n" "$row" "$j" "$o" "$x" "$rj" "$ro"
     if [ -z "$worst" ] || [ "$(echo "$rj < $worst" | bc)" = 1 ]; then worst=$rj worst_row=$row; fi
 done
