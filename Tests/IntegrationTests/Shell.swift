@@ -20,6 +20,11 @@ struct CommandResult: Sendable, CustomStringConvertible {
 }
 
 /// An external command that did not exit 0.
+extension CommandResult {
+    /// Standard output, then standard error.
+    var output: String { stdout + stderr }
+}
+
 struct CommandFailed: Error, CustomStringConvertible {
     /// What the command did.
     var result: CommandResult

@@ -5,37 +5,21 @@ import Testing
 // xv6fs image; then fsck, a remount (journal replay) and a check that every file whose fsync returned before the
 // kill holds its data. Self-contained (Foundation and the built `bento` binary only).
 
-/// The built `bento`, found from this file's path.
-private let xv6Bento = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path + "/.build/debug/bento"
+/// The built `bento` (BENTO_BINARY, or beside the test bundle).
+private let xv6Bento = TestEnvironment.bentoBinary
 
-/// True when this machine can mount: root, /dev/fuse and a built bento.
-private let xv6CanMount = getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/fuse")
-    && FileManager.default.fileExists(atPath: xv6Bento)
+/// Where it can mount, and always under CI (where a missing prerequisite fails the test).
+private let xv6CanMount = TestEnvironment.runsMountTests
 
-/// Runs a bash script, returning its status and output.
-@discardableResult
-private func xv6Shell(_ script: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
 
 @Suite(.serialized) struct XV6FSCrashTests {
-    @Test(.enabled(if: xv6CanMount, "needs root, /dev/fuse and a built bento"))
+    @Test(.enabled(if: xv6CanMount, "needs root and /dev/fuse (CI=true makes it run)"))
     func killNineDuringFsyncLoopLosesNothingFsynced() throws {
-        let scratch = try xv6Shell("mktemp -d /tmp/xv6crash.XXXXXX").output.trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? xv6Shell("umount -l \(scratch)/mnt 2>/dev/null; rm -rf \(scratch)") }
+        let scratch = try Shell.run("mktemp -d /tmp/xv6crash.XXXXXX").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Shell.run("umount -l \(scratch)/mnt 2>/dev/null; rm -rf \(scratch)") }
         let image = "\(scratch)/image", mnt = "\(scratch)/mnt", log = "\(scratch)/fsynced"
-        try #require(xv6Shell("mkdir \(mnt) && \(xv6Bento) mkfs --size 128M \(image)").status == 0)
-        try #require(xv6Shell("\(xv6Bento) mount --pid-file \(scratch)/pid \(image) \(mnt)").status == 0)
+        try #require(Shell.run("mkdir \(mnt) && \(xv6Bento) mkfs --size 128M \(image)").status == 0)
+        try #require(Shell.run("\(xv6Bento) mount --pid-file \(scratch)/pid \(image) \(mnt)").status == 0)
         // The writer logs a file's name and checksum only after the fsync (of the file, then of its directory
         // after the rename) returned.
         let writer = """
@@ -54,21 +38,21 @@ private func xv6Shell(_ script: String) throws -> (status: Int32, output: String
                 i += 1
             """
         try writer.write(toFile: "\(scratch)/writer.py", atomically: true, encoding: .utf8)
-        try xv6Shell("(python3 \(scratch)/writer.py \(mnt) \(log) >/dev/null 2>&1 &) ; sleep 3; kill -9 $(cat \(scratch)/pid); sleep 1")
-        try xv6Shell("umount -l \(mnt) 2>/dev/null || fusermount3 -uz \(mnt) 2>/dev/null; sleep 0.5")
+        try Shell.run("(python3 \(scratch)/writer.py \(mnt) \(log) >/dev/null 2>&1 &) ; sleep 3; kill -9 $(cat \(scratch)/pid); sleep 1")
+        try Shell.run("umount -l \(mnt) 2>/dev/null || fusermount3 -uz \(mnt) 2>/dev/null; sleep 0.5")
         let fsynced = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n") ?? []
         #expect(fsynced.count > 3, "the writer got \(fsynced.count) fsyncs done in 3 s")
-        let before = try xv6Shell("\(xv6Bento) fsck \(image)")
+        let before = try Shell.run("\(xv6Bento) fsck \(image)")
         #expect(before.status == 0, "fsck before the remount: \(before.output)")
-        try #require(xv6Shell("\(xv6Bento) mount \(image) \(mnt)").status == 0)
+        try #require(Shell.run("\(xv6Bento) mount \(image) \(mnt)").status == 0)
         for line in fsynced {
             let parts = line.split(separator: " ")
             guard parts.count == 2 else { continue }
-            let sum = try xv6Shell("sha1sum \(mnt)/\(parts[0]) | cut -d' ' -f1").output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let sum = try Shell.run("sha1sum \(mnt)/\(parts[0]) | cut -d' ' -f1").output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(sum == String(parts[1]), "\(String(parts[0])) lost its fsync'd data")
         }
-        try xv6Shell("umount \(mnt); for i in $(seq 50); do \(xv6Bento) fsck \(image) >/dev/null 2>&1 && break; sleep 0.2; done")
-        let after = try xv6Shell("\(xv6Bento) fsck \(image)")
+        try Shell.run("umount \(mnt); for i in $(seq 50); do \(xv6Bento) fsck \(image) >/dev/null 2>&1 && break; sleep 0.2; done")
+        let after = try Shell.run("\(xv6Bento) fsck \(image)")
         #expect(after.status == 0, "fsck after the remount: \(after.output)")
     }
 }
