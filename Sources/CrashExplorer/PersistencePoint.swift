@@ -45,7 +45,7 @@ public struct RecordedCrash: Sendable {
 /// durable image plus a prefix of the same writes, hence one of the subsets. The cap: when the `2ⁿ` subsets
 /// of the `n` writes in flight exceed `limit`, `SimulatedDisk.crashStates` samples `limit` of them (nothing
 /// landed, everything landed, then seeded random subsets).
-final class RecordingDevice: BlockDevice {
+final class RecordingDevice: BlockDeviceFilter {
     /// The disk underneath.
     let disk: SimulatedDisk
     private let limit: Int
@@ -60,12 +60,7 @@ final class RecordingDevice: BlockDevice {
         self.seed = seed
     }
 
-    var blockSize: Int { disk.blockSize }
-    var blockCount: UInt64 { disk.blockCount }
-    func read(_ block: BlockNumber) throws(Errno) -> [UInt8] { try disk.read(block) }
-    func read(_ block: BlockNumber, count: Int) throws(Errno) -> [UInt8] { try disk.read(block, count: count) }
-    func write(_ block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try disk.write(block, bytes) }
-    func write(startingAt block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try disk.write(startingAt: block, bytes) }
+    var underlying: any BlockDevice { disk }
 
     /// Records the crash states possible just before the flush, then flushes.
     func flush() throws(Errno) {

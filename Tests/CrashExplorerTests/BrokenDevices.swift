@@ -4,14 +4,10 @@ import Synchronization
 
 /// A disk that lies about flushes: it acknowledges them and does nothing, so nothing ever becomes durable.
 /// xv6fs over it breaks every fsync promise once a crash drops the commit block.
-final class FlushDroppingDevice: BlockDevice {
-    let base: any BlockDevice
-    init(_ base: any BlockDevice) { self.base = base }
+final class FlushDroppingDevice: BlockDeviceFilter {
+    let underlying: any BlockDevice
+    init(_ base: any BlockDevice) { underlying = base }
 
-    var blockSize: Int { base.blockSize }
-    var blockCount: UInt64 { base.blockCount }
-    func read(_ block: BlockNumber) throws(Errno) -> [UInt8] { try base.read(block) }
-    func write(_ block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try base.write(block, bytes) }
     func flush() throws(Errno) {}
 }
 

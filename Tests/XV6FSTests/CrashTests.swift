@@ -13,7 +13,7 @@ struct Promise: Sendable {
 /// A device that, before every flush, records the crash states a power loss at that moment could leave, with
 /// the promises made so far. States just before a flush include every earlier moment since the previous one
 /// (each is a subset of the unflushed writes), so recording there covers every crash point.
-final class CrashRecorder: BlockDevice {
+final class CrashRecorder: BlockDeviceFilter {
     let disk: SimulatedDisk
     let statesPerFlush: Int
     private let promises = Mutex<[Promise]>([])
@@ -24,12 +24,7 @@ final class CrashRecorder: BlockDevice {
         self.statesPerFlush = statesPerFlush
     }
 
-    var blockSize: Int { disk.blockSize }
-    var blockCount: UInt64 { disk.blockCount }
-    func read(_ block: BlockNumber) throws(Errno) -> [UInt8] { try disk.read(block) }
-    func read(_ block: BlockNumber, count: Int) throws(Errno) -> [UInt8] { try disk.read(block, count: count) }
-    func write(_ block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try disk.write(block, bytes) }
-    func write(startingAt block: BlockNumber, _ bytes: [UInt8]) throws(Errno) { try disk.write(startingAt: block, bytes) }
+    var underlying: any BlockDevice { disk }
     func flush() throws(Errno) {
         record()
         try disk.flush()
