@@ -82,6 +82,16 @@ extension Dispatcher {
         if ended { fileSystem.destroy() }
     }
 
+    /// Ends service while the kernel still holds the mount (a signal arrived with files open): closes the gate,
+    /// waits for the requests inside, and destroys the file system once, so it flushes what it holds. Requests
+    /// arriving afterwards find the session ended and are answered EIO.
+    public func drainAndDestroy() {
+        gate.exclusively { _ in
+            let previous = phase.exchange(Phase.destroyed.rawValue, ordering: .acquiringAndReleasing)
+            if previous != Phase.destroyed.rawValue { fileSystem.destroy() }
+        }
+    }
+
     /// Calls the file system's `destroy` unless a DESTROY request already did (the session ended without one).
     func destroyUnlessDestroyed() {
         gate.enter()

@@ -69,14 +69,16 @@ public final class Registry: Sendable {
         mounts.withLock { $0[session.mountpoint] = nil }
     }
 
-    /// Detaches every live mount (used on SIGINT/SIGTERM) and waits up to `timeout` for each to end.
-    /// Returns the mounts that did not end in time (files still open in them).
+    /// Detaches every live mount (used on SIGINT/SIGTERM) and waits up to `timeout` for each to end; a mount
+    /// that does not end in time (files still open in it) is drained and its file system destroyed, so it has
+    /// flushed before the process exits. Returns those mounts.
     public func unmountAll(timeout: Duration) -> [Session] {
         let sessions = liveMounts
         for session in sessions {
             do { try session.unmount() } catch { logger.error("\(error)") }
         }
         let stuck = sessions.filter { !$0.wait(timeout: timeout) }
+        for session in stuck { session.dispatcher.drainAndDestroy() }
         mounts.withLock { table in
             for session in sessions where !stuck.contains(where: { $0 === session }) { table[session.mountpoint] = nil }
         }

@@ -47,8 +47,8 @@ struct Daemon {
             if let pidFile = mount.pidFile { unlink(pidFile) }
         }
         SignalWatcher.watch { _ in
-            // Detach; if files stay open past the grace period, exit anyway: the kernel aborts the
-            // connection and their users get ENOTCONN instead of hanging.
+            // Detach; if files stay open past the grace period, drain and flush, then exit anyway: the kernel
+            // aborts the connection and their users get ENOTCONN instead of hanging.
             _ = registry.unmountAll(timeout: .seconds(2))
             cleanUp()
             exit(0)

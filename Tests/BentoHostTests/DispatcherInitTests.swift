@@ -109,4 +109,18 @@ import Testing
         #expect(dispatcher.reply(request(.getattr, unique: 12, u32(0) + u32(0) + u64(0)))?.error == -Errno.ioError.rawValue)
         #expect(fileSystem.state.withLock { $0.destroyCount } == 1)
     }
+
+    @Test func drainingDestroysOnceAndLaterRequestsGetEIO() throws {
+        // What a signal does to a mount that files keep open: drain, flush (destroy), answer the rest EIO.
+        let fileSystem = DictionaryTestFileSystem()
+        let dispatcher = Dispatcher.started(fileSystem)
+        #expect(dispatcher.reply(request(.lookup, unique: 2, cString("hello.txt")))?.error == 0)
+        dispatcher.drainAndDestroy()
+        dispatcher.drainAndDestroy()
+        #expect(dispatcher.isDestroyed)
+        #expect(fileSystem.state.withLock { $0.destroyCount } == 1)
+        #expect(dispatcher.reply(request(.lookup, unique: 4, cString("hello.txt")))?.error == -Errno.ioError.rawValue)
+        #expect(dispatcher.reply(request(.destroy, unique: 6))?.error == -Errno.ioError.rawValue)
+        #expect(fileSystem.state.withLock { $0.destroyCount } == 1)
+    }
 }
