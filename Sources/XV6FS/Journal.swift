@@ -18,7 +18,8 @@ import Synchronization
 // handle before taking any inode lock, and never start one while holding one (handles do not nest).
 //
 // Lifecycle: `Journal.recover` replays committed transactions at mount, before the cache is used; `Journal(...)`
-// starts logging after the replayed position; `shutdown` commits and checkpoints for the last time.
+// starts logging after the replayed position; `shutdown` commits and checkpoints for the last time. At a live
+// upgrade `handOver` stops it and `adopt` lets the next version's journal go on from its state (Journal+Handover.swift).
 
 /// Proof that an operation runs inside the running transaction; carries that transaction's sequence number.
 struct Handle: Sendable {
