@@ -128,6 +128,19 @@ final class Allocator: Sendable {
     /// True when freed blocks wait for a checkpoint before they can be reused.
     var hasPendingFrees: Bool { state.withLock { !$0.pendingFrees.isEmpty } }
 
+    /// Blocks freed but not reusable yet (handed over at an upgrade: the log may still hold older copies).
+    var pendingFrees: [UInt64] {
+        get { state.withLock { $0.pendingFrees } }
+        set {
+            let checkpoints = journal.checkpoints.load(ordering: .acquiring)
+            state.withLock { state in
+                for block in newValue where block < state.blocks.count { state.blocks.set(block, true) }
+                state.pendingFrees = newValue
+                state.pendingSince = checkpoints
+            }
+        }
+    }
+
     // MARK: Inodes
 
     /// Allocates an inode number (next-fit); `ENOSPC` when none is free.

@@ -12,7 +12,8 @@ extension Journal {
     @discardableResult
     func commit() throws(Errno) -> Bool {
         try log.withLock { (log: inout Log) throws(Errno) -> Bool in
-            try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
+            reclaim()
+            return try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
         }
     }
 
@@ -27,7 +28,8 @@ extension Journal {
     /// Commits, then writes every logged block home and empties the log.
     func checkpoint() throws(Errno) {
         _ = try log.withLock { (log: inout Log) throws(Errno) -> Bool in
-            try gate.closed { () throws(Errno) -> Bool in
+            reclaim()
+            return try gate.closed { () throws(Errno) -> Bool in
                 try commitClosed(&log)
                 try checkpointClosed(&log)
                 return true
@@ -37,7 +39,7 @@ extension Journal {
 
     /// Commits with the committer lock held and the gate closed.
     @discardableResult
-    private func commitClosed(_ log: inout Log) throws(Errno) -> Bool {
+    func commitClosed(_ log: inout Log) throws(Errno) -> Bool {
         let (sequence, blocks) = running.withLock { ($0.sequence, $0.blocks) }
         guard !blocks.isEmpty else { return false }
         let descriptors = (blocks.count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor
@@ -75,7 +77,7 @@ extension Journal {
     }
 
     /// Checkpoints with the committer lock held, the gate closed and the running transaction empty.
-    private func checkpointClosed(_ log: inout Log) throws(Errno) {
+    func checkpointClosed(_ log: inout Log) throws(Errno) {
         let pinned = running.withLock { $0.pinned }
         do {
             for block in pinned { try cache.writeBack(block) }

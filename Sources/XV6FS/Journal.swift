@@ -18,7 +18,8 @@ import Synchronization
 // handle before taking any inode lock, and never start one while holding one (handles do not nest).
 //
 // Lifecycle: `Journal.recover` replays committed transactions at mount, before the cache is used; `Journal(...)`
-// starts logging after the replayed position; `shutdown` commits and checkpoints for the last time.
+// starts logging after the replayed position; `shutdown` commits and checkpoints for the last time. At a live
+// upgrade `handOver` stops it and `adopt` lets the next version's journal go on from its state (Journal+Handover.swift).
 
 /// Proof that an operation runs inside the running transaction; carries that transaction's sequence number.
 struct Handle: Sendable {
@@ -69,6 +70,8 @@ final class Journal: Sendable {
     let checkpoints = Atomic<UInt64>(0)
     /// Set after a failed commit: the file system then refuses changes with EIO.
     let failed = Atomic<Bool>(false)
+    /// Set once the journal's state went to a successor (`handOver`): the committer thread then writes nothing.
+    let handedOver = Atomic<Bool>(false)
 
     /// A journal over `blocks` blocks starting at `start`, continuing after a recovery that left it at `position`.
     init(device: any BlockDevice, cache: BufferCache, start: UInt64, blocks: UInt64, position: Position) {
@@ -87,6 +90,7 @@ final class Journal: Sendable {
     /// needs room.
     func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
         guard !failed.load(ordering: .relaxed) else { throw .ioError }
+        if handedOver.load(ordering: .acquiring) { log.withLock { _ in reclaim() } }
         let (size, used) = (running.withLock { $0.blocks.count }, log.withLock { $0.used })
         if used + UInt64(size) > logBlocks / 2 {
             try checkpoint()

@@ -1,30 +1,50 @@
 import BentoKit
 import BentoServices
 
-// Live upgrade: the device and the journal are handed over, the caches are not. `prepareUpgrade` checkpoints
-// (everything committed and written home, the log empty), then encodes what lives only in memory: where the
-// journal goes on, the open handles and each inode's kernel lookups and opens (so that unlinked-but-open files
-// survive). The new version opens the same device path and rebuilds its caches from disk.
+// Live upgrade: the device and the journal are handed over, the caches are not flushed. `prepareUpgrade` stops
+// the journal (no commit or checkpoint writes from then on, so the pause holds no device I/O) and encodes what
+// lives only in memory: where the journal goes on, the running transaction, the bytes of every block the
+// journal pins (committed but not yet home, or running), the freed blocks not reusable before a checkpoint, the
+// open handles and each inode's kernel lookups and opens (so that unlinked-but-open files survive). The new
+// version opens the same device path, loads the pinned blocks into its cache and rebuilds the rest from disk.
+// On disk nothing changed: the log holds the committed transactions, exactly as if the old instance had not
+// checkpointed yet, so a crash after the upgrade replays as usual. Beyond `Journal.handoverLimit` pinned bytes
+// the journal checkpoints first and hands over an empty log (the version 1 way).
 //
-// State format `xv6fs`, version 1 (integers as `StateWriter` writes them):
-//   data mode, journal sequence, journal head,
-//   next handle, handle count, then per handle: handle, inode, open flags,
-//   inode count, then per inode in use: number, lookups, opens
+// State format `xv6fs` (integers as `StateWriter` writes them):
+//   version 1: data mode, journal sequence, journal head, HANDLES (the log was empty: checkpointed)
+//   version 2: data mode, journal sequence, journal head, log blocks used,
+//              running block count, then each block number, pinned block count, then per block: number, bytes,
+//              pending free count, then each block number, HANDLES
+//   HANDLES:   next handle, handle count, then per handle: handle, inode, open flags,
+//              inode count, then per inode in use: number, lookups, opens
 
 extension XV6FS: UpgradableFileSystem {
     /// The format's name.
     static let stateFormat = "xv6fs"
-    /// The version this build writes and reads.
-    static let stateVersion: UInt32 = 1
+    /// The version this build writes; it reads every version from 1 on.
+    static let stateVersion: UInt32 = 2
 
-    /// Checkpoints the journal and encodes the journal position, open handles and inode counts.
+    /// Stops the journal and encodes its in-memory state, the open handles and the inode counts.
     public func prepareUpgrade() throws(Errno) -> UpgradeState {
-        if !readOnly.load(ordering: .relaxed) { try journal.checkpoint() }
         var out = StateWriter()
         out.write(dataMode.rawValue)
-        let position = journal.position
-        out.write(position.sequence)
-        out.write(position.head)
+        let handover = readOnly.load(ordering: .relaxed)
+            ? Journal.Handover(position: journal.position, used: 0, running: [], pinned: [])
+            : try journal.handOver()
+        out.write(handover.position.sequence)
+        out.write(handover.position.head)
+        out.write(handover.used)
+        out.write(handover.running.count)
+        for block in handover.running { out.write(block.rawValue) }
+        out.write(handover.pinned.count)
+        for (block, bytes) in handover.pinned {
+            out.write(block.rawValue)
+            out.write(bytes)
+        }
+        let pending = allocator.pendingFrees
+        out.write(pending.count)
+        for block in pending { out.write(block) }
         let open = handles.withLock { $0 }
         out.write(open.next)
         out.write(open.files.count)
@@ -45,49 +65,92 @@ extension XV6FS: UpgradableFileSystem {
         return UpgradeState(format: Self.stateFormat, version: Self.stateVersion, bytes: out.bytes)
     }
 
-    /// Stops the committer; the successor owns the device from now on.
+    /// Stops the committer; the successor owns the device from now on (the journal, handed over, writes nothing).
     public func retire() {
         isDestroyed.store(true, ordering: .releasing)
     }
 
+    /// What a state holds, decoded.
+    private struct Resumed {
+        var mode: DataMode
+        var handover: Journal.Handover
+        var pendingFrees: [UInt64] = []
+        var handles: HandleTable
+        var counts: [(UInt32, UInt64, Int)] = []
+    }
+
     /// Takes over the mounted image on `device` from the version that prepared `state`: no replay, no orphan
-    /// sweep (open files may be unlinked), the journal going on where it stopped.
+    /// sweep (open files may be unlinked), the journal going on where it stopped with the blocks it pinned.
     public convenience init(device: any BlockDevice, options: Options = .init(), clock: any BentoKit.Clock = SystemClock(),
                             resuming state: UpgradeState) throws(MountError) {
-        do { try state.require(format: Self.stateFormat, versions: Self.stateVersion...Self.stateVersion) } catch {
+        do { try state.require(format: Self.stateFormat, versions: 1...Self.stateVersion) } catch {
             throw MountError(error.description)
         }
         let superblock = try Self.readSuperblock(device)
-        var input = StateReader(state.bytes)
-        let decoded = try MountError.io { () throws(Errno) -> (DataMode, Journal.Position, HandleTable, [(UInt32, UInt64, Int)]) in
-            guard let mode = DataMode(rawValue: try input.readUInt32()) else { throw .invalidArgument }
-            let position = Journal.Position(sequence: try input.readUInt64(), head: try input.readUInt64())
-            guard position.head < superblock.journalBlocks - 1 else { throw .invalidArgument }
-            let next = try input.readUInt64()
-            var files: [FileHandle: OpenFile] = [:]
-            for _ in 0..<(try input.readInt()) {
-                let handle = FileHandle(try input.readUInt64()), inode = Inode(try input.readUInt64())
-                files[handle] = OpenFile(inode: inode, flags: OpenFlags(rawValue: Int32(truncatingIfNeeded: try input.readInt64())))
-            }
-            var counts: [(UInt32, UInt64, Int)] = []
-            for _ in 0..<(try input.readInt()) {
-                counts.append((try input.readUInt32(), try input.readUInt64(), try input.readInt()))
-            }
-            guard input.isAtEnd else { throw .invalidArgument }
-            return (mode, position, HandleTable(files: files, next: next), counts)
+        let decoded = try MountError.io { () throws(Errno) -> Resumed in
+            try Self.decode(state, journalBlocks: superblock.journalBlocks, deviceBlocks: superblock.blockCount)
         }
         var resumed = options
-        resumed.dataMode = decoded.0
-        try self.init(device: device, options: resumed, clock: clock, superblock: superblock, position: decoded.1)
+        resumed.dataMode = decoded.mode
+        try self.init(device: device, options: resumed, clock: clock, superblock: superblock,
+                      position: decoded.handover.position, handover: decoded.handover)
+        allocator.pendingFrees = decoded.pendingFrees
         try checkConsistency(wasClean: false)
-        handles.withLock { $0 = decoded.2 }
-        for (number, lookups, opens) in decoded.3 {
+        handles.withLock { $0 = decoded.handles }
+        for (number, lookups, opens) in decoded.counts {
             let object = try MountError.io { () throws(Errno) in try table.get(UInt64(number)) }
             object.state.withLock { state in
                 state.lookups = lookups
                 state.opens = opens
             }
         }
+    }
+
+    /// Decodes a version 1 or 2 state; `EINVAL` when it is short, long or out of range for this image.
+    private static func decode(_ state: UpgradeState, journalBlocks: UInt64, deviceBlocks: UInt64) throws(Errno) -> Resumed {
+        var input = StateReader(state.bytes)
+        guard let mode = DataMode(rawValue: try input.readUInt32()) else { throw .invalidArgument }
+        let position = Journal.Position(sequence: try input.readUInt64(), head: try input.readUInt64())
+        guard position.head < journalBlocks - 1, position.sequence > 0 else { throw .invalidArgument }
+        var handover = Journal.Handover(position: position, used: 0, running: [], pinned: [])
+        var pendingFrees: [UInt64] = []
+        if state.version >= 2 {
+            handover.used = try input.readUInt64()
+            for _ in 0..<(try input.readCount()) { handover.running.append(try input.readBlock(below: deviceBlocks)) }
+            for _ in 0..<(try input.readCount()) {
+                handover.pinned.append((try input.readBlock(below: deviceBlocks), try input.readBytes()))
+            }
+            for _ in 0..<(try input.readCount()) { pendingFrees.append(try input.readBlock(below: deviceBlocks).rawValue) }
+        }
+        let next = try input.readUInt64()
+        var files: [FileHandle: OpenFile] = [:]
+        for _ in 0..<(try input.readCount()) {
+            let handle = FileHandle(try input.readUInt64()), inode = Inode(try input.readUInt64())
+            files[handle] = OpenFile(inode: inode, flags: OpenFlags(rawValue: Int32(truncatingIfNeeded: try input.readInt64())))
+        }
+        var resumed = Resumed(mode: mode, handover: handover, pendingFrees: pendingFrees,
+                              handles: HandleTable(files: files, next: next))
+        for _ in 0..<(try input.readCount()) {
+            resumed.counts.append((try input.readUInt32(), try input.readUInt64(), try input.readInt()))
+        }
+        guard input.isAtEnd else { throw .invalidArgument }
+        return resumed
+    }
+}
+
+extension StateReader {
+    /// A count of items that follow; `EINVAL` when negative.
+    mutating func readCount() throws(Errno) -> Int {
+        let count = try readInt()
+        guard count >= 0 else { throw .invalidArgument }
+        return count
+    }
+
+    /// A block number on a device of `blocks` blocks; `EINVAL` beyond it.
+    mutating func readBlock(below blocks: UInt64) throws(Errno) -> BlockNumber {
+        let block = try readUInt64()
+        guard block < blocks else { throw .invalidArgument }
+        return BlockNumber(block)
     }
 }
 

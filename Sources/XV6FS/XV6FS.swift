@@ -98,10 +98,11 @@ public final class XV6FS: FileSystem {
         }
     }
 
-    /// Builds the layers over `device` whose superblock is `superblock`, the journal going on at `position`, and
-    /// starts the committer; the mount (or an upgrade) has dealt with the image's state.
+    /// Builds the layers over `device` whose superblock is `superblock`, the journal going on at `position` (with
+    /// what a previous instance handed over, after an upgrade), and starts the committer; the mount (or an
+    /// upgrade) has dealt with the image's state.
     init(device: any BlockDevice, options: Options, clock: any BentoKit.Clock, superblock: Superblock,
-         position: Journal.Position) throws(MountError) {
+         position: Journal.Position, handover: Journal.Handover? = nil) throws(MountError) {
         self.options = options
         self.clock = clock
         self.device = device
@@ -111,6 +112,9 @@ public final class XV6FS: FileSystem {
         let journal = Journal(device: device, cache: cache, start: superblock.journalStart, blocks: superblock.journalBlocks,
                               position: position)
         self.journal = journal
+        if let handover {
+            do { try journal.adopt(handover) } catch { throw MountError("the handed-over journal state is unusable: \(error)") }
+        }
         allocator = try MountError.io { () throws(Errno) in try Allocator(superblock: superblock, journal: journal) }
         table = InodeTable(superblock: superblock, journal: journal)
         map = BlockMap(superblock: superblock, journal: journal, allocator: allocator)
@@ -127,7 +131,7 @@ public final class XV6FS: FileSystem {
             while let fs = self, !fs.isDestroyed.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
                 guard !fs.isDestroyed.load(ordering: .relaxed) else { return }
-                _ = try? fs.journal.commit()
+                try? fs.journal.commitInBackground()
             }
         }
         thread.name = "xv6fs-commit"

@@ -97,7 +97,7 @@ struct LiveUpgradeTests {
             let attempts: [(module: String, setup: String, reason: String)] = [
                 ("\(scratch)/missing.so", "touch \(scratch)/missing.so", "cannot load module"),
                 (libc, "true", "no 'bento_module' symbol"),
-                (refusing, "true", "unknown xv6fs state version 1"),
+                (refusing, "true", "unknown xv6fs state version 2"),
                 (v2, "mv \(scratch)/image \(scratch)/moved", "refused the state"),
             ]
             for attempt in attempts {
