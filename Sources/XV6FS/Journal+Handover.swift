@@ -33,11 +33,12 @@ extension Journal {
     func handOver() throws(Errno) -> Handover {
         guard !failed.load(ordering: .relaxed) else { throw .ioError }
         return try log.withLock { (log: inout Log) throws(Errno) -> Handover in
-            try gate.closed { () throws(Errno) in
+            _ = try gate.closed { () throws(Errno) -> Bool in
                 if running.withLock({ $0.pinned.count }) * Format.blockSize > Self.handoverLimit {
                     try commitClosed(&log)
                     try checkpointClosed(&log)
                 }
+                return true
             }
             handedOver.store(true, ordering: .releasing)
             let current = running.withLock { $0 }
