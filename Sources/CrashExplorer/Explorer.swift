@@ -50,7 +50,7 @@ public struct Explorer: Sendable {
             try model.setUp(workload)
             try target.setUp(workload)
             try disk.flush()
-            expected.snapshots.append(.observe(model.fs))
+            expected.record(model.fs)
             for (index, (step, persistence)) in zip(workload.steps, workload.persistence).enumerated() {
                 let number = index + 1
                 try model.run(step, number: number)
@@ -60,7 +60,7 @@ public struct Explorer: Sendable {
                 recorder.enter(step: number, phase: .persistence)
                 try Self.attempt("persistence \(number) (\(persistence.words.joined(separator: " ")))") { try target.run(persistence) }
                 recorder.persisted(step: number)
-                expected.snapshots.append(.observe(model.fs))
+                expected.record(model.fs)
                 expected.promises.append(Promise.made(by: persistence, after: step))
             }
         } catch {
@@ -74,7 +74,7 @@ public struct Explorer: Sendable {
             let observation = observations[crash.state.image] ?? checker.observe(crash.state.image)
             observations[crash.state.image] = observation
             let expectations = expected.expectations(duringStep: crash.point.step, persisted: crash.point.phase == .persisted)
-            let problems = Checker.problems(observation, expectations)
+            let problems = Checker.problems(observation, expectations, versions: expected.candidates(duringStep: crash.point.step))
             if !problems.isEmpty { result.failures.append(CrashFailure(state: number, crash: crash, problems: problems)) }
         }
         result.distinctStates = observations.count
