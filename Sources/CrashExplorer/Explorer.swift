@@ -69,12 +69,15 @@ public struct Explorer: Sendable {
         }
         let checker = Checker(factory: factory)
         var observations: [DiskImage: Observation] = [:]
+        var candidates: [Int: [String: [[UInt8]]]] = [:]
         for (number, crash) in recorder.crashes.enumerated() where only == nil || only == number {
             result.crashStates += 1
             let observation = observations[crash.state.image] ?? checker.observe(crash.state.image)
             observations[crash.state.image] = observation
             let expectations = expected.expectations(duringStep: crash.point.step, persisted: crash.point.phase == .persisted)
-            let problems = Checker.problems(observation, expectations, versions: expected.candidates(duringStep: crash.point.step))
+            let versions = candidates[crash.point.step] ?? expected.candidates(duringStep: crash.point.step)
+            candidates[crash.point.step] = versions
+            let problems = Checker.problems(observation, expectations, versions: versions)
             if !problems.isEmpty { result.failures.append(CrashFailure(state: number, crash: crash, problems: problems)) }
         }
         result.distinctStates = observations.count

@@ -38,17 +38,25 @@ struct FileVersions: Sendable {
     /// snapshots (`snapshots[k]` taken with `inodes[k]`).
     func candidates(duringStep step: Int, snapshots: [Snapshot]) -> [String: [[UInt8]]] {
         let window = 0 ... min(step, inodes.count - 1, snapshots.count - 1)
-        var contentsByInode: [UInt64: Set<[UInt8]>] = [:]
+        // Distinct contents are kept with `==` rather than in a `Set`: hashing every byte is far slower than
+        // comparing arrays that mostly differ in size or early on.
+        var contentsByInode: [UInt64: [[UInt8]]] = [:]
         for k in window {
             for (path, inode) in inodes[k] {
-                if case .file(let data, _, _) = snapshots[k][path, default: .absent] { contentsByInode[inode, default: []].insert(data) }
+                if case .file(let data, _, _) = snapshots[k][path, default: .absent],
+                   !contentsByInode[inode, default: []].contains(data) {
+                    contentsByInode[inode, default: []].append(data)
+                }
             }
         }
         var result: [String: [[UInt8]]] = [:]
         for path in FileSet.paths {
-            let held = Set(window.compactMap { inodes[$0][path] })
+            var held: [UInt64] = []
+            for k in window { if let inode = inodes[k][path], !held.contains(inode) { held.append(inode) } }
             guard !held.isEmpty else { continue }
-            result[path] = Array(held.reduce(into: Set<[UInt8]>()) { $0.formUnion(contentsByInode[$1, default: []]) })
+            var versions: [[UInt8]] = []
+            for inode in held { for data in contentsByInode[inode, default: []] where !versions.contains(data) { versions.append(data) } }
+            result[path] = versions
         }
         return result
     }
