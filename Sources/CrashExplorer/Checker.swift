@@ -22,6 +22,9 @@ public enum Problem: Sendable, Hashable, CustomStringConvertible {
     case inconsistent([String])
     /// A promised path shows something else.
     case wrongView(Expectation, found: PathView)
+    /// A regular file shows contents that are no version the model's file held there, nor a block-wise mix of
+    /// them (stale or foreign blocks: `FileVersions`).
+    case noVersion(path: String, found: PathView, why: String)
     /// Files or directories cannot be created or deleted after recovery.
     case notUsable(String)
     /// A step or persistence operation failed on the file system under test (the model ran it).
@@ -35,6 +38,7 @@ public enum Problem: Sendable, Hashable, CustomStringConvertible {
         case .wrongView(let expectation, let found):
             "/\(expectation.promise.path): expected \(expectation.view) (\(expectation.promise.aspect == .data ? "data" : "everything")"
                 + " promised at \(expectation.madeAt == 0 ? "the setup's sync" : "step \(expectation.madeAt)")), found \(found)"
+        case .noVersion(let path, let found, let why): "/\(path): found \(found), which no version of the file explains: \(why)"
         case .notUsable(let error): "after recovery: \(error)"
         case .operationFailed(let error): error
         }
@@ -61,8 +65,9 @@ struct Checker: Sendable {
         return Observation(fsckProblems: fsckProblems, snapshot: .observe(fs), probeError: Self.probe(fs))
     }
 
-    /// The problems of an observation against what a crash at that moment must show.
-    static func problems(_ observation: Observation, _ expectations: [Expectation]) -> [Problem] {
+    /// The problems of an observation against what a crash at that moment must show: the promised views
+    /// (`expectations`), and for every regular file, some version of it (`versions`, per path).
+    static func problems(_ observation: Observation, _ expectations: [Expectation], versions: [String: [[UInt8]]]) -> [Problem] {
         var problems: [Problem] = []
         if let error = observation.mountError { problems.append(.mountFailed(error)) }
         if !observation.fsckProblems.isEmpty { problems.append(.inconsistent(observation.fsckProblems)) }
@@ -70,6 +75,12 @@ struct Checker: Sendable {
         for expectation in expectations {
             let found = observation.snapshot[expectation.promise.path, default: .absent].restricted(to: expectation.promise.aspect)
             if found != expectation.view { problems.append(.wrongView(expectation, found: found)) }
+        }
+        for path in FileSet.paths {
+            guard case .file(let data, _, _) = observation.snapshot[path, default: .absent] else { continue }
+            if let why = FileVersions.mismatch(data, versions: versions[path, default: []]) {
+                problems.append(.noVersion(path: path, found: observation.snapshot[path, default: .absent], why: why))
+            }
         }
         if let error = observation.probeError { problems.append(.notUsable(error)) }
         return problems

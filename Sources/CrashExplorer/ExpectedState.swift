@@ -118,6 +118,19 @@ struct ExpectedState: Sendable {
     var snapshots: [Snapshot] = []
     /// `promises[0]` everything (the setup's sync), `promises[i]` those of step `i`'s persistence.
     var promises: [[Promise]] = [FileSet.paths.map { Promise(path: $0, aspect: .everything) }]
+    /// The model's inode numbers alongside the snapshots: whose contents a file may show (`FileVersions`).
+    var versions = FileVersions()
+
+    /// Takes the model's snapshot (and inode numbers) after the setup or after a step.
+    mutating func record(_ fs: InProcessFileSystem) {
+        snapshots.append(.observe(fs))
+        versions.record(fs)
+    }
+
+    /// The contents a regular file at each path may show after a crash while step `step` runs, persisted or not.
+    func candidates(duringStep step: Int) -> [String: [[UInt8]]] {
+        versions.candidates(duringStep: step, snapshots: snapshots)
+    }
 
     /// What a crash while step `step` runs must show (`persisted`: after its persistence operation returned).
     ///

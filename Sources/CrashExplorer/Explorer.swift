@@ -50,7 +50,7 @@ public struct Explorer: Sendable {
             try model.setUp(workload)
             try target.setUp(workload)
             try disk.flush()
-            expected.snapshots.append(.observe(model.fs))
+            expected.record(model.fs)
             for (index, (step, persistence)) in zip(workload.steps, workload.persistence).enumerated() {
                 let number = index + 1
                 try model.run(step, number: number)
@@ -60,7 +60,7 @@ public struct Explorer: Sendable {
                 recorder.enter(step: number, phase: .persistence)
                 try Self.attempt("persistence \(number) (\(persistence.words.joined(separator: " ")))") { try target.run(persistence) }
                 recorder.persisted(step: number)
-                expected.snapshots.append(.observe(model.fs))
+                expected.record(model.fs)
                 expected.promises.append(Promise.made(by: persistence, after: step))
             }
         } catch {
@@ -69,12 +69,15 @@ public struct Explorer: Sendable {
         }
         let checker = Checker(factory: factory)
         var observations: [DiskImage: Observation] = [:]
+        var candidates: [Int: [String: [[UInt8]]]] = [:]
         for (number, crash) in recorder.crashes.enumerated() where only == nil || only == number {
             result.crashStates += 1
             let observation = observations[crash.state.image] ?? checker.observe(crash.state.image)
             observations[crash.state.image] = observation
             let expectations = expected.expectations(duringStep: crash.point.step, persisted: crash.point.phase == .persisted)
-            let problems = Checker.problems(observation, expectations)
+            let versions = candidates[crash.point.step] ?? expected.candidates(duringStep: crash.point.step)
+            candidates[crash.point.step] = versions
+            let problems = Checker.problems(observation, expectations, versions: versions)
             if !problems.isEmpty { result.failures.append(CrashFailure(state: number, crash: crash, problems: problems)) }
         }
         result.distinctStates = observations.count

@@ -30,4 +30,28 @@ import XV6FS
         let failures = try Self.failures(.xv6fs(mode, name: "xv6fs with late writes") { LateWriteDevice($0) })
         #expect(!failures.isEmpty)
     }
+
+    /// Workloads where a file changes without being persisted while another object's persistence commits the
+    /// running transaction (and with it the file's new size and block pointers).
+    static let unpersistedChanges = ["write foo append; none; creat bar; fsync bar", "write foo extend; none; mkdir A; fsync /",
+                                     "dwrite foo append; none; creat bar; fsync bar"]
+
+    @Test(arguments: DataMode.allCases)
+    func soundXV6FSShowsSomeVersionOfFilesNobodyPersisted(mode: DataMode) throws {
+        let explorer = try Explorer(factory: .xv6fs(mode))
+        for spec in Self.unpersistedChanges {
+            let result = explorer.check(try #require(Workload(spec: spec)))
+            #expect(result.failures.isEmpty, "\(spec): \(result.failures.flatMap(\.problems))")
+        }
+    }
+
+    /// Data written after the commit that points to it: only the new check sees it, since nothing promised the
+    /// file. The test asks for a crash state whose sole problem is a file that is no version of itself.
+    @Test func dataWrittenAfterItsCommitShowsStaleBlocks() throws {
+        let explorer = try Explorer(factory: .xv6fs(.ordered, name: "xv6fs with data after commit") { DataAfterCommitDevice($0) })
+        let failures = try Self.unpersistedChanges.flatMap { spec in explorer.check(try #require(Workload(spec: spec))).failures }
+        #expect(failures.contains { failure in
+            !failure.problems.isEmpty && failure.problems.allSatisfy { if case .noVersion = $0 { true } else { false } }
+        }, "\(failures.flatMap(\.problems))")
+    }
 }
