@@ -30,6 +30,29 @@ final class CrashRecorder: BlockDeviceFilter {
         try disk.flush()
     }
 
+    /// Records the crash states possible now, then checks every state recorded: it mounts (replaying the
+    /// journal), keeps each promise made before it, and fsck finds it consistent.
+    func verifyRecordedStates() {
+        record()
+        let samples = recorded
+        #expect(samples.count > 10)
+        for (index, sample) in samples.enumerated() {
+            let crashed = SimulatedDisk(image: sample.state.image)
+            let mounted: Fixture
+            do { mounted = try Fixture(disk: crashed) } catch {
+                Issue.record("crash state \(index) does not mount: \(error)")
+                continue
+            }
+            for promise in sample.promises {
+                let kept = (try? promise.holds(mounted)) ?? false
+                #expect(kept, "crash state \(index) (landed \(sample.state.landedWrites)) broke: \(promise.description)")
+            }
+            mounted.fs.destroy()
+            let report = XV6FS.fsck(device: crashed)
+            #expect(report.isConsistent, "crash state \(index): \(report)")
+        }
+    }
+
     /// Records the crash states possible now.
     func record() {
         let made = promises.withLock { $0 }
@@ -55,24 +78,7 @@ final class CrashRecorder: BlockDeviceFilter {
         let recorder = CrashRecorder(disk: disk, statesPerFlush: statesPerFlush)
         let fs = try XV6FS(device: recorder, options: XV6FS.Options(commitInterval: nil))
         try workload(Fixture(fs: fs, disk: disk), recorder)
-        recorder.record()
-        let samples = recorder.recorded
-        #expect(samples.count > 10)
-        for (index, sample) in samples.enumerated() {
-            let crashed = SimulatedDisk(image: sample.state.image)
-            let mounted: Fixture
-            do { mounted = try Fixture(disk: crashed) } catch {
-                Issue.record("crash state \(index) does not mount: \(error)")
-                continue
-            }
-            for promise in sample.promises {
-                let kept = (try? promise.holds(mounted)) ?? false
-                #expect(kept, "crash state \(index) (landed \(sample.state.landedWrites)) broke: \(promise.description)")
-            }
-            mounted.fs.destroy()
-            let report = XV6FS.fsck(device: crashed)
-            #expect(report.isConsistent, "crash state \(index): \(report)")
-        }
+        recorder.verifyRecordedStates()
     }
 
     /// True when `path` (slash-separated from the root) starts with `bytes` (later writes may have added more).

@@ -52,24 +52,7 @@ import Testing
         }
         let d = try new.create("d")
         try new.write(Fixture.pattern(20_000, seed: 5), to: d, at: 0)
-        recorder.record()
-        let samples = recorder.recorded
-        #expect(samples.count > 10)
-        for (index, sample) in samples.enumerated() {
-            let crashed = SimulatedDisk(image: sample.state.image)
-            let mounted: Fixture
-            do { mounted = try Fixture(disk: crashed) } catch {
-                Issue.record("crash state \(index) does not mount: \(error)")
-                continue
-            }
-            for promise in sample.promises {
-                let kept = (try? promise.holds(mounted)) ?? false
-                #expect(kept, "crash state \(index) broke: \(promise.description)")
-            }
-            mounted.fs.destroy()
-            let report = XV6FS.fsck(device: crashed)
-            #expect(report.isConsistent, "crash state \(index): \(report)")
-        }
+        recorder.verifyRecordedStates()
         try new.fs.release(new.root, inode: b.inode, handle: b.handle, flags: [])
         new.fs.destroy()
         #expect(XV6FS.fsck(device: disk).isConsistent)
