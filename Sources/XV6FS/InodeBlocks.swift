@@ -83,6 +83,26 @@ struct BlockMap: Sendable {
         return (block, isNew)
     }
 
+    /// Moves mapped logical block `index` to a newly allocated block and frees the old one, returning the new
+    /// block (the caller fills it). A full disk throws before anything changed.
+    func relocate(_ inode: inout DiskInode, _ index: UInt64, _ handle: Handle) throws(Errno) -> UInt32 {
+        guard let path = Self.path(index) else { throw .fileTooLarge }
+        let old = try lookup(inode, index)
+        guard old != 0 else { throw .invalidArgument }
+        let new = try allocator.allocateBlock(near: UInt64(old) + 1, handle)
+        if let last = path.indices.last {
+            var table = try checked(inode.pointers[path.slot])
+            for entry in path.indices.dropLast() {
+                table = try checked(try journal.read(BlockNumber(UInt64(table))).load(UInt32.self, at: 4 * entry))
+            }
+            try journal.update(BlockNumber(UInt64(table)), handle) { $0.store(new, at: 4 * last) }
+        } else {
+            inode.pointers[path.slot] = new
+        }
+        try allocator.freeBlock(old, handle)
+        return new
+    }
+
     /// Allocates a block; an indirect block starts zeroed in the journal.
     private func allocateBlock(near goal: UInt64?, indirect: Bool, _ handle: Handle) throws(Errno) -> UInt32 {
         let block = try allocator.allocateBlock(near: goal, handle)

@@ -87,15 +87,22 @@ struct FileData: Sendable {
         return written
     }
 
-    /// Zeroes the bytes of the block holding `size` that lie past it, so a later extension reads zeros.
-    func zeroTail(_ inode: DiskInode, from size: UInt64, _ handle: Handle) throws(Errno) {
+    /// Zeroes the bytes of the block holding `size` that lie past it, so a later extension reads zeros; the
+    /// caller is shrinking the file to `size`. In data=ordered mode the zeroed block goes to a new place (its
+    /// pointer changes in the caller's transaction): zeroing it in place would reach the device before the
+    /// shrink commits, and a crash in between would show the old size with zeros in it.
+    func zeroTail(_ inode: inout DiskInode, from size: UInt64, _ handle: Handle) throws(Errno) {
         let within = Int(size % Self.blockSize)
+        let index = size / Self.blockSize
         guard within != 0 else { return }
-        let block = try map.lookup(inode, size / Self.blockSize)
+        let block = try map.lookup(inode, index)
         guard block != 0 else { return }
         var contents = try readBlocks(block, count: 1)
         contents.replaceSubrange(within..., with: repeatElement(0, count: Format.blockSize - within))
-        try writeBlocks(block, contents, handle)
+        switch mode {
+        case .ordered: try writeBlocks(try map.relocate(&inode, index, handle), contents, handle)
+        case .journal: try writeBlocks(block, contents, handle)
+        }
     }
 
     /// `count` consecutive data blocks from `start`.

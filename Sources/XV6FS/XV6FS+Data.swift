@@ -126,8 +126,8 @@ extension XV6FS {
         try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
             if size < disk.size {
                 let keep = (size + UInt64(Format.blockSize) - 1) / UInt64(Format.blockSize)
+                try data.zeroTail(&disk, from: size, handle)  // first: it may fail on a full disk
                 try map.free(&disk, keep..<Format.maximumFileSize / UInt64(Format.blockSize), handle)
-                try data.zeroTail(disk, from: size, handle)
             }
             disk.size = size
             disk.modificationTime = now

@@ -53,6 +53,49 @@ import Testing
         try f.expectClean()
     }
 
+    /// data=ordered: an unaligned shrink writes the zeroed tail to a new block, so the old block — what a crash
+    /// before the shrink commits still points at — keeps its bytes; data=journal zeroes it through the journal.
+    @Test(arguments: DataMode.allCases)
+    func unalignedShrinkZeroesTheTailWithoutTouchingTheCommittedBlock(mode: DataMode) throws {
+        let f = try Fixture(mode: mode)
+        let file = try f.create("t")
+        try f.write([UInt8](repeating: 9, count: 16_384), to: file, at: 0)
+        try f.fs.sync()
+        let tail = { () throws -> UInt32 in try f.fs.map.lookup(try f.fs.table.get(file.inode.rawValue).disk, 2) }
+        let before = try tail()
+        _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 9000))
+        #expect((try tail() != before) == (mode == .ordered))
+        #expect(try f.disk.read(BlockNumber(UInt64(before))) == [UInt8](repeating: 9, count: 4096))
+        _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 16_384))
+        let bytes = try f.read(file, at: 0, count: 16_384)
+        #expect(bytes[..<9000].allSatisfy { $0 == 9 } && bytes[9000...].allSatisfy { $0 == 0 })
+        #expect(try f.attributes(file.inode).blocks == 3 * 8)
+        try f.expectClean()
+    }
+
+    /// On a disk without a free block, an unaligned shrink (which needs a block in data=ordered) answers ENOSPC
+    /// and leaves the file as it was; a shrink to a block boundary needs none and works.
+    @Test func unalignedShrinkOnAFullDiskFailsCleanly() throws {
+        let f = try Fixture(blocks: 1024)
+        let file = try f.create("t")
+        try f.write([UInt8](repeating: 9, count: 16_384), to: file, at: 0)
+        let filler = try f.create("filler")
+        for _ in 0..<2 {  // the second round takes the blocks the first one's checkpoint released
+            var offset = UInt64(try f.attributes(filler.inode).size)
+            while let written = try? f.write([UInt8](repeating: 1, count: 65_536), to: filler, at: offset), written > 0 {
+                offset += UInt64(written)
+            }
+            try f.fs.sync()
+        }
+        #expect(throws: Errno.noSpace) {
+            _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 9000))
+        }
+        #expect(try f.read(file, at: 0, count: 20_000) == [UInt8](repeating: 9, count: 16_384))
+        _ = try f.fs.setattr(f.root, inode: file.inode, changes: AttributeChanges(size: 8192))
+        #expect(try f.attributes(file.inode).size == 8192)
+        try f.expectClean()
+    }
+
     @Test func fallocateAndPunchHole() throws {
         let f = try Fixture()
         let file = try f.create("f")
