@@ -60,16 +60,13 @@ private struct CrashEnumeration {
     let writes: [DiskWrite]
     let limit: Int
     var states: [CrashState] = []
-    /// The contents of the written blocks in each state found so far (the rest of the image is `durable`).
-    var seen: Set<[[UInt8]]> = []
-    /// The blocks any unflushed write touches, in order.
-    let touched: [BlockNumber]
+    /// The images found so far (hashing one is cheap: `DiskImage` keeps a fingerprint).
+    var seen: Set<DiskImage> = []
 
     init(durable: DiskImage, writes: [DiskWrite], limit: Int) {
         self.durable = durable
         self.writes = writes
         self.limit = limit
-        touched = Set(writes.map(\.block)).sorted()
     }
 
     var isFull: Bool { states.count >= limit }
@@ -79,7 +76,7 @@ private struct CrashEnumeration {
         guard !isFull else { return }
         var image = durable
         for index in landed { image.set(writes[index].block, writes[index].bytes) }
-        guard seen.insert(touched.map { image[$0]! }).inserted else { return }
+        guard seen.insert(image).inserted else { return }
         states.append(CrashState(image: image, landedWrites: landed))
     }
 }

@@ -29,6 +29,22 @@ import Testing
         #expect(states.first?.landedWrites == [])
     }
 
+    /// Images compare by contents, however they were built: overwritten, zeroed again, set in another order;
+    /// equal images hash alike, and one changed byte (or a block moved) makes them differ.
+    @Test func imagesAreEqualByContentsWhateverTheirHistory() {
+        var rewritten = image([(3, 0x1), (0, 0xD), (5, 0x7)])
+        rewritten.set(BlockNumber(3), filled(0x2))
+        rewritten.set(BlockNumber(5), filled(0))
+        let direct = image([(0, 0xD), (3, 0x2)])
+        #expect(rewritten == direct && rewritten.hashValue == direct.hashValue)
+        var oneByte = direct
+        oneByte.set(BlockNumber(3), filled(0x2).enumerated().map { $0.offset == 15 ? 0x3 : $0.element })
+        #expect(oneByte != direct)
+        #expect(image([(0, 0xD), (4, 0x2)]) != direct)
+        #expect(image([(0, 0xD), (3, 0x2)], blockCount: 9) != direct)
+        #expect(Set([rewritten, direct, oneByte]).count == 2)
+    }
+
     @Test func prefixModeKeepsOnlyInOrderStates() throws {
         let states = try diskWithThreeUnflushedWrites().crashStates(.prefixes)
         #expect(states.map(\.image) == [
