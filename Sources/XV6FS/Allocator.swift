@@ -9,8 +9,10 @@ import Synchronization
 // at mount and decide every allocation; each change is also made to the on-disk bitmap block through the
 // journal, in the caller's transaction.
 //
-// A freed block is not handed out again until the journal has checkpointed: until then the log may hold an
-// older copy of it that replay would write over its new contents (the job JBD2's revoke records do).
+// A freed block is not handed out again until a checkpoint has written home the transaction that freed it:
+// until then the log may hold an older copy of it that replay would write over its new contents (the job
+// JBD2's revoke records do). A checkpoint made to free log space in the middle of a commit does not cover the
+// transaction being committed, nor its frees.
 //
 // Locking: `state` is held only for the in-memory decision, never across I/O.
 
@@ -61,9 +63,21 @@ final class Allocator: Sendable {
         var inodes: Bitmap
         var blockCursor: UInt64
         var inodeCursor: UInt64 = 2
-        /// Blocks freed since the checkpoint numbered `pendingSince` (not reusable before the next one).
-        var pendingFrees: [UInt64] = []
-        var pendingSince: UInt64 = 0
+        /// Blocks freed and not reusable yet, each with the transaction that freed it.
+        var pendingFrees: [(block: UInt64, transaction: UInt64)] = []
+        /// `Journal.checkpointedThrough` when `pendingFrees` was last sorted out.
+        var releasedThrough: UInt64 = 0
+
+        /// Makes the blocks freed in transactions up to `through` reusable.
+        mutating func release(through: UInt64) {
+            guard through > releasedThrough, !pendingFrees.isEmpty else { return }
+            var kept: [(block: UInt64, transaction: UInt64)] = []
+            for free in pendingFrees {
+                if free.transaction <= through { blocks.set(free.block, false) } else { kept.append(free) }
+            }
+            pendingFrees = kept
+            releasedThrough = through
+        }
     }
 
     let superblock: Superblock
@@ -96,13 +110,9 @@ final class Allocator: Sendable {
 
     /// Allocates a data block, preferring `goal` and the blocks after it; `ENOSPC` when none is free.
     func allocateBlock(near goal: UInt64?, _ handle: Handle) throws(Errno) -> UInt32 {
-        let checkpoints = journal.checkpoints.load(ordering: .acquiring)
+        let through = journal.checkpointedThrough.load(ordering: .acquiring)
         let found = state.withLock { state -> UInt64? in
-            if checkpoints > state.pendingSince {
-                for block in state.pendingFrees { state.blocks.set(block, false) }
-                state.pendingFrees = []
-                state.pendingSince = checkpoints
-            }
+            state.release(through: through)
             let range = superblock.dataStart..<superblock.blockCount
             guard let block = state.blocks.firstClear(from: goal ?? state.blockCursor, in: range) else { return nil }
             state.blocks.set(block, true)
@@ -114,14 +124,10 @@ final class Allocator: Sendable {
         return UInt32(found)
     }
 
-    /// Frees a data block (reusable after the next checkpoint).
+    /// Frees a data block (reusable once a checkpoint has written home the handle's transaction).
     func freeBlock(_ block: UInt32, _ handle: Handle) throws(Errno) {
         guard superblock.isDataBlock(block) else { return }
-        let checkpoints = journal.checkpoints.load(ordering: .acquiring)
-        state.withLock { state in
-            if state.pendingFrees.isEmpty { state.pendingSince = checkpoints }
-            state.pendingFrees.append(UInt64(block))
-        }
+        state.withLock { $0.pendingFrees.append((UInt64(block), handle.sequence)) }
         try setBit(UInt64(block), false, inBitmapAt: superblock.blockBitmapStart, handle)
     }
 
@@ -129,14 +135,14 @@ final class Allocator: Sendable {
     var hasPendingFrees: Bool { state.withLock { !$0.pendingFrees.isEmpty } }
 
     /// Blocks freed but not reusable yet (handed over at an upgrade: the log may still hold older copies).
+    /// Set on the successor, they wait for a checkpoint of its first transaction.
     var pendingFrees: [UInt64] {
-        get { state.withLock { $0.pendingFrees } }
+        get { state.withLock { $0.pendingFrees.map(\.block) } }
         set {
-            let checkpoints = journal.checkpoints.load(ordering: .acquiring)
+            let transaction = journal.running.withLock { $0.sequence }
             state.withLock { state in
                 for block in newValue where block < state.blocks.count { state.blocks.set(block, true) }
-                state.pendingFrees = newValue
-                state.pendingSince = checkpoints
+                state.pendingFrees = newValue.map { ($0, transaction) }
             }
         }
     }

@@ -90,7 +90,7 @@ extension Journal {
         for block in pinned { cache.unpin(block) }
         running.withLock { $0.pinned.subtract(pinned) }
         log.used = 0
-        checkpoints.add(1, ordering: .releasing)
+        checkpointedThrough.store(log.committed, ordering: .releasing)
     }
 
     /// Writes `bytes` (whole blocks) into the log at index `position`, wrapping around its end.

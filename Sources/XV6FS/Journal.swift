@@ -66,8 +66,9 @@ final class Journal: Sendable {
     let gate = TransactionGate()
     let running: Mutex<Running>
     let log: Mutex<Log>
-    /// Incremented after every checkpoint: blocks freed before it may be reused.
-    let checkpoints = Atomic<UInt64>(0)
+    /// The last transaction whose blocks a checkpoint wrote home (the log holds no copy from it or before it):
+    /// a block freed in one of those transactions may be reused.
+    let checkpointedThrough = Atomic<UInt64>(0)
     /// Set after a failed commit: the file system then refuses changes with EIO.
     let failed = Atomic<Bool>(false)
     /// Set once the journal's state went to a successor (`handOver`): the committer thread then writes nothing.
