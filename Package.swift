@@ -11,12 +11,14 @@ let package = Package(
         .executable(name: "bento", targets: ["bento"]),
         .library(name: "BentoKit", targets: ["BentoKit"]),
         // File-system modules for `bento mount --fs libX.so` and `bento upgrade`: two versions of memfs and of
-        // xv6fs to upgrade between, and a module that refuses every upgrade (tests).
+        // xv6fs to upgrade between, and two that make every upgrade fail (tests): one refuses the state's version,
+        // one's initializer throws.
         .library(name: "MemFSModuleV1", type: .dynamic, targets: ["MemFSModuleV1"]),
         .library(name: "MemFSModuleV2", type: .dynamic, targets: ["MemFSModuleV2"]),
         .library(name: "XV6FSModuleV1", type: .dynamic, targets: ["XV6FSModuleV1"]),
         .library(name: "XV6FSModuleV2", type: .dynamic, targets: ["XV6FSModuleV2"]),
         .library(name: "RefusingModule", type: .dynamic, targets: ["RefusingModule"]),
+        .library(name: "FailingModule", type: .dynamic, targets: ["FailingModule"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -89,6 +91,8 @@ let package = Package(
         .target(name: "XV6FSModuleV2", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV2",
                 swiftSettings: swift6),
         .target(name: "RefusingModule", dependencies: ["BentoKit"], path: "Sources/Modules/RefusingModule",
+                swiftSettings: swift6),
+        .target(name: "FailingModule", dependencies: ["BentoKit"], path: "Sources/Modules/FailingModule",
                 swiftSettings: swift6),
         .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),

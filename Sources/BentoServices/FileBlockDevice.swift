@@ -17,6 +17,9 @@ public final class FileBlockDevice: BlockDevice {
     /// Whether transfers bypass the page cache.
     public var isDirect: Bool { file.isDirect }
 
+    /// The open descriptor's number, which `duplicating(descriptor:)` takes over within this process.
+    public var descriptor: Int32 { file.descriptor.rawValue }
+
     private let file: BlockFile
 
     /// Opens an image file or block device of whole blocks.
@@ -38,6 +41,17 @@ public final class FileBlockDevice: BlockDevice {
     public static func open(path: String, blockSize: Int = 4096, direct: Bool = false,
                             readOnly: Bool = false) throws(DeviceOpenError) -> FileBlockDevice {
         let file = try openFile(path: path, blockSize: blockSize, direct: direct, readOnly: readOnly)
+        return FileBlockDevice(file: file, path: path, blockSize: blockSize)
+    }
+
+    /// Takes over the device open at `descriptor` in this process (a live upgrade's new version continuing on
+    /// the old one's device): the same open file, so a block device stays claimed; `path` is for messages.
+    public static func duplicating(descriptor: Int32, path: String, blockSize: Int = 4096) throws(DeviceOpenError) -> FileBlockDevice {
+        let file: BlockFile
+        do { file = try BlockFile(duplicating: descriptor) } catch {
+            throw DeviceOpenError(error, "cannot take over \(path) (descriptor \(descriptor)): \(error)")
+        }
+        try requireWholeBlocks(file, path: path, blockSize: blockSize)
         return FileBlockDevice(file: file, path: path, blockSize: blockSize)
     }
 
@@ -68,13 +82,18 @@ public final class FileBlockDevice: BlockDevice {
         } catch {
             throw DeviceOpenError(error, "cannot open \(path): \(error)")
         }
+        try requireWholeBlocks(file, path: path, blockSize: blockSize)
+        return file
+    }
+
+    /// `EINVAL` unless the file holds at least one block and whole blocks only.
+    private static func requireWholeBlocks(_ file: BlockFile, path: String, blockSize: Int) throws(DeviceOpenError) {
         guard file.size >= UInt64(blockSize) else {
             throw DeviceOpenError(.invalidArgument, "\(path) is \(file.size) bytes, smaller than one \(blockSize)-byte block")
         }
         guard file.size % UInt64(blockSize) == 0 else {
             throw DeviceOpenError(.invalidArgument, "\(path) is \(file.size) bytes, not a multiple of the \(blockSize)-byte block size")
         }
-        return file
     }
 
     /// Reads one block.

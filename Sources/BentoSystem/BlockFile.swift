@@ -26,7 +26,7 @@ public final class BlockFile: Sendable {
     /// - Throws: the `open`, `stat` or `ioctl` error; `EBUSY` for a block device someone else holds; `EINVAL`
     ///   when the file system does not support `O_DIRECT`; `EISDIR`/`EINVAL` for objects that are neither
     ///   regular files nor block devices.
-    public init(path: String, readOnly: Bool, direct: Bool) throws(Errno) {
+    public convenience init(path: String, readOnly: Bool, direct: Bool) throws(Errno) {
         var pathStatus = stat()
         _ = try systemCall { stat(path, &pathStatus) }
         let blockDevice = (pathStatus.st_mode & S_IFMT) == S_IFBLK
@@ -36,9 +36,26 @@ public final class BlockFile: Sendable {
         var flags: CInt = readOnly ? O_RDONLY : O_RDWR
         if blockDevice { flags |= O_EXCL }
         if direct { flags |= Linux.direct }
-        let descriptor = try HostDescriptor(opening: path, flags: flags)
+        try self.init(descriptor: try HostDescriptor(opening: path, flags: flags))
+    }
+
+    /// Opens the image or block device that open descriptor `number` (of this process) names, sharing its open
+    /// file description: a block device stays claimed (`O_EXCL`) while either descriptor is open, so a live
+    /// upgrade's new version takes over a device the old one holds without reopening it.
+    ///
+    /// - Throws: `EBADF` when `number` is not open; `EINVAL` when it names neither a regular file nor a block
+    ///   device; the `fcntl`, `fstat` or `ioctl` error.
+    public convenience init(duplicating number: CInt) throws(Errno) {
+        let descriptor = HostDescriptor(owning: try systemCall { fcntl(number, F_DUPFD_CLOEXEC, 0) })
+        try self.init(descriptor: descriptor)
+    }
+
+    /// Takes `descriptor`, finding its kind, size and transfer mode.
+    private init(descriptor: HostDescriptor) throws(Errno) {
         var status = stat()
         _ = try systemCall { fstat(descriptor.rawValue, &status) }
+        let blockDevice = (status.st_mode & S_IFMT) == S_IFBLK
+        guard blockDevice || (status.st_mode & S_IFMT) == S_IFREG else { throw .invalidArgument }
         if blockDevice {
             var bytes: UInt64 = 0
             _ = try systemCall { ioctl(descriptor.rawValue, Linux.blockDeviceSize, &bytes) }
@@ -48,7 +65,7 @@ public final class BlockFile: Sendable {
         }
         self.descriptor = descriptor
         self.isBlockDevice = blockDevice
-        self.isDirect = direct
+        self.isDirect = try systemCall { fcntl(descriptor.rawValue, F_GETFL) } & Linux.direct != 0
     }
 
     /// Creates the regular file at `path` if it is missing (mode 0644) and extends it to `size` bytes if it is

@@ -5,8 +5,10 @@ import BentoServices
 // the journal (no commit or checkpoint writes from then on, so the pause holds no device I/O) and encodes what
 // lives only in memory: where the journal goes on, the running transaction, the bytes of every block the
 // journal pins (committed but not yet home, or running), the freed blocks not reusable before a checkpoint, the
-// open handles and each inode's kernel lookups and opens (so that unlinked-but-open files survive). The new
-// version opens the same device path, loads the pinned blocks into its cache and rebuilds the rest from disk.
+// open handles and each inode's kernel lookups and opens (so that unlinked-but-open files survive), and the
+// device's open descriptor. The new version takes over that descriptor (a block device stays claimed: it could
+// not be opened again while the old version holds it, and a moved image does not matter), loads the pinned
+// blocks into its cache and rebuilds the rest from disk.
 // On disk nothing changed: the log holds the committed transactions, exactly as if the old instance had not
 // checkpointed yet, so a crash after the upgrade replays as usual. Beyond `Journal.handoverLimit` pinned bytes
 // the journal checkpoints first and hands over an empty log (the version 1 way).
@@ -16,6 +18,7 @@ import BentoServices
 //   version 2: data mode, journal sequence, journal head, log blocks used,
 //              running block count, then each block number, pinned block count, then per block: number, bytes,
 //              pending free count, then each block number, HANDLES
+//   version 3: the device's descriptor in this process (−1: none, reopen the source), then version 2
 //   HANDLES:   next handle, handle count, then per handle: handle, inode, open flags,
 //              inode count, then per inode in use: number, lookups, opens
 
@@ -23,11 +26,12 @@ extension XV6FS: UpgradableFileSystem {
     /// The format's name.
     static let stateFormat = "xv6fs"
     /// The version this build writes; it reads every version from 1 on.
-    static let stateVersion: UInt32 = 2
+    static let stateVersion: UInt32 = 3
 
     /// Stops the journal and encodes its in-memory state, the open handles and the inode counts.
     public func prepareUpgrade() throws(Errno) -> UpgradeState {
         var out = StateWriter()
+        out.write(Int64((device as? FileBlockDevice)?.descriptor ?? -1))
         out.write(dataMode.rawValue)
         let handover = readOnly.load(ordering: .relaxed)
             ? Journal.Handover(position: journal.position, used: 0, running: [], pinned: [])
@@ -106,9 +110,18 @@ extension XV6FS: UpgradableFileSystem {
         }
     }
 
-    /// Decodes a version 1 or 2 state; `EINVAL` when it is short, long or out of range for this image.
+    /// The device descriptor a version 3 state hands over, if any (the module takes it over before `init`).
+    public static func handedOverDescriptor(in state: UpgradeState) -> Int32? {
+        guard state.format == stateFormat, state.version >= 3 else { return nil }
+        var input = StateReader(state.bytes)
+        guard let descriptor = try? input.readInt64(), descriptor >= 0, descriptor <= Int64(Int32.max) else { return nil }
+        return Int32(descriptor)
+    }
+
+    /// Decodes a version 1, 2 or 3 state; `EINVAL` when it is short, long or out of range for this image.
     private static func decode(_ state: UpgradeState, journalBlocks: UInt64, deviceBlocks: UInt64) throws(Errno) -> Resumed {
         var input = StateReader(state.bytes)
+        if state.version >= 3 { _ = try input.readInt64() }  // the descriptor: the device is already open
         guard let mode = DataMode(rawValue: try input.readUInt32()) else { throw .invalidArgument }
         let position = Journal.Position(sequence: try input.readUInt64(), head: try input.readUInt64())
         guard position.head < journalBlocks - 1, position.sequence > 0 else { throw .invalidArgument }
@@ -183,9 +196,17 @@ public final class XV6FSModule: FileSystemModule {
         }
     }
 
-    /// Takes over the mounted image at `source`: opens the same device again and goes on from `state`.
+    /// Takes over the mounted image at `source` and goes on from `state`: on the device descriptor the state
+    /// hands over (version 3), else on `source` opened again.
     public func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
-        do { return try XV6FS(device: try open(source, options), options: xv6Options(options), resuming: state) } catch {
+        do {
+            let device = try XV6FS.handedOverDescriptor(in: state).map { (descriptor: Int32) throws(ModuleError) in
+                do { return try FileBlockDevice.duplicating(descriptor: descriptor, path: source) } catch {
+                    throw ModuleError("\(error)")
+                }
+            } ?? open(source, options)
+            return try XV6FS(device: device, options: xv6Options(options), resuming: state)
+        } catch {
             throw ModuleError("\(error)")
         }
     }

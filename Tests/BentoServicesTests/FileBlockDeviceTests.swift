@@ -66,6 +66,22 @@ import Testing
         #expect(try direct.read(BlockNumber(5)) == filled(0x55, 4096))
     }
 
+    /// A device taken over by descriptor (a live upgrade's new version) is the same open device: writes show
+    /// through either, the claim on a block device outlives the first one's close, and the mode is kept.
+    @Test func aDeviceTakenOverByDescriptorSharesTheOpenDevice() throws {
+        guard let loop = try LoopDevice.attach(size: 16 * 4096) else { return }
+        defer { loop.detach() }
+        var first: FileBlockDevice? = try FileBlockDevice(path: loop.path, direct: true)
+        let second = try FileBlockDevice.duplicating(descriptor: try #require(first?.descriptor), path: loop.path)
+        #expect(second.isBlockDevice && second.isDirect && second.blockCount == 16)
+        try first?.write(BlockNumber(3), filled(7, 4096))
+        #expect(try second.read(BlockNumber(3)) == filled(7, 4096))
+        first = nil
+        try roundTrip(second)
+        #expect(throws: Errno.resourceBusy) { try FileBlockDevice(path: loop.path) }
+        #expect(throws: DeviceOpenError.self) { try FileBlockDevice.duplicating(descriptor: 9999, path: "nothing") }
+    }
+
     /// Writes single and multi-block runs, flushes, reads them back.
     private func roundTrip(_ device: FileBlockDevice) throws {
         try device.write(BlockNumber(5), filled(0x55, 4096))

@@ -93,9 +93,11 @@ struct LiveUpgradeTests {
 
     /// Upgrades that cannot work — no such library, a library without `bento_module`, a module that does not know
     /// the running state's version, a new version whose initializer throws — say why and leave the running version
-    /// serving, with a descriptor opened before them still reading right.
+    /// serving, with a descriptor opened before them still reading right. Then an upgrade after the image was
+    /// moved works: the new version takes over the old one's open device instead of opening the path again.
     @Test func failedUpgradesSayWhyAndLeaveTheRunningVersionServing() throws {
-        let (v1, v2, refusing) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"), try module("RefusingModule"))
+        let (v1, v2) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"))
+        let (refusing, failing) = (try module("RefusingModule"), try module("FailingModule"))
         let libc = try upgradeShell("ldd \(upgradeBin)/bento | grep -o '/[^ ]*/libc[.]so[.]6' | head -1").output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try withScratch { scratch, mountpoint in
@@ -107,8 +109,8 @@ struct LiveUpgradeTests {
             let attempts: [(module: String, setup: String, reason: String)] = [
                 ("\(scratch)/missing.so", "touch \(scratch)/missing.so", "cannot load module"),
                 (libc, "true", "no 'bento_module' symbol"),
-                (refusing, "true", "unknown xv6fs state version 2"),
-                (v2, "mv \(scratch)/image \(scratch)/moved", "refused the state"),
+                (refusing, "true", "unknown xv6fs state version 3"),
+                (failing, "true", "refused the state: the initializer of this test module always fails"),
             ]
             for attempt in attempts {
                 try upgradeShell(attempt.setup)
@@ -120,8 +122,33 @@ struct LiveUpgradeTests {
                 #expect(try statusRow(of: mountpoint) == ["xv6fs", "1.0.0"])
                 try upgradeShell("echo kept > \(mountpoint)/file")
             }
-            try upgradeShell("mv \(scratch)/moved \(scratch)/image")
-            #expect(try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(v2)").status == 0)
+            try upgradeShell("mv \(scratch)/image \(scratch)/moved")
+            let moved = try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(v2)")
+            #expect(moved.status == 0, "upgrade after the image moved: \(moved.output)")
+            #expect(try upgradeShell("cat \(mountpoint)/file").output == "kept\n")
+            #expect(try statusRow(of: mountpoint) == ["xv6fs", "2.0.0"])
+        }
+    }
+
+    /// xv6fs on a real block device (a loop device, which the running version holds open exclusively): the
+    /// upgrade hands the open device over, the data survives, and fsck is clean after unmount.
+    @Test func xv6fsOnABlockDeviceUpgrades() throws {
+        let (v1, v2) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"))
+        try withScratch { scratch, mountpoint in
+            try #require(upgradeShell("truncate -s 64M \(scratch)/image").status == 0)
+            let loop = try upgradeShell("losetup -f --show \(scratch)/image").output.trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(loop.hasPrefix("/dev/loop"), "losetup: \(loop)")
+            defer { _ = try? upgradeShell("umount \(mountpoint) 2>/dev/null || umount -l \(mountpoint); sleep 0.2; losetup -d \(loop)") }
+            try #require(upgradeShell("\(upgradeBin)/bento mkfs \(loop)").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(loop) \(mountpoint)").status == 0)
+            try #require(upgradeShell("seq 100000 > \(mountpoint)/numbers").status == 0)
+            let upgrade = try upgradeShell("\(upgradeBin)/bento upgrade \(mountpoint) \(v2)")
+            #expect(upgrade.status == 0, "upgrade on \(loop): \(upgrade.output)")
+            #expect(try statusRow(of: mountpoint) == ["xv6fs", "2.0.0"])
+            #expect(try upgradeShell("seq 100000 | cmp - \(mountpoint)/numbers && seq 5 > \(mountpoint)/more").status == 0)
+            try upgradeShell("umount \(mountpoint); for i in $(seq 50); do \(upgradeBin)/bento fsck \(loop) >/dev/null && break; sleep 0.2; done")
+            let fsck = try upgradeShell("\(upgradeBin)/bento fsck \(loop)")
+            #expect(fsck.status == 0, "fsck after the upgrade: \(fsck.output)")
         }
     }
 }

@@ -30,7 +30,7 @@ import Testing
 
         disk.clearOperations()
         let state = try old.fs.prepareUpgrade()
-        #expect(state.version == 2)
+        #expect(state.version == 3 && XV6FS.handedOverDescriptor(in: state) == nil)
         let recorder = CrashRecorder(disk: disk, statesPerFlush: 24)
         let new = Fixture(fs: try XV6FS(device: recorder, options: XV6FS.Options(commitInterval: nil), resuming: state),
                           disk: disk)
@@ -97,7 +97,7 @@ import Testing
         f.fs.retire()
         #expect(try resumed.read(file, at: 0, count: 2) == [7, 7])
         #expect(throws: MountError.self) {
-            try XV6FS(device: f.disk, resuming: UpgradeState(format: "xv6fs", version: 3, bytes: v1.bytes))
+            try XV6FS(device: f.disk, resuming: UpgradeState(format: "xv6fs", version: 4, bytes: v1.bytes))
         }
     }
 }
