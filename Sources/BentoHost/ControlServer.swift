@@ -12,8 +12,8 @@ import Logging
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source`.
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
-/// `upgrade <mountpoint> <module path>` (paths without spaces) upgrades a mount and answers
-/// `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>pause-µs`.
+/// `upgrade<TAB>mountpoint<TAB>module path` (`upgradeCommand`; paths may hold spaces, not tabs or newlines)
+/// upgrades a mount and answers `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>pause-µs`.
 /// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
@@ -69,8 +69,8 @@ public final class ControlServer: Sendable {
     }
 
     private func answer(_ command: String) -> String {
-        let words = command.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        if words.count == 3, words[0] == "upgrade" { return upgrade(words[1], toModuleAt: words[2]) }
+        let fields = command.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        if fields.count == 3, fields[0] == "upgrade" { return upgrade(fields[1], toModuleAt: fields[2]) }
         switch command.trimmingCharacters(in: .whitespaces) {
         case "status":
             return registry.liveMounts.map { session in
@@ -95,6 +95,13 @@ public final class ControlServer: Sendable {
             logger.warning("upgrade of \(mountpoint) failed: \(error)")
             return "error: \(error)\n"
         }
+    }
+
+    /// The `upgrade` command line for `mountpoint` and the module at `module`; nil when a path holds a tab or a
+    /// newline, which the one-line protocol cannot carry.
+    public static func upgradeCommand(mountpoint: String, module: String) -> String? {
+        guard !(mountpoint + module).contains(where: { $0 == "\t" || $0.isNewline }) else { return nil }
+        return ["upgrade", mountpoint, module].joined(separator: "\t")
     }
 
     /// Sends `command` to the daemon listening at `path` and returns its answer.

@@ -21,7 +21,9 @@ struct Upgrade: ParsableCommand {
 
     func validate() throws {
         guard FileManager.default.fileExists(atPath: module) else { throw ValidationError("\(module) does not exist") }
-        guard !(mountpoint + module).contains(" ") else { throw ValidationError("paths with spaces are not supported") }
+        guard ControlServer.upgradeCommand(mountpoint: mountpoint, module: module) != nil else {
+            throw ValidationError("paths holding a tab or a newline are not supported")
+        }
     }
 
     func run() throws {
@@ -29,7 +31,10 @@ struct Upgrade: ParsableCommand {
         guard let daemon = Self.daemon(serving: target) else {
             throw Failure("\(target) is not a live Bento mount (see bento status)")
         }
-        let answer = try ControlServer.send("upgrade \(target) \(library)", to: daemon)
+        guard let command = ControlServer.upgradeCommand(mountpoint: target, module: library) else {
+            throw Failure("paths holding a tab or a newline are not supported")
+        }
+        let answer = try ControlServer.send(command, to: daemon)
         let fields = answer.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
         guard fields.count == 7, fields[0] == "ok" else {
             throw Failure("upgrade failed, the running version keeps serving: "

@@ -151,4 +151,20 @@ struct LiveUpgradeTests {
             #expect(fsck.status == 0, "fsck after the upgrade: \(fsck.output)")
         }
     }
+
+    /// A mount point and a module path with spaces in them work (the control protocol separates with tabs).
+    @Test func pathsWithSpacesUpgrade() throws {
+        let (v1, v2) = (try module("MemFSModuleV1"), try module("MemFSModuleV2"))
+        try withScratch { scratch, _ in
+            let mountpoint = "\(scratch)/mnt dir", library = "\(scratch)/my modules/lib v2.so"
+            try #require(upgradeShell("mkdir \(Shell.quote(mountpoint)) \(Shell.quote(scratch + "/my modules"))").status == 0)
+            try #require(upgradeShell("cp \(v2) \(Shell.quote(library))").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) spaced \(Shell.quote(mountpoint))").status == 0)
+            defer { _ = try? upgradeShell("umount \(Shell.quote(mountpoint)) || umount -l \(Shell.quote(mountpoint))") }
+            try #require(upgradeShell("echo kept > \(Shell.quote(mountpoint + "/a file"))").status == 0)
+            let upgrade = try upgradeShell("\(upgradeBin)/bento upgrade \(Shell.quote(mountpoint)) \(Shell.quote(library))")
+            #expect(upgrade.status == 0 && upgrade.output.contains("memfs 1.0.0 -> memfs 2.0.0"), "\(upgrade.output)")
+            #expect(try upgradeShell("cat \(Shell.quote(mountpoint + "/a file"))").output == "kept\n")
+        }
+    }
 }
