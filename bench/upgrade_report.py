@@ -2,14 +2,17 @@
 """bench/upgrade.sh's report: pause percentiles, throughput around each upgrade, and an SVG of throughput over
 time with the upgrades marked (after the Bento paper's figure). Arguments: throughput.csv upgrades.csv out.svg
 fs-name summary-line-of-upgrade_load.py."""
-import csv, statistics, sys
+import csv, re, statistics, sys
 
 throughput_csv, upgrades_csv, svg_path, fs, summary = sys.argv[1:6]
 fields = dict(word.split("=", 1) for word in summary.split())
 buckets = [(int(r["start_ms"]), int(r["ops"])) for r in csv.DictReader(open(throughput_csv))]
-upgrades = [(float(r["start_ms"]), float(r["end_ms"]), int(r["pause_us"])) for r in csv.DictReader(open(upgrades_csv))
-            if r["pause_us"]]
+rows = [r for r in csv.DictReader(open(upgrades_csv)) if r["pause_us"]]
+upgrades = [(float(r["start_ms"]), float(r["end_ms"]), int(r["pause_us"])) for r in rows]
 pauses = sorted(p for _, _, p in upgrades)
+# The pause's phases as `bento upgrade` printed them: (drain N us, prepare N us, resume N us).
+PHASES = ("drain", "prepare", "resume")
+phases = [{name: int(m.group(1)) for name in PHASES if (m := re.search(name + r" (\d+) us", r["result"]))} for r in rows]
 median = statistics.median(ops for _, ops in buckets[100:] or buckets) if buckets else 0
 
 
@@ -18,10 +21,14 @@ def percentile(values, fraction):
 
 
 print(f"throughput: median {median} ops per 10 ms bucket")
-print("upgrade  at_ms   pause_us  ops per 10 ms from 30 ms before the command to 50 ms after it returned")
-for number, (began, ended, pause) in enumerate(upgrades, 1):
+print("upgrade  at_ms   pause_us  drain prepare resume  ops per 10 ms from 30 ms before the command to 50 ms after")
+for number, ((began, ended, pause), split) in enumerate(zip(upgrades, phases), 1):
     window = [ops for start, ops in buckets if began - 30 <= start <= ended + 50]
-    print(f"{number:7d} {began:7.0f} {pause:9d}  {' '.join(map(str, window))}")
+    parts = " ".join(f"{split.get(name, '?'):>{len(name)}}" for name in PHASES)
+    print(f"{number:7d} {began:7.0f} {pause:9d}  {parts}  {' '.join(map(str, window))}")
+for name in PHASES:
+    values = sorted(split[name] for split in phases if name in split)
+    print(f"{name:8s} p50={percentile(values, .5)}us p99={percentile(values, .99)}us max={max(values, default=0)}us")
 
 width, height, left, bottom = 1000, 360, 60, 40
 duration = (buckets[-1][0] + 10) if buckets else 1

@@ -5,19 +5,47 @@ import FUSEWire
 // running file system prepare its state, build the new version from it, swap, admit requests again. Kernel
 // requests wait in `/dev/fuse` (or in the gate) meanwhile, so no application sees an error; a failure at any
 // step reopens the gate with the old version still serving.
+/// Where an upgrade's pause went: waiting for the requests in flight to leave, the old version's
+/// `prepareUpgrade`, and the new version's start (resume and `initialize`). They add up to `total`.
+public struct UpgradePause: Sendable, Hashable, CustomStringConvertible {
+    /// From closing the gate to the last request in flight leaving it.
+    public var drain: Duration
+    /// The running version preparing its state.
+    public var prepare: Duration
+    /// The new version starting from the state.
+    public var resume: Duration
+    /// How long no request was admitted.
+    public var total: Duration { drain + prepare + resume }
+
+    /// `drain 120 us, prepare 40 us, resume 300 us`.
+    public var description: String {
+        "drain \(drain.microseconds) us, prepare \(prepare.microseconds) us, resume \(resume.microseconds) us"
+    }
+}
+
+extension Duration {
+    /// Whole microseconds.
+    public var microseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
+}
+
 extension Dispatcher {
     /// Replaces the file system, which `running` made, with the one `successor` resumes from its state, with no
-    /// request running; `source` is what the mount serves. Returns how long requests were held back. On failure
-    /// the running file system keeps serving and the error says why.
+    /// request running; `source` is what the mount serves. Returns how long requests were held back, by phase.
+    /// On failure the running file system keeps serving and the error says why.
     public func upgrade(from running: any FileSystemModule, to successor: any FileSystemModule,
-                        source: String) throws(HostError) -> Duration {
+                        source: String) throws(HostError) -> UpgradePause {
         guard !isDestroyed else { throw HostError("the mount is ending; nothing to upgrade") }
         let clock = ContinuousClock()
         let start = clock.now
+        var pause = UpgradePause(drain: .zero, prepare: .zero, resume: .zero)
         let retired = try gate.exclusively { replace throws(HostError) -> any FileSystem in
+            let drained = clock.now
+            pause.drain = drained - start
             let current = fileSystem
             let state: UpgradeState
             do { state = try running.prepareUpgrade(of: current) } catch { throw HostError("\(error)") }
+            let prepared = clock.now
+            pause.prepare = prepared - drained
             let next: any FileSystem
             do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
                 throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
@@ -27,9 +55,9 @@ extension Dispatcher {
                 throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
             }
             replace(next)
+            pause.resume = clock.now - prepared
             return current
         }
-        let pause = clock.now - start
         running.retire(retired)
         return pause
     }

@@ -8,17 +8,12 @@ public struct UpgradeReport: Sendable, CustomStringConvertible {
     public let previous: (name: String, version: String)
     /// The type and version that serve now.
     public let current: (name: String, version: String)
-    /// How long no request was admitted.
-    public let pause: Duration
-
-    /// The pause in whole microseconds.
-    public var pauseMicroseconds: Int64 {
-        pause.components.seconds * 1_000_000 + pause.components.attoseconds / 1_000_000_000_000
-    }
+    /// How long no request was admitted, by phase.
+    public let pause: UpgradePause
 
     public var description: String {
         "\(mountpoint): \(previous.name) \(previous.version) → \(current.name) \(current.version), "
-            + "paused \(pauseMicroseconds) us"
+            + "paused \(pause.total.microseconds) us (\(pause))"
     }
 }
 

@@ -88,22 +88,27 @@ final class Allocator: Sendable {
     init(superblock: Superblock, journal: Journal) throws(Errno) {
         self.superblock = superblock
         self.journal = journal
-        var state = State(blocks: Bitmap(count: superblock.blockCount), inodes: Bitmap(count: superblock.inodeCount),
-                          blockCursor: superblock.dataStart)
-        for (start, blocks, bitmap) in [(superblock.blockBitmapStart, superblock.blockBitmapBlocks, \State.blocks),
-                                        (superblock.inodeBitmapStart, superblock.inodeBitmapBlocks, \State.inodes)] {
-            for index in 0..<blocks {
-                let bytes = try journal.read(BlockNumber(start + index))
-                for wordIndex in 0..<(Format.blockSize / 8) {
-                    let word = Int(index) * (Format.blockSize / 8) + wordIndex
-                    guard word < state[keyPath: bitmap].words.count else { break }
-                    let value = bytes.load(UInt64.self, at: wordIndex * 8)
-                    state[keyPath: bitmap].words[word] = value
-                    state[keyPath: bitmap].used += UInt64(value.nonzeroBitCount)
-                }
+        let blocks = try Self.loadBitmap(bits: superblock.blockCount, at: superblock.blockBitmapStart,
+                                         blocks: superblock.blockBitmapBlocks, journal)
+        let inodes = try Self.loadBitmap(bits: superblock.inodeCount, at: superblock.inodeBitmapStart,
+                                         blocks: superblock.inodeBitmapBlocks, journal)
+        let state = State(blocks: blocks, inodes: inodes, blockCursor: superblock.dataStart)
+        self.state = Mutex(state)
+    }
+
+    /// A bitmap of `bits` bits read from `blocks` blocks at `start`.
+    private static func loadBitmap(bits: UInt64, at start: UInt64, blocks: UInt64, _ journal: Journal) throws(Errno) -> Bitmap {
+        var bitmap = Bitmap(count: bits)
+        let wordsPerBlock = Format.blockSize / 8
+        for index in 0..<Int(blocks) where index * wordsPerBlock < bitmap.words.count {
+            let bytes = try journal.read(BlockNumber(start + UInt64(index)))
+            for word in 0..<min(wordsPerBlock, bitmap.words.count - index * wordsPerBlock) {
+                let value = bytes.load(UInt64.self, at: word * 8)
+                bitmap.words[index * wordsPerBlock + word] = value
+                bitmap.used += UInt64(value.nonzeroBitCount)
             }
         }
-        self.state = Mutex(state)
+        return bitmap
     }
 
     // MARK: Blocks

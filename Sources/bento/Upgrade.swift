@@ -9,7 +9,8 @@ struct Upgrade: ParsableCommand {
         discussion: """
             The daemon serving MOUNTPOINT holds requests back, lets the running version hand over its state, \
             starts the new version from it and swaps them; open files stay open. It prints the pause in \
-            microseconds. A failed upgrade (a library that does not load, a module that refuses the state) \
+            microseconds, split into draining the requests in flight, the old version's prepare and the new \
+            version's start. A failed upgrade (a library that does not load, a module that refuses the state) \
             leaves the running version serving and says why.
             """)
 
@@ -36,11 +37,12 @@ struct Upgrade: ParsableCommand {
         }
         let answer = try ControlServer.send(command, to: daemon)
         let fields = answer.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
-        guard fields.count == 7, fields[0] == "ok" else {
+        guard fields.count == 10, fields[0] == "ok" else {
             throw Failure("upgrade failed, the running version keeps serving: "
                 + answer.trimmingCharacters(in: .newlines).replacingOccurrences(of: "error: ", with: ""))
         }
-        print("upgraded \(fields[1]): \(fields[2]) \(fields[3]) -> \(fields[4]) \(fields[5]), pause \(fields[6]) us")
+        print("upgraded \(fields[1]): \(fields[2]) \(fields[3]) -> \(fields[4]) \(fields[5]), pause \(fields[6]) us "
+            + "(drain \(fields[7]) us, prepare \(fields[8]) us, resume \(fields[9]) us)")
     }
 
     /// `path` made absolute and normalized, as daemons record mount points.
