@@ -7,7 +7,11 @@
 # Not a test. The last line reads
 #   upgrade pause p50=<µs>us p99=<µs>us max=<µs>us upgrades=<n> failed_ops=<n>
 #
-#   BENTO_UPGRADE_SECONDS=20 BENTO_UPGRADE_FS=memfs|xv6fs OUT=/tmp/bento-upgrade bench/upgrade.sh
+# The pause is split into drain (requests in flight leaving: for xv6fs, an fsync's device flushes), prepare and
+# resume; BENTO_UPGRADE_IMAGE_DIR puts xv6fs's image elsewhere (e.g. /dev/shm, where a flush costs nothing, to
+# see the upgrade's own cost apart from the disk's).
+#
+#   BENTO_UPGRADE_SECONDS=20 BENTO_UPGRADE_FS=memfs|xv6fs BENTO_UPGRADE_IMAGE_DIR=/tmp OUT=/tmp/bento-upgrade bench/upgrade.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TOTAL=${BENTO_UPGRADE_SECONDS:-20}
@@ -23,17 +27,18 @@ for product in bento "$V1" "$V2"; do swift build -c release --product "$product"
 BIN="$(swift build -c release --show-bin-path)"
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/bento-upgrade-bench.XXXXXX)
-trap 'umount "$WORK/mnt" 2>/dev/null || umount -l "$WORK/mnt" 2>/dev/null; rm -rf "$WORK"' EXIT
+IMAGE=$(mktemp -u "${BENTO_UPGRADE_IMAGE_DIR:-$WORK}/bento-upgrade-image.XXXXXX")
+trap 'umount "$WORK/mnt" 2>/dev/null || umount -l "$WORK/mnt" 2>/dev/null || true; rm -rf "$WORK" "$IMAGE"' EXIT
 mkdir "$WORK/mnt"
 if [ "$FS" = xv6fs ]; then
-    "$BIN/bento" mkfs --size 512M "$WORK/image" >/dev/null
-    SOURCE="$WORK/image"
+    "$BIN/bento" mkfs --size 512M "$IMAGE" >/dev/null
+    SOURCE="$IMAGE"
 else
     SOURCE=bench
 fi
 "$BIN/bento" mount --fs "$BIN/lib$V1.so" "$SOURCE" "$WORK/mnt"
 
-echo "== $FS: 10 writers + 1 reader for ${SECONDS_TOTAL}s, an upgrade every second ($V1 <-> $V2), $(nproc) cores =="
+echo "== $FS: 10 writers + 1 reader for ${SECONDS_TOTAL}s, an upgrade every second ($V1 <-> $V2), $(nproc) cores${BENTO_UPGRADE_IMAGE_DIR:+, image in $BENTO_UPGRADE_IMAGE_DIR} =="
 SUMMARY=$(python3 scripts/upgrade_load.py "$WORK/mnt" --bento "$BIN/bento" --modules "$BIN/lib$V2.so,$BIN/lib$V1.so" \
     --seconds "$SECONDS_TOTAL" --every 1 --buckets "$OUT/throughput.csv" --upgrades "$OUT/upgrades.csv" | tail -1)
 umount "$WORK/mnt"
