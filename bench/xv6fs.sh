@@ -17,10 +17,11 @@ WORK=${WORK:-$(mktemp -d /var/tmp/xv6bench.XXXXXX)}
 [ "$(id -u)" = 0 ] || { echo "run as root (loop devices, mount)" >&2; exit 1; }
 [ -x "$BENTO" ] || { echo "build first: swift build -c release --product bento" >&2; exit 1; }
 
-loops=()
 cleanup() {
     for m in "$WORK"/mnt-*; do mountpoint -q "$m" 2>/dev/null && umount "$m" 2>/dev/null || true; done
-    for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+    for image in "$WORK"/image-*; do
+        for l in $(losetup -j "$image" 2>/dev/null | cut -d: -f1); do losetup -d "$l" 2>/dev/null || true; done
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -59,7 +60,7 @@ mount_fs() {
     truncate -s "$SIZE" "$image"
     case $kind in
     ext4-journal|ext4-ordered)
-        local loop; loop=$(losetup -f --show "$image"); loops+=("$loop")
+        local loop; loop=$(losetup -f --show "$image")  # mount_fs runs in $(...): cleanup finds it with losetup -j
         mkfs.ext4 -q -F "$loop"
         mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
     xv6fs)
@@ -71,7 +72,9 @@ mount_fs() {
 
 unmount_fs() {
     local kind=$1 mnt="$WORK/mnt-$1"
+    local source; source=$(findmnt -n -o SOURCE "$mnt")
     umount "$mnt"
+    case $source in /dev/loop*) losetup -d "$source" ;; esac
     if [ "$kind" = xv6fs ]; then
         for _ in $(seq 100); do "$BENTO" fsck "$WORK/image-xv6fs" >/dev/null 2>&1 && break; sleep 0.2; done
     fi

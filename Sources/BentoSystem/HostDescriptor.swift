@@ -19,8 +19,9 @@ public final class HostDescriptor: Sendable, CustomStringConvertible {
     deinit { close(rawValue) }
 
     /// Opens `path` (relative paths from the working directory) with raw `open(2)` flags; close-on-exec is added.
-    public convenience init(opening path: String, flags: CInt) throws(Errno) {
-        let descriptor = try systemCall { Glibc.open(path, flags | O_CLOEXEC) }
+    /// A file made by `O_CREAT` gets `mode` (less the umask).
+    public convenience init(opening path: String, flags: CInt, mode: mode_t = 0o644) throws(Errno) {
+        let descriptor = try systemCall { Glibc.open(path, flags | O_CLOEXEC, mode) }
         self.init(owning: descriptor)
     }
 

@@ -10,6 +10,8 @@ import Testing
         #expect(device.blockCount == 64)
         #expect(!device.isBlockDevice)
         try roundTrip(device)
+        let permissions = try FileManager.default.attributesOfItem(atPath: scratch.file("image"))[.posixPermissions] as? Int
+        #expect(permissions.map { $0 & 0o7600 == 0o600 } == true, "a new image is rw for its owner: \(String(permissions ?? 0, radix: 8))")
     }
 
     @Test func directIOBlocksAreReadBack() throws {

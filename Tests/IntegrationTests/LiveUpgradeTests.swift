@@ -36,7 +36,7 @@ private func module(_ name: String) throws -> String {
 /// A scratch directory with a mount point, unmounted and removed when `body` returns.
 private func withScratch(_ body: (_ scratch: String, _ mountpoint: String) throws -> Void) throws {
     let scratch = try upgradeShell("mktemp -d /tmp/bento-upgrade.XXXXXX").output.trimmingCharacters(in: .whitespacesAndNewlines)
-    defer { _ = try? upgradeShell("umount \(scratch)/mnt 2>/dev/null || umount -l \(scratch)/mnt 2>/dev/null; rm -rf \(scratch)") }
+    defer { _ = try? upgradeShell("umount \(scratch)/mnt 2>/dev/null || umount -l \(scratch)/mnt 2>/dev/null || true; rm -rf \(scratch)") }
     try #require(upgradeShell("mkdir \(scratch)/mnt").status == 0)
     try body(scratch, "\(scratch)/mnt")
 }
@@ -138,7 +138,7 @@ struct LiveUpgradeTests {
             try #require(upgradeShell("truncate -s 64M \(scratch)/image").status == 0)
             let loop = try upgradeShell("losetup -f --show \(scratch)/image").output.trimmingCharacters(in: .whitespacesAndNewlines)
             try #require(loop.hasPrefix("/dev/loop"), "losetup: \(loop)")
-            defer { _ = try? upgradeShell("umount \(mountpoint) 2>/dev/null || umount -l \(mountpoint); sleep 0.2; losetup -d \(loop)") }
+            defer { _ = try? upgradeShell("umount \(mountpoint) 2>/dev/null || umount -l \(mountpoint) 2>/dev/null || true; sleep 0.2; losetup -d \(loop)") }
             try #require(upgradeShell("\(upgradeBin)/bento mkfs \(loop)").status == 0)
             try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(loop) \(mountpoint)").status == 0)
             try #require(upgradeShell("seq 100000 > \(mountpoint)/numbers").status == 0)
