@@ -44,6 +44,14 @@ public final class MemFSModule: FileSystemModule {
         MemFS(options: memFSOptions(options))
     }
 
+    /// The state of a MemFS this module made.
+    public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {
+        try prepareUpgrade(of: fileSystem, as: MemFS.self)
+    }
+
+    /// Retires a MemFS this module made.
+    public func retire(_ fileSystem: any FileSystem) { retire(fileSystem, as: MemFS.self) }
+
     /// A MemFS going on from a predecessor's state.
     public func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
         try MemFS(resuming: state, options: memFSOptions(options))

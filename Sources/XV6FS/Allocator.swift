@@ -30,6 +30,12 @@ final class Allocator: Sendable {
         }
 
         func isSet(_ bit: UInt64) -> Bool { bit < count && words[Int(bit / 64)] & (1 << (bit % 64)) != 0 }
+        /// Whether every bit below `end` is set (a word at a time).
+        func allSet(below end: UInt64) -> Bool {
+            guard end <= count else { return false }
+            let whole = Int(end / 64)
+            return words[..<whole].allSatisfy { $0 == .max } && (whole * 64..<Int(end)).allSatisfy { isSet(UInt64($0)) }
+        }
 
         mutating func set(_ bit: UInt64, _ value: Bool) {
             guard bit < count, isSet(bit) != value else { return }

@@ -196,6 +196,14 @@ public final class XV6FSModule: FileSystemModule {
         }
     }
 
+    /// The state of a XV6FS this module made.
+    public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {
+        try prepareUpgrade(of: fileSystem, as: XV6FS.self)
+    }
+
+    /// Retires a XV6FS this module made.
+    public func retire(_ fileSystem: any FileSystem) { retire(fileSystem, as: XV6FS.self) }
+
     /// Takes over the mounted image at `source` and goes on from `state`: on the device descriptor the state
     /// hands over (version 3), else on `source` opened again.
     public func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {

@@ -158,7 +158,7 @@ public final class XV6FS: FileSystem {
     /// clean superblock. Everything deeper is fsck's job.
     func checkConsistency(wasClean: Bool) throws(MountError) {
         let metadataMarked = allocator.state.withLock { state in
-            (0..<superblock.dataStart).allSatisfy { state.blocks.isSet($0) } && state.inodes.isSet(0) && state.inodes.isSet(1)
+            state.blocks.allSet(below: superblock.dataStart) && state.inodes.allSet(below: 2)
         }
         guard metadataMarked else { throw MountError("corrupted xv6fs image: the bitmaps do not mark the metadata in use; run bento fsck") }
         let root: DiskInode

@@ -36,6 +36,21 @@ import Testing
         #expect(!XV6FS.fsck(device: disk).isConsistent)
     }
 
+    /// A block bitmap that shows a metadata block (the first, or the last before the data area) as free is
+    /// refused at mount, before anything could allocate it.
+    @Test(arguments: [1, -1])
+    func aBitmapFreeingMetadataIsRefused(bitFromEnds: Int) throws {
+        let disk = try Self.formatted()
+        let superblock = try Superblock(decoding: try disk.read(BlockNumber(0)), deviceBlocks: disk.blockCount)
+        let bit = bitFromEnds > 0 ? UInt64(bitFromEnds) : superblock.dataStart - UInt64(-bitFromEnds)
+        var bitmap = try disk.read(BlockNumber(superblock.blockBitmapStart + bit / UInt64(Format.bitsPerBlock)))
+        let within = Int(bit % UInt64(Format.bitsPerBlock))
+        bitmap[within / 8] &= ~(1 << (within % 8))
+        try disk.write(BlockNumber(superblock.blockBitmapStart + bit / UInt64(Format.bitsPerBlock)), bitmap)
+        #expect(Self.mountError(disk) == "corrupted xv6fs image: the bitmaps do not mark the metadata in use; run bento fsck")
+        #expect(!XV6FS.fsck(device: disk).isConsistent)
+    }
+
     @Test func truncatedImageIsRefused() throws {
         let disk = try Self.formatted()
         let short = SimulatedDisk(blockCount: 2048)
