@@ -24,8 +24,10 @@ struct InodeState: Sendable {
     var lookups: UInt64 = 0
     /// Open handles.
     var opens = 0
-    /// The transaction that last changed the inode (fsync commits through it).
-    var lastTransaction: UInt64 = 0
+    /// The transaction that last changed the inode (fsync commits through it). An inode loaded from disk takes
+    /// the transaction running then: it may hold changes made before the inode was evicted, or made by the
+    /// version a live upgrade replaced.
+    var lastTransaction: UInt64
     /// A directory's name index, once built.
     var index: DirectoryIndex?
 }
@@ -39,9 +41,9 @@ final class CachedInode: Sendable {
     /// The in-memory copy and counters; held only briefly.
     let state: Mutex<InodeState>
 
-    init(number: UInt32, disk: DiskInode) {
+    init(number: UInt32, disk: DiskInode, lastTransaction: UInt64) {
         self.number = number
-        self.state = Mutex(InodeState(disk: disk))
+        self.state = Mutex(InodeState(disk: disk, lastTransaction: lastTransaction))
     }
 
     /// The inode as the kernel names it.
@@ -76,7 +78,7 @@ final class InodeTable: Sendable {
             throw .ioError
         }
         guard !disk.isFree else { throw .noSuchFileOrDirectory }
-        let loaded = CachedInode(number: number, disk: disk)
+        let loaded = CachedInode(number: number, disk: disk, lastTransaction: journal.running.withLock { $0.sequence })
         return objects.withLock { table in
             if let raced = table[number] { return raced }
             table[number] = loaded
@@ -86,7 +88,7 @@ final class InodeTable: Sendable {
 
     /// A new in-memory inode for a number the allocator just handed out; the caller stores it.
     func make(_ number: UInt32, disk: DiskInode) -> CachedInode {
-        let made = CachedInode(number: number, disk: disk)
+        let made = CachedInode(number: number, disk: disk, lastTransaction: 0)  // the caller stores it
         objects.withLock { $0[number] = made }
         return made
     }

@@ -6,7 +6,8 @@ import Testing
 /// Live upgrade in process: the journal's in-memory state goes to the next instance instead of a checkpoint.
 @Suite struct UpgradeTests {
     /// An upgrade with committed-not-checkpointed and running changes writes nothing to the disk; the new
-    /// instance serves them, goes on logging, and every crash state afterwards recovers consistently.
+    /// instance serves them, goes on logging (an fsync of a file only the old version changed commits it), and
+    /// every crash state afterwards recovers consistently.
     @Test(arguments: DataMode.allCases)
     func handsOverTheJournalWithoutFlushing(mode: DataMode) throws {
         let disk = SimulatedDisk(blockCount: 4096)
@@ -24,6 +25,9 @@ import Testing
         old.fs.forget(c.inode, count: 1)
         let b = try old.create("b")
         try old.write(second, to: b, at: 0)
+        let e = try old.create("e")
+        let unsynced = Fixture.pattern(6000, seed: 6)
+        try old.write(unsynced, to: e, at: 0)
         #expect(old.fs.journal.log.withLock { $0.used } > 0, "committed transactions wait for a checkpoint")
         #expect(!old.fs.journal.running.withLock { $0.blocks.isEmpty }, "a transaction is running")
         #expect(old.fs.allocator.hasPendingFrees)
@@ -44,6 +48,9 @@ import Testing
         #expect(try new.read(a, at: 0, count: 9000) == first)
         #expect(try new.read(b, at: 0, count: 5000) == second)
         #expect(!CrashTests.exists(new, "c"))
+        // e changed only in the old version's running transaction: the new version's fsync must commit it.
+        try new.fs.fsync(new.root, inode: e.inode, handle: e.handle, dataOnly: false)
+        recorder.promise("e holds what the old version wrote and the new one fsynced") { try CrashTests.holds($0, "e", unsynced) }
         let more = Fixture.pattern(3000, seed: 4)
         try new.write(more, to: b, at: 5000)
         try new.fs.fsync(new.root, inode: b.inode, handle: b.handle, dataOnly: false)
@@ -54,6 +61,7 @@ import Testing
         try new.write(Fixture.pattern(20_000, seed: 5), to: d, at: 0)
         recorder.verifyRecordedStates()
         try new.fs.release(new.root, inode: b.inode, handle: b.handle, flags: [])
+        try new.fs.release(new.root, inode: e.inode, handle: e.handle, flags: [])
         new.fs.destroy()
         #expect(XV6FS.fsck(device: disk).isConsistent)
         let remounted = try Fixture(disk: disk)
