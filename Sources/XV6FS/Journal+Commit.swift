@@ -3,7 +3,8 @@ import BentoServices
 
 // Commit and checkpoint: the write-ahead rule in code.
 //   commit:     [data=ordered: the data is already home]  descriptor + logged blocks → flush → commit block → flush
-//   checkpoint: logged blocks → home → flush → journal header moved past them → flush → unpin
+//   checkpoint: logged blocks → home → flush → journal header moved past them → flush → unpin (a block the
+//               running transaction changed goes home as its frozen committed copy and stays pinned)
 // Both run under the committer lock (`log`) with the gate closed, so no operation changes a block meanwhile.
 
 extension Journal {
@@ -72,23 +73,37 @@ extension Journal {
             running.sequence += 1
             running.blocks = []
             running.members = []
+            running.frozen = [:]  // the cache now holds the last committed contents
         }
         return true
     }
 
-    /// Checkpoints with the committer lock held, the gate closed and the running transaction empty.
+    /// Checkpoints with the committer lock held and the gate closed: writes home the last committed contents of
+    /// every pinned block, then empties the log. The running transaction may hold blocks (a commit making room
+    /// for it): those stay pinned, and for those a committed transaction also changed, the frozen committed
+    /// copy goes home instead of the cache's uncommitted bytes.
     func checkpointClosed(_ log: inout Log) throws(Errno) {
-        let pinned = running.withLock { $0.pinned }
+        let (pinned, members, frozen) = running.withLock { ($0.pinned, $0.members, $0.frozen) }
         do {
-            for block in pinned { try cache.writeBack(block) }
+            for block in pinned {
+                if let committed = frozen[block] {
+                    try device.write(block, committed)
+                } else if !members.contains(block) {
+                    try cache.writeBack(block)
+                }
+            }
             try device.flush()
             try device.write(BlockNumber(start), JournalHeader(sequence: log.committed + 1, tail: log.head).encoded)
             try device.flush()
         } catch {
             _ = try fail(error) as Bool
         }
-        for block in pinned { cache.unpin(block) }
-        running.withLock { $0.pinned.subtract(pinned) }
+        let released = pinned.subtracting(members)
+        for block in released { cache.unpin(block) }
+        running.withLock { running in
+            running.pinned.subtract(released)
+            running.frozen = [:]
+        }
         log.used = 0
         checkpointedThrough.store(log.committed, ordering: .releasing)
     }

@@ -7,7 +7,8 @@ import BentoServices
 //
 //   handOver (old instance, host gate closed): under the committer lock, mark the journal handed over (no
 //   commit or checkpoint writes from now on), then copy the log position, the running transaction's block list
-//   and the bytes of every pinned block (committed-not-checkpointed and running) from the cache. Beyond
+//   and the bytes of every pinned block (committed-not-checkpointed and running) from the cache, and the frozen
+//   committed copies of running blocks. Beyond
 //   `handoverLimit` pinned bytes it commits and checkpoints first (the old way) and hands over an empty log.
 //   adopt (new instance, before anything reads the cache): the same position, the blocks dirty and pinned.
 
@@ -25,6 +26,8 @@ extension Journal {
         var running: [BlockNumber]
         /// Every pinned block (committed but not checkpointed, or running) and its current contents.
         var pinned: [(block: BlockNumber, bytes: [UInt8])]
+        /// The frozen committed copies of running blocks (`Running.frozen`).
+        var frozen: [(block: BlockNumber, bytes: [UInt8])] = []
     }
 
     /// Stops this journal for good (no more commits or checkpoint writes) and returns its in-memory state.
@@ -48,7 +51,8 @@ extension Journal {
                 pinned.append((block, try read(block)))
             }
             return Handover(position: Position(sequence: current.sequence, head: log.head), used: log.used,
-                            running: current.blocks, pinned: pinned)
+                            running: current.blocks, pinned: pinned,
+                            frozen: current.frozen.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value) })
         }
     }
 
@@ -58,8 +62,11 @@ extension Journal {
     func adopt(_ handover: Handover) throws(Errno) {
         guard handover.used <= logBlocks, handover.position.head < logBlocks else { throw .invalidArgument }
         let pinned = Set(handover.pinned.map(\.block))
+        let frozen = Dictionary(handover.frozen.map { ($0.block, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         guard pinned.count == handover.pinned.count, handover.running.allSatisfy(pinned.contains),
-              Set(handover.running).count == handover.running.count else { throw .invalidArgument }
+              Set(handover.running).count == handover.running.count, frozen.count == handover.frozen.count,
+              frozen.allSatisfy({ Set(handover.running).contains($0.key) && $0.value.count == Format.blockSize })
+        else { throw .invalidArgument }
         for (block, bytes) in handover.pinned {
             guard bytes.count == Format.blockSize else { throw .invalidArgument }
             var buffer = try cache.zeroed(block)
@@ -71,6 +78,7 @@ extension Journal {
             running.blocks = handover.running
             running.members = Set(handover.running)
             running.pinned = pinned
+            running.frozen = frozen
         }
     }
 

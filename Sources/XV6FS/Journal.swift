@@ -46,6 +46,10 @@ final class Journal: Sendable {
         var blocks: [BlockNumber] = []
         var members: Set<BlockNumber> = []
         var pinned: Set<BlockNumber> = []
+        /// The committed contents of blocks the running transaction changed while a committed transaction still
+        /// pinned them (JBD2's frozen copies): a checkpoint before the running transaction commits writes these
+        /// home, never the running transaction's uncommitted bytes.
+        var frozen: [BlockNumber: [UInt8]] = [:]
     }
 
     /// The committer's view of the log.
@@ -101,6 +105,16 @@ final class Journal: Sendable {
         return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
     }
 
+    /// Keeps the committed contents of `block` (`bytes`, taken before the running transaction's first change
+    /// to it) when a committed transaction still pins it; call while holding its buffer.
+    private func freeze(_ block: BlockNumber, _ bytes: () -> [UInt8]) {
+        running.withLock { running in
+            if running.pinned.contains(block), !running.members.contains(block), running.frozen[block] == nil {
+                running.frozen[block] = bytes()
+            }
+        }
+    }
+
     /// Adds `block` to the running transaction and pins it; call while holding its buffer.
     private func record(_ block: BlockNumber) {
         let newlyPinned = running.withLock { running in
@@ -122,6 +136,7 @@ final class Journal: Sendable {
     func update<Result>(_ block: BlockNumber, _ handle: Handle,
                         _ body: (inout [UInt8]) throws(Errno) -> Result) throws(Errno) -> Result {
         var buffer = try cache.read(block)
+        freeze(block) { buffer.bytes }
         let result = try buffer.modify { (bytes: inout [UInt8]) throws(Errno) -> Result in try body(&bytes) }
         record(block)
         return result
@@ -129,6 +144,10 @@ final class Journal: Sendable {
 
     /// Gives a newly allocated `block` the contents `bytes` (without reading it) as part of `handle`'s transaction.
     func initialize(_ block: BlockNumber, _ handle: Handle, to bytes: [UInt8]) throws(Errno) {
+        if running.withLock({ $0.pinned.contains(block) && !$0.members.contains(block) }) {
+            let committed = try cache.read(block).bytes  // a pinned block is cached: no device read
+            freeze(block) { committed }
+        }
         var buffer = try cache.zeroed(block)
         buffer.modify { $0 = bytes }
         record(block)

@@ -18,7 +18,8 @@ import BentoServices
 //   version 2: data mode, journal sequence, journal head, log blocks used,
 //              running block count, then each block number, pinned block count, then per block: number, bytes,
 //              pending free count, then each block number, HANDLES
-//   version 3: the device's descriptor in this process (−1: none, reopen the source), then version 2
+//   version 3: the device's descriptor in this process (−1: none, reopen the source), then version 2 with,
+//              after the pending frees, the frozen copy count, then per block: number, bytes
 //   HANDLES:   next handle, handle count, then per handle: handle, inode, open flags,
 //              inode count, then per inode in use: number, lookups, opens
 
@@ -49,6 +50,11 @@ extension XV6FS: UpgradableFileSystem {
         let pending = allocator.pendingFrees
         out.write(pending.count)
         for block in pending { out.write(block) }
+        out.write(handover.frozen.count)
+        for (block, bytes) in handover.frozen {
+            out.write(block.rawValue)
+            out.write(bytes)
+        }
         let open = handles.withLock { $0 }
         out.write(open.next)
         out.write(open.files.count)
@@ -134,6 +140,11 @@ extension XV6FS: UpgradableFileSystem {
                 handover.pinned.append((try input.readBlock(below: deviceBlocks), try input.readBytes()))
             }
             for _ in 0..<(try input.readCount()) { pendingFrees.append(try input.readBlock(below: deviceBlocks).rawValue) }
+        }
+        if state.version >= 3 {
+            for _ in 0..<(try input.readCount()) {
+                handover.frozen.append((try input.readBlock(below: deviceBlocks), try input.readBytes()))
+            }
         }
         let next = try input.readUInt64()
         var files: [FileHandle: OpenFile] = [:]

@@ -31,6 +31,8 @@ import Testing
         #expect(old.fs.journal.log.withLock { $0.used } > 0, "committed transactions wait for a checkpoint")
         #expect(!old.fs.journal.running.withLock { $0.blocks.isEmpty }, "a transaction is running")
         #expect(old.fs.allocator.hasPendingFrees)
+        let frozen = old.fs.journal.running.withLock { $0.frozen }
+        #expect(!frozen.isEmpty, "the running transaction changed blocks a committed one pins")
 
         disk.clearOperations()
         let state = try old.fs.prepareUpgrade()
@@ -42,6 +44,7 @@ import Testing
         try old.fs.journal.commitInBackground()
         #expect(disk.operations.isEmpty, "the upgrade wrote or flushed: \(disk.operations)")
         #expect(new.fs.allocator.hasPendingFrees, "freed blocks stay unusable until the next checkpoint")
+        #expect(new.fs.journal.running.withLock { $0.frozen } == frozen, "the frozen committed copies go over")
 
         recorder.promise("a holds what was fsynced before the upgrade") { try CrashTests.holds($0, "a", first) }
         recorder.record()

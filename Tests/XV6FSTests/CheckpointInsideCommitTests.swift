@@ -3,9 +3,10 @@ import BentoServices
 import Testing
 @testable import XV6FS
 
-/// When a freed block may be allocated again: only after a checkpoint wrote home the transaction that freed it,
-/// since until then the log may hold a copy of it that replay would write over its new contents.
-@Suite struct BlockReuseTests {
+/// A commit that finds the log too full for the running transaction checkpoints first, with the running
+/// transaction still open: that checkpoint must not write the running transaction's uncommitted bytes home, nor
+/// release the blocks it freed (the log may still hold copies of them that replay would write over new contents).
+@Suite struct CheckpointInsideCommitTests {
     /// Allocates `count` blocks and logs a copy of each (what a new indirect or directory block does).
     private func logNewBlocks(_ count: Int, in fs: XV6FS, _ handle: Handle) throws(Errno) -> [UInt32] {
         var blocks: [UInt32] = []
@@ -40,5 +41,32 @@ import Testing
         try f.fs.journal.checkpoint()
         _ = try f.fs.journal.transaction { (handle: Handle) throws(Errno) in try logNewBlocks(1, in: f.fs, handle) }
         #expect(!f.fs.allocator.pendingFrees.contains(UInt64(freed)))
+    }
+
+    /// For a block a committed transaction logged and the committing one changed again, the checkpoint writes
+    /// home the committed (frozen) copy, never the new bytes; after the commit, replay brings the new ones.
+    @Test func aCheckpointInsideACommitWritesTheCommittedCopyOfAChangedBlock() throws {
+        let f = try Fixture(mkfs: MkfsOptions(journalBlocks: 256))
+        let logBlocks = Int(f.fs.journal.logBlocks)
+        let changed = try f.fs.journal.transaction { (handle: Handle) throws(Errno) -> UInt32 in
+            try logNewBlocks(logBlocks / 3, in: f.fs, handle)[0]
+        }
+        try f.fs.journal.commit()
+        let home = BlockNumber(UInt64(changed))
+        let committed = [UInt8](repeating: 0xEE, count: Format.blockSize), uncommitted = [UInt8](repeating: 0x22, count: Format.blockSize)
+        f.disk.clearOperations()
+        _ = try f.fs.journal.transaction { (handle: Handle) throws(Errno) -> [UInt32] in
+            try f.fs.journal.update(home, handle) { (bytes: inout [UInt8]) in bytes = uncommitted }
+            return try logNewBlocks(logBlocks * 3 / 4, in: f.fs, handle)
+        }
+        try f.fs.journal.commit()
+        let homeWrites = f.disk.operations.compactMap { operation -> Set<UInt8>? in
+            if case .write(let block, let bytes) = operation, block == home { Set(bytes) } else { nil }
+        }
+        #expect(homeWrites == [Set(committed)], "the byte values of each write to block \(changed) before its transaction committed")
+        #expect(try f.fs.journal.read(home) == uncommitted)
+        let crashed = SimulatedDisk(image: f.disk.durableImage)
+        _ = try XV6FS(device: crashed, options: XV6FS.Options(commitInterval: nil))
+        #expect(try crashed.read(home) == uncommitted, "replay of the committed transaction")
     }
 }
