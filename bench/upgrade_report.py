@@ -10,8 +10,9 @@ buckets = [(int(r["start_ms"]), int(r["ops"])) for r in csv.DictReader(open(thro
 rows = [r for r in csv.DictReader(open(upgrades_csv)) if r["pause_us"]]
 upgrades = [(float(r["start_ms"]), float(r["end_ms"]), int(r["pause_us"])) for r in rows]
 pauses = sorted(p for _, _, p in upgrades)
-# The pause's phases as `bento upgrade` printed them: (drain N us, prepare N us, resume N us).
-PHASES = ("drain", "prepare", "resume")
+# The pause's phases as `bento upgrade` printed them: (drain N us, prepare N us, resume N us; quiesce N us
+# before) — quiesce is not part of the pause: requests are served, only the calls the file system holds wait.
+PHASES = ("drain", "prepare", "resume", "quiesce")
 phases = [{name: int(m.group(1)) for name in PHASES if (m := re.search(name + r" (\d+) us", r["result"]))} for r in rows]
 median = statistics.median(ops for _, ops in buckets[100:] or buckets) if buckets else 0
 

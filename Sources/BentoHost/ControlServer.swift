@@ -14,7 +14,7 @@ import Logging
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
 /// `upgrade<TAB>mountpoint<TAB>module path` (`upgradeCommand`; paths may hold spaces, not tabs or newlines)
 /// upgrades a mount and answers `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>`
-/// `pause-µs<TAB>drain-µs<TAB>prepare-µs<TAB>resume-µs` (`UpgradePause`).
+/// `pause-µs<TAB>drain-µs<TAB>prepare-µs<TAB>resume-µs<TAB>quiesce-µs` (`UpgradePause`).
 /// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
@@ -92,7 +92,8 @@ public final class ControlServer: Sendable {
             let report = try registry.upgrade(mountpoint, toModuleAt: path)
             return ["ok", report.mountpoint, report.previous.name, report.previous.version, report.current.name,
                     report.current.version, "\(report.pause.total.microseconds)", "\(report.pause.drain.microseconds)",
-                    "\(report.pause.prepare.microseconds)", "\(report.pause.resume.microseconds)"].joined(separator: "\t") + "\n"
+                    "\(report.pause.prepare.microseconds)", "\(report.pause.resume.microseconds)",
+                    "\(report.pause.quiesce.microseconds)"].joined(separator: "\t") + "\n"
         } catch {
             logger.warning("upgrade of \(mountpoint) failed: \(error)")
             return "error: \(error)\n"

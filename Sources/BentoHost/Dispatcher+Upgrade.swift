@@ -6,8 +6,11 @@ import FUSEWire
 // requests wait in `/dev/fuse` (or in the gate) meanwhile, so no application sees an error; a failure at any
 // step reopens the gate with the old version still serving.
 /// Where an upgrade's pause went: waiting for the requests in flight to leave, the old version's
-/// `prepareUpgrade`, and the new version's start (resume and `initialize`). They add up to `total`.
+/// `prepareUpgrade`, and the new version's start (resume and `initialize`). They add up to `total`. Before the
+/// pause, `quiesce` is the old version's `beginUpgrade` (requests still served; only calls it holds back wait).
 public struct UpgradePause: Sendable, Hashable, CustomStringConvertible {
+    /// The running version's `beginUpgrade`, before the gate closed.
+    public var quiesce: Duration = .zero
     /// From closing the gate to the last request in flight leaving it.
     public var drain: Duration
     /// The running version preparing its state.
@@ -17,9 +20,10 @@ public struct UpgradePause: Sendable, Hashable, CustomStringConvertible {
     /// How long no request was admitted.
     public var total: Duration { drain + prepare + resume }
 
-    /// `drain 120 us, prepare 40 us, resume 300 us`.
+    /// `drain 120 us, prepare 40 us, resume 300 us; quiesce 900 us before`.
     public var description: String {
-        "drain \(drain.microseconds) us, prepare \(prepare.microseconds) us, resume \(resume.microseconds) us"
+        "drain \(drain.microseconds) us, prepare \(prepare.microseconds) us, resume \(resume.microseconds) us; "
+            + "quiesce \(quiesce.microseconds) us before"
     }
 }
 
@@ -36,22 +40,33 @@ extension Dispatcher {
                         source: String) throws(HostError) -> UpgradePause {
         guard !isDestroyed else { throw HostError("the mount is ending; nothing to upgrade") }
         let clock = ContinuousClock()
-        let start = clock.now
+        var start = clock.now
         var pause = UpgradePause(drain: .zero, prepare: .zero, resume: .zero)
-        let retired = try gate.exclusively { replace throws(HostError) -> any FileSystem in
+        let preparing = {
+            running.beginUpgrade(of: self.fileSystem)
+            let closing = clock.now
+            pause.quiesce = closing - start
+            start = closing
+        }
+        let retired = try gate.exclusively(preparing: preparing) { replace throws(HostError) -> any FileSystem in
             let drained = clock.now
             pause.drain = drained - start
             let current = fileSystem
             let state: UpgradeState
-            do { state = try running.prepareUpgrade(of: current) } catch { throw HostError("\(error)") }
+            do { state = try running.prepareUpgrade(of: current) } catch {
+                running.cancelUpgrade(of: current)
+                throw HostError("\(error)")
+            }
             let prepared = clock.now
             pause.prepare = prepared - drained
             let next: any FileSystem
             do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
+                running.cancelUpgrade(of: current)
                 throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
             }
             do { try introduce(next) } catch {
                 successor.retire(next)
+                running.cancelUpgrade(of: current)
                 throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
             }
             replace(next)

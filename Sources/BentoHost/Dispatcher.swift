@@ -63,8 +63,6 @@ public final class Dispatcher: Sendable {
     public func handle(_ request: UnsafeRawBufferPointer) -> Reply? {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
-        gate.enter()
-        defer { gate.leave() }
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {
@@ -74,7 +72,7 @@ public final class Dispatcher: Sendable {
         }
         let body: ReplyBody?
         do {
-            body = try serve(decoded)
+            body = try serveAcrossUpgrades(decoded)
         } catch {
             return expectsReply ? Self.failure(error, unique: unique) : nil
         }
@@ -82,6 +80,24 @@ public final class Dispatcher: Sendable {
         let (head, payload) = ReplyEncoder.encode(body, unique: unique)
         return Reply(head: head, payload: payload)
     }
+
+    /// Serves a request inside the gate; one the file system asks to retry (it is preparing to hand over) runs
+    /// again once the upgrade is over, on the version serving then.
+    private func serveAcrossUpgrades(_ decoded: DecodedRequest) throws(Errno) -> ReplyBody? {
+        for _ in 0..<Self.retriesAfterUpgrade {
+            gate.enter()
+            do {
+                defer { gate.leave() }
+                return try serve(decoded)
+            } catch .retryAfterUpgrade {
+                gate.waitForUpgrade()
+            }
+        }
+        throw .ioError  // a file system that keeps asking: never send the internal code to the kernel
+    }
+
+    /// How often one request may be retried across upgrades.
+    private static let retriesAfterUpgrade = 1000
 
     /// Admits a request to the session phase it arrived in, then serves it; nil for requests without reply.
     /// Requests that reach the file system are registered as in flight, so that INTERRUPT can find them.

@@ -6,7 +6,9 @@ import Synchronization
 /// add in, one atomic subtract out), and a live upgrade closes it to swap the file system with no call running.
 ///
 /// While the gate is closed, arriving requests sleep in `enter` (and the kernel queues the rest in `/dev/fuse`);
-/// `exclusively` waits for the requests already inside to leave, runs its body, then reopens and wakes them.
+/// `exclusively` first runs its `preparing` step with the gate still open (the file system holds back its long
+/// waits), then waits for the requests already inside to leave, runs its body, then reopens and wakes them.
+/// A request the file system asked to retry sleeps in `waitForUpgrade` until all of that is over.
 ///
 /// `@unchecked Sendable`: `current` is written only by `exclusively`, with the gate closed and empty, and read only
 /// between `enter` and `leave` (or by `exclusively` itself). The acquiring add of `enter` and the releasing reopen
@@ -21,6 +23,8 @@ final class FileSystemGate: @unchecked Sendable {
     private let mutex = ThreadMutex()
     private let changed = ThreadCondition()
     private var current: any FileSystem
+    /// An upgrade is under way (from `preparing` to the reopening); guarded by `mutex`.
+    private var upgrading = false
 
     /// A gate in front of `fileSystem`, open.
     init(_ fileSystem: any FileSystem) { current = fileSystem }
@@ -45,12 +49,22 @@ final class FileSystemGate: @unchecked Sendable {
         }
     }
 
-    /// Closes the gate, waits until every request inside has left, runs `body` (which may replace the file
-    /// system), then reopens the gate and wakes the requests that waited. One upgrade at a time.
+    /// Runs `preparing` with the gate open, closes the gate, waits until every request inside has left, runs
+    /// `body` (which may replace the file system), then reopens the gate and wakes the requests that waited.
+    /// One upgrade at a time.
     func exclusively<Result, Failure: Error>(
+        preparing: () -> Void = {},
         _ body: (_ replace: (any FileSystem) -> Void) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         try closers.withLock { _ throws(Failure) -> Result in
+            mutex.withLock { upgrading = true }
+            defer {
+                mutex.withLock {
+                    upgrading = false
+                    changed.broadcast()
+                }
+            }
+            preparing()
             state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing)
             mutex.withLock { while state.load(ordering: .acquiring) != Self.closedBit { changed.wait(mutex) } }
             defer {
@@ -62,6 +76,11 @@ final class FileSystemGate: @unchecked Sendable {
                 current = replacement
             }
         }
+    }
+
+    /// Sleeps until no upgrade is under way (call outside the gate).
+    func waitForUpgrade() {
+        mutex.withLock { while upgrading || isClosed { changed.wait(mutex) } }
     }
 
     private var isClosed: Bool { state.load(ordering: .acquiring) & Self.closedBit != 0 }

@@ -30,6 +30,10 @@ public protocol FileSystemModule: AnyObject, Sendable {
     func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState
     /// Retires `fileSystem`, which this module made, once its next version took over.
     func retire(_ fileSystem: any FileSystem)
+    /// Tells `fileSystem`, which this module made, that an upgrade begins (`UpgradableFileSystem.beginUpgrade`).
+    func beginUpgrade(of fileSystem: any FileSystem)
+    /// Tells `fileSystem`, which this module made, that the upgrade did not happen.
+    func cancelUpgrade(of fileSystem: any FileSystem)
 }
 
 extension FileSystemModule {
@@ -41,6 +45,16 @@ extension FileSystemModule {
     /// Calls an `UpgradableFileSystem`'s `retire`.
     public func retire(_ fileSystem: any FileSystem) {
         (fileSystem as? any UpgradableFileSystem)?.retire()
+    }
+
+    /// Calls an `UpgradableFileSystem`'s `beginUpgrade` (before the pause: a protocol cast is affordable here).
+    public func beginUpgrade(of fileSystem: any FileSystem) {
+        (fileSystem as? any UpgradableFileSystem)?.beginUpgrade()
+    }
+
+    /// Calls an `UpgradableFileSystem`'s `cancelUpgrade`.
+    public func cancelUpgrade(of fileSystem: any FileSystem) {
+        (fileSystem as? any UpgradableFileSystem)?.cancelUpgrade()
     }
 
     /// `prepareUpgrade(of:)` for a module whose file systems are instances of class `Kind`: a class cast, where

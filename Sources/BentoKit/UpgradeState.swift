@@ -41,11 +41,28 @@ public protocol UpgradableFileSystem: FileSystem {
     func prepareUpgrade() throws(Errno) -> UpgradeState
     /// Stops background work after the new version took over; must not change what the new version serves.
     func retire()
+    /// Called while requests still flow, before the host stops admitting them: finish or hold back the long
+    /// waits (an fsync's commit), so that the pause does not wait for them. A call that cannot finish before the
+    /// swap throws `Errno.retryAfterUpgrade`, and the host runs it again on the version serving afterwards.
+    func beginUpgrade()
+    /// The upgrade did not happen: serve as before `beginUpgrade`.
+    func cancelUpgrade()
 }
 
 extension UpgradableFileSystem {
     /// Nothing runs in the background by default.
     public func retire() {}
+    /// Nothing to hold back by default.
+    public func beginUpgrade() {}
+    /// Nothing was held back by default.
+    public func cancelUpgrade() {}
+}
+
+extension Errno {
+    /// What a call throws when the file system, preparing to hand over (between `beginUpgrade` and the swap),
+    /// cannot finish it: the host runs the call again, from the start, once the upgrade is over, on whichever
+    /// version serves then. It never reaches the kernel (the value is Linux's kernel-internal ERESTARTSYS).
+    public static var retryAfterUpgrade: Errno { Errno(rawValue: 512) }
 }
 
 extension XattrName {

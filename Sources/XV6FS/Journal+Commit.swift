@@ -12,18 +12,37 @@ extension Journal {
     /// Returns false when there was nothing to commit.
     @discardableResult
     func commit() throws(Errno) -> Bool {
+        try commit(retryingWhenHeld: false)
+    }
+
+    /// `commit()`, or `retryAfterUpgrade` when `retryingWhenHeld` and the journal is held for an upgrade.
+    private func commit(retryingWhenHeld: Bool) throws(Errno) -> Bool {
         try log.withLock { (log: inout Log) throws(Errno) -> Bool in
+            if retryingWhenHeld, held.load(ordering: .acquiring) { throw .retryAfterUpgrade }
             reclaim()
             return try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
         }
     }
 
     /// Commits the transaction numbered `sequence` unless it already has; returns false when nothing was written
-    /// (the caller then flushes the device itself if it wrote data outside the journal).
+    /// (the caller then flushes the device itself if it wrote data outside the journal). While the journal is
+    /// held for an upgrade, throws `retryAfterUpgrade` instead of starting a commit.
     @discardableResult
     func commit(through sequence: UInt64) throws(Errno) -> Bool {
         guard !isCommitted(sequence) else { return false }
-        return try commit()
+        return try commit(retryingWhenHeld: true)
+    }
+
+    /// Holds commits back for a live upgrade: from now on none starts, and this returns once the one under way,
+    /// if any, has finished.
+    func hold() {
+        held.store(true, ordering: .releasing)
+        log.withLock { _ in }
+    }
+
+    /// Lets commits start again (the upgrade did not happen).
+    func release() {
+        held.store(false, ordering: .releasing)
     }
 
     /// Commits, then writes every logged block home and empties the log.

@@ -85,7 +85,7 @@ extension Journal {
     /// The committer thread's commit: does nothing once the journal was handed over.
     func commitInBackground() throws(Errno) {
         try log.withLock { (log: inout Log) throws(Errno) in
-            guard !handedOver.load(ordering: .acquiring) else { return }
+            guard !handedOver.load(ordering: .acquiring), !held.load(ordering: .acquiring) else { return }
             _ = try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
         }
     }

@@ -77,6 +77,9 @@ final class Journal: Sendable {
     let failed = Atomic<Bool>(false)
     /// Set once the journal's state went to a successor (`handOver`): the committer thread then writes nothing.
     let handedOver = Atomic<Bool>(false)
+    /// Set while a live upgrade prepares (`hold`): no commit starts — fsync asks to be retried on the next
+    /// version, and the size limits that commit at a handle's start wait — so the pause waits for no I/O.
+    let held = Atomic<Bool>(false)
 
     /// A journal over `blocks` blocks starting at `start`, continuing after a recovery that left it at `position`.
     init(device: any BlockDevice, cache: BufferCache, start: UInt64, blocks: UInt64, position: Position) {
@@ -97,7 +100,9 @@ final class Journal: Sendable {
         guard !failed.load(ordering: .relaxed) else { throw .ioError }
         if handedOver.load(ordering: .acquiring) { log.withLock { _ in reclaim() } }
         let (size, used) = (running.withLock { $0.blocks.count }, log.withLock { $0.used })
-        if used + UInt64(size) > logBlocks / 2 {
+        if held.load(ordering: .acquiring) {
+            // soft limits: the upgrade's pause is short, and the successor commits right after
+        } else if used + UInt64(size) > logBlocks / 2 {
             try checkpoint()
         } else if size >= transactionLimit {
             try commit()

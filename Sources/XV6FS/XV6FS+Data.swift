@@ -79,6 +79,7 @@ extension XV6FS {
     /// Makes the file's data and metadata durable (fdatasync is the same here: the size and block map are
     /// metadata it must keep too).
     public func fsync(_ request: Request, inode: Inode, handle: FileHandle, dataOnly: Bool) throws(Errno) {
+        guard !journal.held.load(ordering: .acquiring) else { throw .retryAfterUpgrade }  // see `beginUpgrade`
         let object = try object(inode)
         let sequence = object.state.withLock { $0.lastTransaction }
         if try !journal.commit(through: sequence) { try device.flush() }

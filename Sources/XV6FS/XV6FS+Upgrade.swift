@@ -80,6 +80,17 @@ extension XV6FS: UpgradableFileSystem {
         isDestroyed.store(true, ordering: .releasing)
     }
 
+    /// Holds commits back and waits for the one under way, so the pause holds no device I/O: an fsync arriving
+    /// from now on asks to be retried, and runs on the next version.
+    public func beginUpgrade() {
+        journal.hold()
+    }
+
+    /// Lets commits start again.
+    public func cancelUpgrade() {
+        journal.release()
+    }
+
     /// What a state holds, decoded.
     private struct Resumed {
         var mode: DataMode

@@ -37,12 +37,12 @@ struct Upgrade: ParsableCommand {
         }
         let answer = try ControlServer.send(command, to: daemon)
         let fields = answer.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
-        guard fields.count == 10, fields[0] == "ok" else {
+        guard fields.count == 11, fields[0] == "ok" else {
             throw Failure("upgrade failed, the running version keeps serving: "
                 + answer.trimmingCharacters(in: .newlines).replacingOccurrences(of: "error: ", with: ""))
         }
         print("upgraded \(fields[1]): \(fields[2]) \(fields[3]) -> \(fields[4]) \(fields[5]), pause \(fields[6]) us "
-            + "(drain \(fields[7]) us, prepare \(fields[8]) us, resume \(fields[9]) us)")
+            + "(drain \(fields[7]) us, prepare \(fields[8]) us, resume \(fields[9]) us; quiesce \(fields[10]) us before)")
     }
 
     /// `path` made absolute and normalized, as daemons record mount points.

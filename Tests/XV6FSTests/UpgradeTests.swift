@@ -71,6 +71,32 @@ import Testing
         #expect(try CrashTests.holds(remounted, "b", second + more))
     }
 
+    /// Between `beginUpgrade` and the swap no commit starts: fsync asks to be retried (on the next version),
+    /// handles past the size limits go on without committing; `cancelUpgrade` lets commits start again.
+    @Test func beginUpgradeHoldsCommitsBack() throws {
+        let f = try Fixture(mode: .journal, mkfs: MkfsOptions(journalBlocks: 256))
+        let file = try f.create("x")
+        f.fs.beginUpgrade()
+        try f.write([1, 2, 3], to: file, at: 0)
+        #expect(throws: Errno.retryAfterUpgrade) {
+            try f.fs.fsync(f.root, inode: file.inode, handle: file.handle, dataOnly: false)
+        }
+        let committed = f.fs.journal.log.withLock { $0.committed }
+        let big = try f.create("big")
+        try f.write(Fixture.pattern(400_000), to: big, at: 0)  // data=journal: 98 logged blocks, in two handles
+        #expect(f.fs.journal.running.withLock { $0.blocks.count } > f.fs.journal.transactionLimit)
+        #expect(f.fs.journal.log.withLock { $0.committed } == committed, "a handle's start committed")
+        f.disk.clearOperations()
+        try f.fs.journal.commitInBackground()
+        #expect(f.disk.operations.isEmpty, "the background committer waits too")
+        f.fs.cancelUpgrade()
+        try f.fs.fsync(f.root, inode: file.inode, handle: file.handle, dataOnly: false)
+        try f.fs.release(f.root, inode: file.inode, handle: file.handle, flags: [])
+        try f.fs.release(f.root, inode: big.inode, handle: big.handle, flags: [])
+        let crashed = try Fixture(disk: SimulatedDisk(image: f.disk.durableImage))
+        #expect(try CrashTests.holds(crashed, "x", [1, 2, 3]))
+    }
+
     /// When the upgrade fails after `prepareUpgrade`, the old instance keeps serving and logging.
     @Test func oldInstanceGoesOnAfterAFailedUpgrade() throws {
         let f = try Fixture()
