@@ -60,64 +60,49 @@ private final class HoldingModule: FileSystemModule {
 }
 
 @Suite struct DispatcherRetryTests {
-    /// A request the running version asks to retry while it prepares to hand over waits, and then runs on the
-    /// new version: the kernel sees one successful reply, never the internal code.
-    @Test func aRequestAskedToRetryRunsOnTheNextVersion() throws {
+    /// Serves a fresh `HoldingModule` 1 file system; during its `beginUpgrade` an fsync arrives on another
+    /// thread (and, with `expectHeld`, must still be unanswered 200 ms later); then `upgrade` runs. Returns the
+    /// fsync's reply and the module.
+    private func fsyncDuringUpgrade(expectHeld: Bool, _ upgrade: (Dispatcher, HoldingModule) throws -> Void)
+        throws -> (reply: ParsedReply?, old: HoldingModule) {
         let fsync = request(.fsync, unique: 10, nodeID: 1, u64(0) + u32(0) + u32(0))
-        let box = Mutex<Dispatcher?>(nil)
-        let reply = Mutex<ParsedReply?>(nil)
+        let box = Mutex<Dispatcher?>(nil), reply = Mutex<ParsedReply?>(nil)
         let done = DispatchSemaphore(value: 0)
         let old = HoldingModule(version: 1) {
-            // An fsync arrives while the old version holds back: it must not be answered yet.
             DispatchQueue.global().async {
                 let dispatcher = box.withLock { $0 }
                 reply.withLock { $0 = dispatcher?.reply(fsync) }
                 done.signal()
             }
-            #expect(done.wait(timeout: .now() + .milliseconds(200)) == .timedOut, "answered before the swap")
+            let waited = done.wait(timeout: .now() + .milliseconds(200))
+            if expectHeld { #expect(waited == .timedOut, "answered before the swap") }
         }
-        let new = HoldingModule(version: 2)
         let dispatcher = Dispatcher(fileSystem: try old.make(source: "t", options: ModuleOptions()), options: MountOptions())
         _ = dispatcher.handle(initRequest(flags: kernelOffer))
         box.withLock { $0 = dispatcher }
-        _ = try dispatcher.upgrade(from: old, to: new, source: "t")
+        try upgrade(dispatcher, old)
         #expect(done.wait(timeout: .now() + .seconds(10)) == .success)
-        #expect(reply.withLock { $0 }?.error == 0)
+        return (reply.withLock { $0 }, old)
+    }
+
+    /// A request the running version asks to retry while it prepares to hand over waits, and then runs on the
+    /// new version: the kernel sees one successful reply, never the internal code.
+    @Test func aRequestAskedToRetryRunsOnTheNextVersion() throws {
+        let new = HoldingModule(version: 2)
+        let (reply, old) = try fsyncDuringUpgrade(expectHeld: true) { dispatcher, old in
+            _ = try dispatcher.upgrade(from: old, to: new, source: "t")
+        }
+        #expect(reply?.error == 0)
         #expect(old.made.withLock { $0 }.map { $0.served.load(ordering: .relaxed) } == [0])
         #expect(new.made.withLock { $0 }.map { $0.served.load(ordering: .relaxed) } == [1])
     }
 
     /// When the upgrade fails, the request waiting to be retried runs on the old version, which serves again.
     @Test func aRetriedRequestRunsOnTheOldVersionWhenTheUpgradeFails() throws {
-        let fsync = request(.fsync, unique: 10, nodeID: 1, u64(0) + u32(0) + u32(0))
-        let box = Mutex<Dispatcher?>(nil)
-        let reply = Mutex<ParsedReply?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let old = HoldingModule(version: 1) {
-            DispatchQueue.global().async {
-                let dispatcher = box.withLock { $0 }
-                reply.withLock { $0 = dispatcher?.reply(fsync) }
-                done.signal()
-            }
-            _ = done.wait(timeout: .now() + .milliseconds(100))
+        let (reply, old) = try fsyncDuringUpgrade(expectHeld: false) { dispatcher, old in
+            #expect(throws: HostError.self) { try dispatcher.upgrade(from: old, to: FailingModule(), source: "t") }
         }
-        let dispatcher = Dispatcher(fileSystem: try old.make(source: "t", options: ModuleOptions()), options: MountOptions())
-        _ = dispatcher.handle(initRequest(flags: kernelOffer))
-        box.withLock { $0 = dispatcher }
-        #expect(throws: HostError.self) { try dispatcher.upgrade(from: old, to: RefusingModule(), source: "t") }
-        #expect(done.wait(timeout: .now() + .seconds(10)) == .success)
-        #expect(reply.withLock { $0 }?.error == 0)
+        #expect(reply?.error == 0)
         #expect(old.made.withLock { $0 }.map { $0.served.load(ordering: .relaxed) } == [1])
-    }
-}
-
-/// A module that refuses every state.
-private final class RefusingModule: FileSystemModule {
-    let name = "holding"
-    let version = "9"
-    let summary = "refuses"
-    func make(source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem { throw ModuleError("no") }
-    func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
-        throw ModuleError("refused")
     }
 }

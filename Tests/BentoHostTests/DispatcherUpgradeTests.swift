@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// A module whose file systems never start: every resume throws.
-private final class FailingModule: FileSystemModule {
+final class FailingModule: FileSystemModule {
     let name = "memfs"
     let version = "9.0.0"
     let summary = "fails to start"
