@@ -104,7 +104,7 @@ extension Journal {
     func checkpointClosed(_ log: inout Log) throws(Errno) {
         let (pinned, members, frozen) = running.withLock { ($0.pinned, $0.members, $0.frozen) }
         do {
-            for block in pinned {
+            for block in pinned.sorted(by: { $0.rawValue < $1.rawValue }) {  // ascending: near writes, and the same order every run
                 if let committed = frozen[block] {
                     try device.write(block, committed)
                 } else if !members.contains(block) {
