@@ -110,20 +110,15 @@ final class Journal: Sendable {
         return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
     }
 
-    /// Keeps the committed contents of `block` (`bytes`, taken before the running transaction's first change
-    /// to it) when a committed transaction still pins it; call while holding its buffer.
-    private func freeze(_ block: BlockNumber, _ bytes: () -> [UInt8]) {
-        running.withLock { running in
-            if running.pinned.contains(block), !running.members.contains(block), running.frozen[block] == nil {
-                running.frozen[block] = bytes()
+    /// Adds `block` to the running transaction and pins it, first keeping its committed contents (`committed`,
+    /// taken before the running transaction's first change to it) when a committed transaction still pins it.
+    /// One lock for both, on every change; call while holding the block's buffer.
+    private func record(_ block: BlockNumber, committed: () throws(Errno) -> [UInt8]) throws(Errno) {
+        let newlyPinned = try running.withLock { (running: inout Running) throws(Errno) -> Bool in
+            if running.members.insert(block).inserted {
+                running.blocks.append(block)
+                if running.pinned.contains(block) { running.frozen[block] = try committed() }
             }
-        }
-    }
-
-    /// Adds `block` to the running transaction and pins it; call while holding its buffer.
-    private func record(_ block: BlockNumber) {
-        let newlyPinned = running.withLock { running in
-            if running.members.insert(block).inserted { running.blocks.append(block) }
             return running.pinned.insert(block).inserted
         }
         if newlyPinned { cache.pin(block) }
@@ -141,21 +136,18 @@ final class Journal: Sendable {
     func update<Result>(_ block: BlockNumber, _ handle: Handle,
                         _ body: (inout [UInt8]) throws(Errno) -> Result) throws(Errno) -> Result {
         var buffer = try cache.read(block)
-        freeze(block) { buffer.bytes }
-        let result = try buffer.modify { (bytes: inout [UInt8]) throws(Errno) -> Result in try body(&bytes) }
-        record(block)
-        return result
+        try record(block) { buffer.bytes }
+        return try buffer.modify { (bytes: inout [UInt8]) throws(Errno) -> Result in try body(&bytes) }
     }
 
     /// Gives a newly allocated `block` the contents `bytes` (without reading it) as part of `handle`'s transaction.
     func initialize(_ block: BlockNumber, _ handle: Handle, to bytes: [UInt8]) throws(Errno) {
-        if running.withLock({ $0.pinned.contains(block) && !$0.members.contains(block) }) {
-            let committed = try cache.read(block).bytes  // a pinned block is cached: no device read
-            freeze(block) { committed }
-        }
+        // A block a committed transaction pins is cached: reading its committed bytes costs no device read.
+        let pinned = running.withLock { $0.pinned.contains(block) && !$0.members.contains(block) }
+        let committed = pinned ? try cache.read(block).bytes : []
         var buffer = try cache.zeroed(block)
+        try record(block) { committed }
         buffer.modify { $0 = bytes }
-        record(block)
     }
 
     /// True once the transaction numbered `sequence` has committed.
