@@ -61,11 +61,11 @@ extension Journal {
     /// checkpoints write it exactly as the previous instance would have.
     func adopt(_ handover: Handover) throws(Errno) {
         guard handover.used <= logBlocks, handover.position.head < logBlocks else { throw .invalidArgument }
-        let pinned = Set(handover.pinned.map(\.block))
+        let pinned = Set(handover.pinned.map(\.block)), members = Set(handover.running)
         let frozen = Dictionary(handover.frozen.map { ($0.block, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        guard pinned.count == handover.pinned.count, handover.running.allSatisfy(pinned.contains),
-              Set(handover.running).count == handover.running.count, frozen.count == handover.frozen.count,
-              frozen.allSatisfy({ Set(handover.running).contains($0.key) && $0.value.count == Format.blockSize })
+        guard pinned.count == handover.pinned.count, members.isSubset(of: pinned),
+              members.count == handover.running.count, frozen.count == handover.frozen.count,
+              frozen.allSatisfy({ members.contains($0.key) && $0.value.count == Format.blockSize })
         else { throw .invalidArgument }
         for (block, bytes) in handover.pinned {
             guard bytes.count == Format.blockSize else { throw .invalidArgument }
@@ -76,7 +76,7 @@ extension Journal {
         log.withLock { $0.used = handover.used }
         running.withLock { running in
             running.blocks = handover.running
-            running.members = Set(handover.running)
+            running.members = members
             running.pinned = pinned
             running.frozen = frozen
         }
