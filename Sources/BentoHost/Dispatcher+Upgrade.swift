@@ -52,26 +52,26 @@ extension Dispatcher {
             let drained = clock.now
             pause.drain = drained - start
             let current = fileSystem
-            let state: UpgradeState
-            do { state = try running.prepareUpgrade(of: current) } catch {
-                running.cancelUpgrade(of: current)
-                throw HostError("\(error)")
+            do throws(HostError) {
+                let state: UpgradeState
+                do { state = try running.prepareUpgrade(of: current) } catch { throw HostError("\(error)") }
+                let prepared = clock.now
+                pause.prepare = prepared - drained
+                let next: any FileSystem
+                do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
+                    throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
+                }
+                do { try introduce(next) } catch {
+                    successor.retire(next)
+                    throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
+                }
+                replace(next)
+                pause.resume = clock.now - prepared
+                return current
+            } catch {
+                running.cancelUpgrade(of: current)  // before the gate reopens: retried calls find it serving
+                throw error
             }
-            let prepared = clock.now
-            pause.prepare = prepared - drained
-            let next: any FileSystem
-            do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
-                running.cancelUpgrade(of: current)
-                throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
-            }
-            do { try introduce(next) } catch {
-                successor.retire(next)
-                running.cancelUpgrade(of: current)
-                throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
-            }
-            replace(next)
-            pause.resume = clock.now - prepared
-            return current
         }
         running.retire(retired)
         return pause
