@@ -98,7 +98,10 @@ let package = Package(
                 swiftSettings: swift6),
         .testTarget(name: "BentoKitTests", dependencies: ["BentoKit"], swiftSettings: swift6),
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
-        .testTarget(name: "BentoHostTests", dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS"], swiftSettings: swift6),
+        .testTarget(
+            name: "BentoHostTests",
+            dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS", "XV6FS", "PassthroughFS", "BentoServices"],
+            swiftSettings: swift6),
         .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),

@@ -52,9 +52,7 @@ public struct FallocateMode: OptionSet, Sendable, Hashable {
             guard !contains(.zeroRange) else { throw .invalidArgument }
         }
         guard length > 0 else { throw .invalidArgument }
-        let (end, overflow) = offset.addingReportingOverflow(length)
-        guard !overflow, end <= maximumSize else { throw .fileTooLarge }
-        return offset..<end
+        return try .written(offset: offset, length: length, maximumSize: maximumSize)
     }
 }
 

@@ -5,10 +5,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Nanoseconds within the second, 0..<1_000_000_000.
     public var nanoseconds: UInt32
 
-    /// A timestamp; `nanoseconds` is folded into `seconds` when it is a second or more.
+    /// A timestamp; `nanoseconds` is folded into `seconds` when it is a second or more (saturating at the
+    /// latest time there is: timestamps come from requests and disks, and must never trap).
     public init(seconds: Int64, nanoseconds: UInt32 = 0) {
-        self.seconds = seconds + Int64(nanoseconds / 1_000_000_000)
-        self.nanoseconds = nanoseconds % 1_000_000_000
+        let (sum, overflow) = seconds.addingReportingOverflow(Int64(nanoseconds / 1_000_000_000))
+        self.seconds = overflow ? .max : sum
+        self.nanoseconds = overflow ? 999_999_999 : nanoseconds % 1_000_000_000
     }
 
     /// The epoch.

@@ -76,19 +76,20 @@ public final class BlockFile: Sendable {
         _ = try systemCall { fstat(descriptor.rawValue, &status) }
         guard (status.st_mode & S_IFMT) == S_IFREG else { return }
         if UInt64(max(status.st_size, 0)) < size {
-            guard size <= UInt64(Int64.max) else { throw .fileTooLarge }
-            _ = try systemCall { ftruncate(descriptor.rawValue, off_t(size)) }
+            let length = try fileOffset(size, beyond: .fileTooLarge)
+            _ = try systemCall { ftruncate(descriptor.rawValue, length) }
         }
     }
 
     /// Reads exactly `count` bytes at `offset` (`pread`). A transfer cut short by the end of the file is `EIO`.
     /// Direct transfers need `offset` and `count` aligned to the device's logical block size (else `EINVAL`).
+    /// `EINVAL` for a range reaching past `off_t.max`.
     public func read(at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
         guard count > 0 else { return [] }
-        guard offset <= UInt64(Int64.max) else { throw .invalidArgument }
+        let start = try fileOffset(offset, count: UInt64(count))
         if isDirect {
             return try withAlignedMemory(count) { (memory) throws(Errno) -> [UInt8] in
-                try transfer(count) { done in pread(descriptor.rawValue, memory + done, count - done, off_t(offset) + off_t(done)) }
+                try transfer(count) { done in pread(descriptor.rawValue, memory + done, count - done, start + off_t(done)) }
                 return Array(UnsafeRawBufferPointer(start: memory, count: count))
             }
         }
@@ -96,7 +97,7 @@ public final class BlockFile: Sendable {
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             do throws(Errno) {
                 let base = UnsafeMutableRawPointer(buffer.baseAddress!)
-                try transfer(count) { done in pread(descriptor.rawValue, base + done, count - done, off_t(offset) + off_t(done)) }
+                try transfer(count) { done in pread(descriptor.rawValue, base + done, count - done, start + off_t(done)) }
                 initialized = count
             } catch {
                 failure = error
@@ -108,21 +109,22 @@ public final class BlockFile: Sendable {
     }
 
     /// Writes all of `bytes` at `offset` (`pwrite`). Direct transfers need aligned offsets and lengths.
+    /// `EINVAL` for a range reaching past `off_t.max`.
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(Errno) {
         let count = bytes.count
         guard count > 0 else { return }
-        guard offset <= UInt64(Int64.max) else { throw .invalidArgument }
+        let start = try fileOffset(offset, count: UInt64(count))
         if isDirect {
             try withAlignedMemory(count) { (memory) throws(Errno) in
                 bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: count) }
-                try transfer(count) { done in pwrite(descriptor.rawValue, memory + done, count - done, off_t(offset) + off_t(done)) }
+                try transfer(count) { done in pwrite(descriptor.rawValue, memory + done, count - done, start + off_t(done)) }
             }
             return
         }
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(Errno) in
                 let base = raw.baseAddress!
-                try transfer(count) { done in pwrite(descriptor.rawValue, base + done, count - done, off_t(offset) + off_t(done)) }
+                try transfer(count) { done in pwrite(descriptor.rawValue, base + done, count - done, start + off_t(done)) }
             }
         }
         try result.get()

@@ -38,13 +38,14 @@ public struct DirectoryStream: ~Copyable {
 
     deinit { closedir(stream) }
 
-    /// Moves to a position: 0 for the start, else a `cookie` from an earlier record (`seekdir`).
-    public mutating func seek(to cookie: UInt64) {
-        if cookie == 0 {
-            rewinddir(stream)
-        } else {
-            seekdir(stream, Int(truncatingIfNeeded: cookie))
-        }
+    /// Moves to a position: 0 for the start, else a `cookie` from an earlier record (`seekdir`). A cookie the host
+    /// refuses (a caller's made-up number, such as a far `lseek` on the directory) is its error, typically
+    /// `EINVAL` (also for one past `off_t.max`), and leaves the position unchanged: `seekdir` alone would drop
+    /// that error and list on from wherever the stream was.
+    public mutating func seek(to cookie: UInt64) throws(Errno) {
+        let position = try fileOffset(cookie)
+        _ = try systemCall { lseek(dirfd(stream), position, SEEK_SET) }
+        seekdir(stream, Int(position))
     }
 
     /// The next entry, or nil at the end (`readdir`).

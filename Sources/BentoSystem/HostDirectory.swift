@@ -95,8 +95,8 @@ extension HostDescriptor {
     }
 
     /// Checks access to this object with the thread's file-system ids (`faccessat(AT_EACCESS|AT_EMPTY_PATH)`);
-    /// `mask` is `R_OK` (4) | `W_OK` (2) | `X_OK` (1), or 0 for existence.
+    /// `mask` is `R_OK` (4) | `W_OK` (2) | `X_OK` (1), or 0 for existence; other bits are the host's `EINVAL`.
     public func checkAccess(_ mask: UInt32) throws(Errno) {
-        _ = try systemCall { faccessat(rawValue, "", CInt(mask), Linux.effectiveAccess | Linux.emptyPath) }
+        _ = try systemCall { faccessat(rawValue, "", CInt(bitPattern: mask), Linux.effectiveAccess | Linux.emptyPath) }
     }
 }

@@ -34,13 +34,13 @@ extension HostDescriptor {
         }
     }
 
-    /// Sets attribute `name` to `value`; raw flags `XATTR_CREATE` (1) and `XATTR_REPLACE` (2).
+    /// Sets attribute `name` to `value`; raw flags `XATTR_CREATE` (1) and `XATTR_REPLACE` (2), others the host's `EINVAL`.
     public func setExtendedAttribute(_ name: [UInt8], value: [UInt8], flags: UInt32) throws(Errno) {
         let path = procPath
         _ = try withCString(name) { (cName) throws(Errno) in
             try value.withUnsafeBytes { buffer in
                 Result { () throws(Errno) in
-                    try systemCall { GNU.setxattr(path, cName, buffer.baseAddress, buffer.count, CInt(flags)) }
+                    try systemCall { GNU.setxattr(path, cName, buffer.baseAddress, buffer.count, CInt(bitPattern: flags)) }
                 }
             }.get()
         }

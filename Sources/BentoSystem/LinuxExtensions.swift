@@ -26,6 +26,10 @@ enum Linux {
     static let timeOmit: Int = (1 << 30) - 2
     /// `MAX_HANDLE_SZ`: the largest file handle any file system returns.
     static let maximumHandleSize = 128
+    /// `SEEK_DATA`: `lseek` to the next data at or after the offset.
+    static let seekData: CInt = 3
+    /// `SEEK_HOLE`: `lseek` to the next hole at or after the offset.
+    static let seekHole: CInt = 4
 }
 
 /// Finds a C library function by name; every name used here exists in glibc ≥ 2.30, so absence is a broken
@@ -42,8 +46,8 @@ enum GNU {
     typealias OpenByHandle = @convention(c) (CInt, UnsafeMutableRawPointer, CInt) -> CInt
     typealias Rename2 = @convention(c) (CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt) -> CInt
     typealias SetFSID = @convention(c) (UInt32) -> CInt
-    typealias CopyRange = @convention(c) (CInt, UnsafeMutablePointer<Int64>, CInt, UnsafeMutablePointer<Int64>, Int, CUnsignedInt) -> Int
-    typealias Allocate = @convention(c) (CInt, CInt, Int64, Int64) -> CInt
+    typealias CopyRange = @convention(c) (CInt, UnsafeMutablePointer<off_t>, CInt, UnsafeMutablePointer<off_t>, Int, CUnsignedInt) -> Int
+    typealias Allocate = @convention(c) (CInt, CInt, off_t, off_t) -> CInt
     typealias GetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
     typealias SetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer?, Int, CInt) -> CInt
     typealias ListXattr = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<CChar>?, Int) -> Int

@@ -14,6 +14,9 @@ public enum PathView: Sendable, Hashable, CustomStringConvertible {
     /// The path could not be read (`stat`, `read` or `readdir` failed with this error).
     case unreadable(String)
 
+    /// The most of a file `observe` reads: far more than any workload's file holds (tens of KiB).
+    static let largestObserved: UInt64 = 1 << 24
+
     /// Looks at `path` through `fs`.
     static func observe(_ path: String, in fs: InProcessFileSystem) -> PathView {
         let absolute = "/" + path
@@ -27,7 +30,10 @@ public enum PathView: Sendable, Hashable, CustomStringConvertible {
             default:
                 let descriptor = try fs.open(absolute, [])
                 defer { try? fs.close(descriptor) }
-                let data = try fs.pread(descriptor, count: Int(attributes.size) + 1, offset: 0)
+                // One byte more than the size shows data past it; a size past `largestObserved` (a corrupt inode
+                // in a crash state) is read that far only, and matches no version the model held.
+                let count = Int(min(attributes.size, Self.largestObserved)) + 1
+                let data = try fs.pread(descriptor, count: count, offset: 0)
                 var xattrs: [String: [UInt8]] = [:]
                 for name in try fs.listxattr(absolute) { xattrs[name.description] = try fs.getxattr(absolute, name: name.description) }
                 return .file(data: data, links: attributes.linkCount, xattrs: xattrs)

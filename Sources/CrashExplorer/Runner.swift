@@ -49,22 +49,23 @@ struct Runner {
             try fs.mkdir("/" + path, mode: 0o755)
         case .fallocate(let path, let choice, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = placement.range(size: size)
-                try fs.fallocate(descriptor, mode: choice.mode, offset: Int64(range.lowerBound), length: Int64(range.count))
+                let range = try placement.range(size: size)
+                try fs.fallocate(descriptor, mode: choice.mode, offset: Int64(range.lowerBound),
+                                 length: Int64(range.upperBound - range.lowerBound))
             }
         case .write(let path, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = placement.range(size: size)
+                let range = try placement.range(size: size)
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
             }
         case .directWrite(let path, let placement):
             try withFile(path, flags: .direct) { (descriptor, size) throws(Errno) in
-                let range = placement.range(size: size)
+                let range = try placement.range(size: size)
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
             }
         case .mmapWrite(let path, let placement):
             try withFile(path) { (descriptor, size) throws(Errno) in
-                let range = placement.range(size: size)
+                let range = try placement.range(size: size)
                 if range.upperBound > size { try fs.ftruncate(descriptor, size: Int64(range.upperBound)) }
                 try fs.pwrite(descriptor, Self.bytes(range, seed: seed), offset: Int64(range.lowerBound))
                 try fs.fdatasync(descriptor)
@@ -103,16 +104,17 @@ struct Runner {
         }
     }
 
-    /// Opens `path` for reading and writing and calls `body` with the descriptor and the file's size.
-    private func withFile(_ path: String, flags: OpenFlags = [], _ body: (Int32, Int) throws(Errno) -> Void) throws(Errno) {
+    /// Opens `path` for reading and writing and calls `body` with the descriptor and the file's size (as the file
+    /// system reports it: any number, which the step's range checks).
+    private func withFile(_ path: String, flags: OpenFlags = [], _ body: (Int32, UInt64) throws(Errno) -> Void) throws(Errno) {
         let descriptor = try fs.open("/" + path, flags.union(.readWrite))
         defer { try? fs.close(descriptor) }
-        try body(descriptor, Int(try fs.fstat(descriptor).size))
+        try body(descriptor, try fs.fstat(descriptor).size)
     }
 
     /// The bytes a step writes over `range`: a pattern of the offset and the step, never all zeros.
-    static func bytes(_ range: Range<Int>, seed: UInt8) -> [UInt8] {
-        range.map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 4096 &+ Int(seed) &* 7) | 1 }
+    static func bytes(_ range: Range<UInt64>, seed: UInt8) -> [UInt8] {
+        range.map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 4096 &+ UInt64(seed) &* 7) | 1 }
     }
 }
 

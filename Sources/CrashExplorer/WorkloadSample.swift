@@ -1,11 +1,12 @@
 extension WorkloadGenerator {
     /// `count` workloads picked from `workloads` by seed, spread over the whole set, in set order: positions
     /// `(seed + k·stride) mod n` for a stride coprime with `n`, so every seed gives a different, repeatable
-    /// sample without a random-number generator.
+    /// sample without a random-number generator. None for a `count` of 0 or less, all of them for `n` or more.
     public static func sample(_ workloads: [Workload], count: Int, seed: UInt64) -> [Workload] {
         let n = workloads.count
         guard count < n else { return workloads }
-        var stride = max(n / max(count, 1), 1) | 1
+        guard count > 0 else { return [] }
+        var stride = max(n / count, 1) | 1
         while gcd(stride, n) != 1 { stride += 2 }
         let start = Int(seed % UInt64(n))
         return (0 ..< count).map { (start + $0 * stride) % n }.sorted().map { workloads[$0] }

@@ -1,3 +1,6 @@
+import BentoKit
+import InProcess
+
 /// ACE's file set, as paths relative to the mount's root (`""` is the root itself, ACE's `test` directory).
 public enum FileSet {
     /// The regular files a workload may name.
@@ -33,12 +36,14 @@ public enum WriteRange: String, CaseIterable, Sendable, Hashable {
     /// Unaligned, from 3,000 bytes before the end to 5,000 past it.
     case extend
 
-    /// The byte range for a file of `size` bytes.
-    func range(size: Int) -> Range<Int> {
+    /// The byte range for a file of `size` bytes (as the file system under test reports it: any number);
+    /// `EFBIG` when it would end past the largest file.
+    func range(size: UInt64) throws(Errno) -> Range<UInt64> {
+        let limit = InProcessFileSystem.largestFile
         switch self {
-        case .append: size ..< size + 4096
-        case .overlap: 1000 ..< 6000
-        case .extend: max(size - 3000, 0) ..< size + 5000
+        case .append: return try .written(offset: size, length: 4096, maximumSize: limit)
+        case .overlap: return 1000 ..< 6000
+        case .extend: return try .written(offset: size - min(size, 3000), length: min(size, 3000) + 5000, maximumSize: limit)
         }
     }
 }
@@ -50,11 +55,16 @@ public enum AlignedRange: String, CaseIterable, Sendable, Hashable {
     /// 8 KiB overwriting from offset 4 KiB.
     case overlap
 
-    /// The byte range for a file of `size` bytes.
-    func range(size: Int) -> Range<Int> {
+    /// The byte range for a file of `size` bytes (as the file system under test reports it: any number);
+    /// `EFBIG` when it would end past the largest file.
+    func range(size: UInt64) throws(Errno) -> Range<UInt64> {
+        let limit = InProcessFileSystem.largestFile
         switch self {
-        case .append: (size + 4095) / 4096 * 4096 ..< (size + 4095) / 4096 * 4096 + 4096
-        case .overlap: 4096 ..< 12288
+        case .append:
+            // From the end to the next block boundary, then the block after it.
+            let toBoundary = try Range.written(offset: size, length: (4096 - size % 4096) % 4096, maximumSize: limit)
+            return try .written(offset: toBoundary.upperBound, length: 4096, maximumSize: limit)
+        case .overlap: return 4096 ..< 12288
         }
     }
 }

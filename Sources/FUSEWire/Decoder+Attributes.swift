@@ -36,7 +36,7 @@ extension RequestDecoder {
         let valid: UInt32 = try reader.read()
         try reader.skip(4)
         let handle: UInt64 = try reader.read()
-        let size: UInt64 = try reader.read()
+        let size = try reader.fileOffset()
         try reader.skip(8)
         let atime: UInt64 = try reader.read()
         let mtime: UInt64 = try reader.read()

@@ -6,11 +6,11 @@ extension RequestDecoder {
     static let directoryDecoders: [(Opcode, Decode)] = [
         (.opendir, { reader throws(DecodeError) in .opendir(flags: try openFlags(&reader)) }),
         (.readdir, { reader throws(DecodeError) in
-            let (handle, offset, size) = try readArguments(&reader)
+            let (handle, offset, size) = try readArguments(&reader, isCookie: true)
             return .readdir(handle: handle, offset: offset, size: size)
         }),
         (.readdirplus, { reader throws(DecodeError) in
-            let (handle, offset, size) = try readArguments(&reader)
+            let (handle, offset, size) = try readArguments(&reader, isCookie: true)
             return .readdirplus(handle: handle, offset: offset, size: size)
         }),
         (.releasedir, { reader throws(DecodeError) in .releasedir(handle: try releaseArguments(&reader).0) }),

@@ -31,11 +31,12 @@ extension RequestDecoder {
         return flags
     }
 
-    /// `fuse_read_in { fh, offset, size, read_flags, lock_owner, flags, padding }`.
-    static func readArguments(_ reader: inout WireReader) throws(DecodeError) -> (FileHandle, UInt64, UInt32) {
+    /// `fuse_read_in { fh, offset, size, read_flags, lock_owner, flags, padding }`. READ's offset is a file
+    /// offset (checked); READDIR's is the file system's own cookie (`isCookie`) and may be any 64-bit value.
+    static func readArguments(_ reader: inout WireReader, isCookie: Bool = false) throws(DecodeError) -> (FileHandle, UInt64, UInt32) {
         let handle = FileHandle(try reader.read(UInt64.self))
-        let offset: UInt64 = try reader.read()
-        let size: UInt32 = try reader.read()
+        let offset = isCookie ? try reader.read(UInt64.self) : try reader.fileOffset()
+        let size = try reader.transferSize()
         try reader.skip(20)
         return (handle, offset, size)
     }
@@ -59,7 +60,7 @@ extension RequestDecoder {
     /// `fuse_write_in` then exactly `size` bytes of data.
     private static func decodeWrite(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let handle = FileHandle(try reader.read(UInt64.self))
-        let offset: UInt64 = try reader.read()
+        let offset = try reader.fileOffset()
         let size: UInt32 = try reader.read()
         try reader.skip(12)
         let flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
@@ -78,8 +79,8 @@ extension RequestDecoder {
     /// `fuse_fallocate_in { fh, offset, length, mode, padding }`.
     private static func decodeFallocate(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let handle = FileHandle(try reader.read(UInt64.self))
-        let offset: UInt64 = try reader.read()
-        let length: UInt64 = try reader.read()
+        let offset = try reader.fileOffset()
+        let length = try reader.fileOffset()
         let mode = FallocateMode(rawValue: try reader.read())
         try reader.skip(4)
         return .fallocate(handle: handle, offset: offset, length: length, mode: mode)
@@ -88,7 +89,7 @@ extension RequestDecoder {
     /// `fuse_lseek_in { fh, offset, whence, padding }`; `whence` must be a known `SEEK_*`.
     private static func decodeLseek(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let handle = FileHandle(try reader.read(UInt64.self))
-        let offset: UInt64 = try reader.read()
+        let offset = try reader.fileOffset()
         let whenceOffset = reader.offset
         guard let whence = SeekWhence(rawValue: try reader.read()) else {
             throw DecodeError(.invalidValue, at: whenceOffset)
@@ -100,8 +101,8 @@ extension RequestDecoder {
     /// `fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }`.
     private static func decodeCopyFileRange(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         .copyFileRange(CopyRangeArguments(
-            sourceHandle: FileHandle(try reader.read(UInt64.self)), sourceOffset: try reader.read(),
+            sourceHandle: FileHandle(try reader.read(UInt64.self)), sourceOffset: try reader.fileOffset(),
             destination: Inode(try reader.read(UInt64.self)), destinationHandle: FileHandle(try reader.read(UInt64.self)),
-            destinationOffset: try reader.read(), length: try reader.read(), flags: try reader.read()))
+            destinationOffset: try reader.fileOffset(), length: try reader.read(), flags: try reader.read()))
     }
 }

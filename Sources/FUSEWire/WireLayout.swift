@@ -72,6 +72,9 @@ public enum WireLayout {
     public static let maximumPages: UInt16 = 256
     /// The largest write Bento accepts, matching `maximumPages`.
     public static let maximumWrite: UInt32 = 1 << 20
+    /// The largest READ, READDIR or READDIRPLUS size accepted: `maximumPages` pages of the largest page size
+    /// Linux has (64 KiB), so no kernel's request is refused and no request makes a file system allocate more.
+    public static let maximumTransfer: UInt32 = UInt32(maximumPages) << 16
     /// The smallest `max_write` the kernel honours.
     public static let minimumWrite: UInt32 = 4096
 

@@ -29,6 +29,25 @@ struct WireReader {
         return T(littleEndian: value)
     }
 
+    /// Reads a file offset or size (`loff_t`, signed in the kernel): one past `Int64.max` would be negative
+    /// there, so no kernel sends it, and it is `invalidValue` (EINVAL, what Linux answers for a negative offset).
+    /// File systems therefore never see an offset they cannot add a request's length to in 64 bits.
+    mutating func fileOffset() throws(DecodeError) -> UInt64 {
+        let start = offset
+        let value: UInt64 = try read()
+        guard value <= UInt64(Int64.max) else { throw DecodeError(.invalidValue, at: start) }
+        return value
+    }
+
+    /// Reads a transfer size (READ, READDIR): at most `WireLayout.maximumTransfer`, the most a kernel sends with
+    /// the pages Bento negotiates, so a lying size cannot make a file system allocate gigabytes.
+    mutating func transferSize() throws(DecodeError) -> UInt32 {
+        let start = offset
+        let value: UInt32 = try read()
+        guard value <= WireLayout.maximumTransfer else { throw DecodeError(.invalidValue, at: start) }
+        return value
+    }
+
     /// Skips padding or fields Bento does not use.
     mutating func skip(_ count: Int) throws(DecodeError) {
         guard count >= 0, remaining >= count else { throw DecodeError(.truncated, at: offset) }

@@ -86,9 +86,9 @@ extension InProcessFileSystem {
             case .set:
                 position = offset
             case .current:
-                position = Int64(clamping: description.offset).addingReportingOverflow(offset).partialValue
+                position = try Self.position(Int64(clamping: description.offset), plus: offset)
             case .end:
-                position = Int64(clamping: try resolver.size(of: description)) + offset
+                position = try Self.position(Int64(clamping: try resolver.size(of: description)), plus: offset)
             case .data, .hole:
                 position = Int64(clamping: try resolver.seek(description, from: offset, whence: whence))
             }
@@ -171,6 +171,17 @@ extension InProcessFileSystem {
         }
     }
 
+    /// The largest file through FUSE (`MAX_LFS_FILESIZE`, `Int64.max`): reads and writes stop short of it.
+    public static let largestFile = UInt64(Int64.max)
+
+    /// `base + offset` for lseek's `SEEK_CUR` and `SEEK_END`: `EINVAL` past `Int64.max` (where Linux's sum turns
+    /// negative and `vfs_setpos` refuses it).
+    private static func position(_ base: Int64, plus offset: Int64) throws(Errno) -> Int64 {
+        let (sum, overflow) = base.addingReportingOverflow(offset)
+        guard !overflow else { throw .invalidArgument }
+        return sum
+    }
+
     /// The description `descriptor` names; `EBADF` when it is not open.
     func description(_ descriptor: Int32) throws(Errno) -> OpenDescription {
         try mount.descriptors.withLock { (table: inout DescriptorTable) throws(Errno) -> OpenDescription in
@@ -242,11 +253,13 @@ extension PathResolver {
         return sent
     }
 
-    /// Reads up to `count` bytes at `offset`, in pieces no bigger than the transfer size.
+    /// Reads up to `count` bytes at `offset`, in pieces no bigger than the transfer size. `EINVAL` for a negative
+    /// count or a range reaching past `Int64.max`, as Linux's `rw_verify_area` answers.
     func read(_ description: OpenDescription, at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
         guard !description.isDirectory else { throw .isDirectory }
         guard description.flags.isReadable else { throw .badFileDescriptor }
-        guard count >= 0 else { throw .invalidArgument }
+        let limit = InProcessFileSystem.largestFile
+        guard count >= 0, offset <= limit, UInt64(count) <= limit - offset else { throw .invalidArgument }
         var bytes: [UInt8] = []
         while bytes.count < count {
             let size = UInt32(min(count - bytes.count, Int(mount.maximumTransfer)))
@@ -259,10 +272,13 @@ extension PathResolver {
     }
 
     /// Writes `bytes` at `offset`, or at the file's size for `O_APPEND`; returns where the write started and
-    /// how many bytes were written (a short write ends it).
+    /// how many bytes were written (a short write ends it). `EFBIG` when they would reach past `Int64.max`, the
+    /// largest file through FUSE (where Linux writes the part before it, nothing is written here).
     func write(_ bytes: [UInt8], to description: OpenDescription, at offset: UInt64) throws(Errno) -> (start: UInt64, written: Int) {
         guard description.flags.isWritable, !description.isDirectory else { throw .badFileDescriptor }
         let start = description.flags.contains(.append) ? try size(of: description) : offset
+        // Checked once: every piece below then starts inside the range.
+        _ = try Range.written(offset: start, length: UInt64(bytes.count), maximumSize: InProcessFileSystem.largestFile)
         let flags = kernelFlags(description.flags)
         var written = 0
         while written < bytes.count {

@@ -39,8 +39,10 @@ struct DirectoryContents: Sendable {
     init(parent: Inode) { self.parent = parent }
 
     /// A directory inside `parent` holding `entries` (in increasing cookie order, as `entries(after: 0)` lists
-    /// them) whose next name gets `nextCookie`; nil when the cookies are out of order or repeat a name.
+    /// them) whose next name gets `nextCookie`; nil when the cookies are out of order, repeat a name or would
+    /// repeat the cookie of `.` or `..`.
     init?(parent: Inode, entries: [(name: FileName, link: DirectoryLink)], nextCookie: UInt64) {
+        guard nextCookie > Self.dotDotCookie else { return nil }
         self.parent = parent
         self.nextCookie = nextCookie
         var previous = Self.dotDotCookie

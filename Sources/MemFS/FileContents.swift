@@ -56,12 +56,11 @@ struct FileContents: Sendable {
 
     /// The stored chunks a read of `count` bytes at `offset` needs, to be turned into bytes outside the lock.
     func snapshot(offset: UInt64, count: UInt64) -> ReadSnapshot {
-        guard offset < size, count > 0 else { return ReadSnapshot(offset: offset, count: 0, pieces: []) }
-        let end = offset + min(count, size - offset)
-        let pieces = allocatedIndices(touching: offset..<end).compactMap { index in
+        let range = Range<UInt64>.read(offset: offset, length: count, size: size)
+        let pieces = allocatedIndices(touching: range).compactMap { index in
             chunks[index].map { (start: index * Self.chunkSize, bytes: $0) }
         }
-        return ReadSnapshot(offset: offset, count: end - offset, pieces: pieces)
+        return ReadSnapshot(offset: range.lowerBound, count: range.upperBound - range.lowerBound, pieces: pieces)
     }
 
     /// The first offset at or after `offset` that holds data, or nil when only holes follow.
@@ -83,12 +82,15 @@ struct FileContents: Sendable {
         }
     }
 
-    /// The bytes that making `range` allocated would add to `allocatedBytes`.
+    /// The bytes that making `range` allocated would add to `allocatedBytes`: what its chunks must store (every
+    /// chunk but the last whole), less what they already do. One step per allocated chunk, however large `range`
+    /// is, so that a huge fallocate fails with `ENOSPC` at once instead of walking every chunk under the lock.
     func bytesNeeded(toAllocate range: Range<UInt64>) -> UInt64 {
-        chunkIndices(touching: range).reduce(0) { total, index in
-            let wanted = Self.storedLength(covering: range, inChunk: index)
-            let stored = UInt64(chunks[index]?.count ?? 0)
-            return total + (wanted > stored ? wanted - stored : 0)
+        let indices = chunkIndices(touching: range)
+        guard let last = indices.last else { return 0 }
+        let wanted = (last - indices.lowerBound) * Self.chunkSize + Self.storedLength(covering: range, inChunk: last)
+        return allocatedIndices(touching: range).reduce(wanted) { total, index in
+            total - min(Self.storedLength(covering: range, inChunk: index), UInt64(chunks[index]?.count ?? 0))
         }
     }
 

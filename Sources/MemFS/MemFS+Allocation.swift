@@ -52,12 +52,17 @@ extension MemFS {
     /// Copies up to `length` bytes (at most 1 GiB a call) from one open file to another; the source's holes
     /// stay holes in the destination.
     /// Works 1 MiB at a time, taking the lock for each piece. `EBADF` for handles of the wrong access mode, `EINVAL` for
-    /// nonzero flags or overlapping ranges of one file.
+    /// nonzero flags or overlapping ranges of one file, `EOVERFLOW` when either range would end past `UInt64.max`
+    /// (as `generic_copy_file_checks`), `EFBIG` when the destination starts at the size limit (a copy crossing it
+    /// is shortened, as a write is).
     public func copyFileRange(_ request: Request, from source: Inode, handle sourceHandle: FileHandle, offset sourceOffset: UInt64,
                               to destination: Inode, handle destinationHandle: FileHandle, offset destinationOffset: UInt64,
                               length: UInt64, flags: UInt64) throws(Errno) -> UInt64 {
         guard flags == 0 else { throw .invalidArgument }
-        let total = min(length, Self.maximumCopyLength)
+        guard !sourceOffset.addingReportingOverflow(length).overflow,
+              !destinationOffset.addingReportingOverflow(length).overflow else { throw .overflow }
+        guard destinationOffset < FileContents.maximumSize else { throw .fileTooLarge }
+        let total = min(length, Self.maximumCopyLength, FileContents.maximumSize - destinationOffset)
         if source == destination, sourceOffset < destinationOffset + total, destinationOffset < sourceOffset + total {
             throw .invalidArgument
         }
@@ -86,11 +91,11 @@ extension MemFS {
         let now = clock.now()
         return try modifying { (state: inout State) throws(Errno) -> UInt64 in
             let node = try state.regularFile(destination)
-            let end = destinationOffset + snapshot.count
-            guard end <= FileContents.maximumSize else { throw .fileTooLarge }
+            let range = try Range<UInt64>.written(offset: destinationOffset, length: snapshot.count,
+                                                  maximumSize: FileContents.maximumSize)
             try state.changeContents(of: node) { contents in
-                contents.punchHole(destinationOffset..<end)
-                contents.extend(toSize: end)
+                contents.punchHole(range)
+                contents.extend(toSize: range.upperBound)
             }
             for segment in snapshot.segments() {
                 _ = try state.write(segment.bytes, to: node, at: destinationOffset + (segment.offset - sourceOffset),

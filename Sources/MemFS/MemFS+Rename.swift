@@ -5,7 +5,8 @@ import BentoKit
 //   `ENOTEMPTY` otherwise); `RENAME_NOREPLACE` refuses an existing target (`EEXIST`);
 // - `RENAME_EXCHANGE` swaps two existing names (`ENOENT` if either is missing);
 // - `RENAME_WHITEOUT` is not supported (`EINVAL`), nor is moving a directory into itself (`EINVAL`);
-// - two names of one object (hard links) make it a successful no-op.
+// - two names of one object (hard links) make it a successful no-op;
+// - a removed directory takes no new names (`ENOENT`), so that it stays empty and unlinked.
 // Link counts follow `..`: a directory moving to another parent takes one link from the old parent and gives
 // one to the new. Both parents get new mtime and ctime; the moved objects get a new ctime.
 
@@ -18,6 +19,7 @@ extension MemFS {
         let now = clock.now()
         try modifying { (state: inout State) throws(Errno) in
             let from = try state.directory(parent), to = try state.directory(newParent)
+            guard to.linkCount > 0 else { throw .noSuchFileOrDirectory }
             try state.require(.execute, on: from, for: request)
             try state.require(.execute, on: to, for: request)
             let source = try state.child(name, of: from)

@@ -77,12 +77,13 @@ enum MemFSStateCodec {
     }
 
     /// The state `bytes` hold, with `limits`; `EINVAL` for bytes that are short, inconsistent or trailed by more.
+    /// Every number in them is hostile: damaged bytes throw here, never trap here or in a later request.
     static func decode(_ bytes: [UInt8], limits: MemFS.State.Limits) throws(Errno) -> MemFS.State {
         var input = StateReader(bytes)
         let isReadOnly = try input.readBool(), writebackCache = try input.readBool()
-        let nextInode = try input.readUInt64(), nextHandle = try input.readUInt64()
+        let nextInode = try input.readCounter(), nextHandle = try input.readCounter()
         var nodes: [Inode: Node] = [:]
-        for _ in 0..<(try input.readInt()) {
+        for _ in 0..<(try input.readCount()) {
             let node = try decodeNode(&input)
             guard node.inode.rawValue < nextInode, nodes.updateValue(node, forKey: node.inode) == nil else { throw .invalidArgument }
         }
@@ -94,13 +95,14 @@ enum MemFSStateCodec {
         state.nextInode = nextInode
         state.nextHandle = nextHandle
         state.usedBytes = nodes.values.reduce(0) { $0 + $1.contents.allocatedBytes }
-        for _ in 0..<(try input.readInt()) {
+        for _ in 0..<(try input.readCount()) {
             let handle = FileHandle(try input.readUInt64()), inode = Inode(try input.readUInt64())
             let flags = OpenFlags(rawValue: Int32(truncatingIfNeeded: try input.readInt64()))
             guard handle.rawValue < nextHandle, nodes[inode] != nil else { throw .invalidArgument }
             state.handles[handle] = OpenFile(inode: inode, flags: flags)
         }
         guard input.isAtEnd else { throw .invalidArgument }
+        try state.checkInvariants()
         return state
     }
 
@@ -110,15 +112,15 @@ enum MemFSStateCodec {
         let uid = UserID(try input.readUInt32()), gid = GroupID(try input.readUInt32())
         let linkCount = try input.readUInt32(), device = try input.readUInt32()
         let times = [try input.readTimestamp(), try input.readTimestamp(), try input.readTimestamp()]
-        let lookups = try input.readUInt64(), openCount = try input.readInt()
+        let lookups = try input.readCounter(), openCount = try input.readInt()
         var xattrs: [XattrName: [UInt8]] = [:]
-        for _ in 0..<(try input.readInt()) {
+        for _ in 0..<(try input.readCount()) {
             xattrs[try XattrName(validating: try input.readBytes())] = try input.readBytes()
         }
         let target = try input.readBytes()
         let size = try input.readUInt64()
         var chunks: [UInt64: [UInt8]] = [:]
-        for _ in 0..<(try input.readInt()) { chunks[try input.readUInt64()] = try input.readBytes() }
+        for _ in 0..<(try input.readCount()) { chunks[try input.readUInt64()] = try input.readBytes() }
         guard let contents = FileContents(size: size, chunks: chunks) else { throw .invalidArgument }
         let node = Node(inode: inode, mode: mode, uid: uid, gid: gid, now: times[0], device: device, target: target)
         (node.linkCount, node.modificationTime, node.changeTime) = (linkCount, times[1], times[2])
@@ -130,9 +132,9 @@ enum MemFSStateCodec {
     }
 
     private static func decodeDirectory(_ input: inout StateReader) throws(Errno) -> DirectoryContents {
-        let parent = Inode(try input.readUInt64()), nextCookie = try input.readUInt64()
+        let parent = Inode(try input.readUInt64()), nextCookie = try input.readCounter()
         var entries: [(name: FileName, link: DirectoryLink)] = []
-        for _ in 0..<(try input.readInt()) {
+        for _ in 0..<(try input.readCount()) {
             let cookie = try input.readUInt64()
             let name = try FileName(validating: try input.readBytes())
             let inode = Inode(try input.readUInt64())
@@ -143,5 +145,22 @@ enum MemFSStateCodec {
             throw .invalidArgument
         }
         return directory
+    }
+}
+
+extension StateReader {
+    /// The number of items that follow; `EINVAL` when negative.
+    fileprivate mutating func readCount() throws(Errno) -> Int {
+        let count = try readInt()
+        guard count >= 0 else { throw .invalidArgument }
+        return count
+    }
+
+    /// A number requests raise by one at a time (a next inode, handle or cookie; a lookup count): `EINVAL` past
+    /// `Int64.max`, which no run of requests reaches, so that raising it can never overflow.
+    fileprivate mutating func readCounter() throws(Errno) -> UInt64 {
+        let value = try readUInt64()
+        guard value <= UInt64(Int64.max) else { throw .invalidArgument }
+        return value
     }
 }

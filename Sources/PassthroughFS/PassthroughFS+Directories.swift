@@ -40,13 +40,20 @@ extension PassthroughFS {
         var filled = listing
         try directory.state.withLock { (state) throws(Errno) in
             if state.position != offset {
-                state.stream.seek(to: offset)
+                do throws(Errno) {
+                    try state.stream.seek(to: offset)
+                } catch .invalidArgument {
+                    // A cookie the host refuses is the caller's own number (a far lseek on the directory), not
+                    // one we handed out: nothing lies there, as ext4 lists nothing past its last entry.
+                    return
+                }
                 state.position = offset
             }
             var readAhead = false  // a record was read from the stream but not handed out
             defer {
-                // Go back to just after the last entry kept, so the next call starts with the one left over.
-                if readAhead { state.stream.seek(to: state.position) }
+                // Go back to just after the last entry kept, so the next call starts with the one left over
+                // (a position the host took or handed out, which it takes back).
+                if readAhead { try? state.stream.seek(to: state.position) }
             }
             while true {
                 // Once entries are kept (and, for readdirplus, counted) an error ends the listing early instead

@@ -109,11 +109,13 @@ final class Allocator: Sendable {
         for index in 0..<Int(blocks) where index * wordsPerBlock < bitmap.words.count {
             let bytes = try journal.read(BlockNumber(start + UInt64(index)))
             for word in 0..<min(wordsPerBlock, bitmap.words.count - index * wordsPerBlock) {
-                let value = bytes.load(UInt64.self, at: word * 8)
-                bitmap.words[index * wordsPerBlock + word] = value
-                bitmap.used += UInt64(value.nonzeroBitCount)
+                bitmap.words[index * wordsPerBlock + word] = bytes.load(UInt64.self, at: word * 8)
             }
         }
+        if bits % 64 != 0 {  // bits past the end are not counted, whatever the disk holds
+            bitmap.words[bitmap.words.count - 1] &= (1 << (bits % 64)) - 1
+        }
+        bitmap.used = bitmap.words.reduce(0) { $0 + UInt64($1.nonzeroBitCount) }
         return bitmap
     }
 

@@ -32,10 +32,16 @@ struct Directories: Sendable {
         }
     }
 
+    /// How many blocks a directory has; a size beyond what a block number can name (a corrupt inode) counts
+    /// as the most there can be, and the block map reports the missing blocks as EIO.
+    static func blockCount(_ disk: DiskInode) -> UInt32 {
+        UInt32(clamping: disk.size / UInt64(Format.blockSize))
+    }
+
     /// Reads every block of a directory into a new index.
     private func build(_ disk: DiskInode) throws(Errno) -> DirectoryIndex {
         var index = DirectoryIndex()
-        for block in 0..<UInt32(disk.size / UInt64(Format.blockSize)) {
+        for block in 0..<Self.blockCount(disk) {
             index.index(block: block, records: try records(disk, block: block).records)
         }
         return index
@@ -62,7 +68,7 @@ struct Directories: Sendable {
         if let found = try withIndex(of: directory, { $0.block(withRoom: size) }) {
             block = found
         } else {
-            block = UInt32(disk.size / UInt64(Format.blockSize))
+            block = Self.blockCount(disk)
             let goal = block > 0 ? UInt64(try map.lookup(disk, UInt64(block - 1))).nonZero.map { $0 + 1 } : nil
             let physical = try map.map(&disk, UInt64(block), goal: goal, handle).block
             try journal.initialize(BlockNumber(UInt64(physical)), handle, to: DirectoryRecord.emptyBlock)
@@ -135,8 +141,11 @@ struct Directories: Sendable {
     func list(_ disk: DiskInode, after cookie: UInt64,
               _ visit: (FileName, DirectorySlot, _ cookie: UInt64) throws(Errno) -> Bool) throws(Errno) {
         let after: UInt64? = cookie >= Self.cookieBase ? cookie - Self.cookieBase : nil
-        let first = UInt32((after ?? 0) / UInt64(Format.blockSize))
-        for block in first..<UInt32(disk.size / UInt64(Format.blockSize)) {
+        // The cookie is the caller's number (a far `lseek` on the directory): past the last block lists nothing.
+        let first = (after ?? 0) / UInt64(Format.blockSize)
+        let count = Self.blockCount(disk)
+        guard first < UInt64(count) else { return }
+        for block in UInt32(first)..<count {
             for record in try records(disk, block: block).records where record.inode != 0 {
                 guard let name = try? FileName(validating: record.name),
                       let type = FileType(directoryEntryType: record.type) else { continue }

@@ -228,6 +228,20 @@ extension BlockMap {
         return (true, 1)
     }
 
+    /// The first logical block from `index` through `last` that is allocated (or, with `allocated` false, a hole),
+    /// or nil: hole runs are skipped whole, so the walk costs what the file holds, not how far it reaches.
+    func next(allocated: Bool, in inode: DiskInode, from index: UInt64, through last: UInt64) throws(Errno) -> UInt64? {
+        var index = index
+        while index <= last {
+            let run = try run(inode, at: index)
+            if run.allocated == allocated { return index }
+            let (next, overflow) = index.addingReportingOverflow(run.length)
+            guard !overflow else { return nil }
+            index = next
+        }
+        return nil
+    }
+
     /// Logical blocks covered by an inode pointer whose path has `depth` indirect levels.
     private static func subtreeSpan(forDepth depth: Int) -> UInt64 {
         (0..<depth).reduce(1) { span, _ in span * UInt64(Format.pointersPerBlock) }

@@ -21,10 +21,10 @@ struct FileData: Sendable {
     private static let blockSize = UInt64(Format.blockSize)
 
     /// Up to `count` bytes at `offset` (fewer at the end of the file); holes read as zeros.
-    func read(_ inode: DiskInode, at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
-        guard offset < inode.size, count > 0 else { return [] }
-        let end = min(inode.size, offset + UInt64(count))
-        let first = offset / Self.blockSize, last = (end - 1) / Self.blockSize
+    func read(_ inode: DiskInode, at offset: UInt64, count: UInt32) throws(Errno) -> [UInt8] {
+        let range = Range<UInt64>.read(offset: offset, length: UInt64(count), size: inode.size)
+        guard !range.isEmpty else { return [] }
+        let first = offset / Self.blockSize, last = (range.upperBound - 1) / Self.blockSize
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(last - first + 1) * Format.blockSize)
         var index = first
@@ -42,7 +42,7 @@ struct FileData: Sendable {
             index += run
         }
         let skip = Int(offset - first * Self.blockSize)
-        return Array(bytes[skip..<skip + Int(end - offset)])
+        return Array(bytes[skip..<skip + range.count])
     }
 
     /// Writes `data` at `offset`, allocating blocks as needed (next to the previous block of the file).

@@ -31,6 +31,9 @@ struct Handle: Sendable {
 final class Journal: Sendable {
     /// The smallest journal mkfs makes (header + log), in blocks.
     static let minimumBlocks: UInt64 = 256
+    /// The sequence numbers a journal goes on from (read from its header or a handed-over state): 0 names no
+    /// transaction, and counting on from near the top would overflow; a real log never gets past 2^62 commits.
+    static let sequences: ClosedRange<UInt64> = 1...(1 << 62)
 
     /// Where the log lives and where it stands after recovery.
     struct Position: Sendable {

@@ -112,17 +112,20 @@ struct Superblock: Sendable, Hashable {
         let version = b.load(UInt32.self, at: 4)
         guard version == Format.version else { throw FormatError("unsupported format version \(version)") }
         guard b.load(UInt32.self, at: 12) == UInt32(Format.blockSize) else { throw FormatError("unsupported block size") }
-        self.init(blockCount: b.load(UInt64.self, at: 16), inodeCount: b.load(UInt64.self, at: 24),
-                  journalBlocks: b.load(UInt64.self, at: 40))
+        let blockCount = b.load(UInt64.self, at: 16), inodeCount = b.load(UInt64.self, at: 24)
+        let journalBlocks = b.load(UInt64.self, at: 40)
+        // Checked before the layout is computed from them: 32-bit values cannot overflow its sums.
+        guard blockCount <= UInt64(UInt32.max), inodeCount <= UInt64(UInt32.max), inodeCount >= 2,
+              journalBlocks >= Journal.minimumBlocks, journalBlocks < blockCount else {
+            throw FormatError("impossible geometry in the superblock")
+        }
+        self.init(blockCount: blockCount, inodeCount: inodeCount, journalBlocks: journalBlocks)
         features = b.load(UInt32.self, at: 8)
         let stored: [UInt64] = [32, 48, 56, 64, 72, 80, 88, 96].map { b.load(UInt64.self, at: $0) }
         let expected = [journalStart, inodeBitmapStart, inodeBitmapBlocks, blockBitmapStart, blockBitmapBlocks,
                         inodeTableStart, inodeTableBlocks, dataStart]
         guard stored == expected else { throw FormatError("inconsistent region layout in the superblock") }
-        guard blockCount <= UInt64(UInt32.max), inodeCount <= UInt64(UInt32.max), inodeCount >= 2,
-              journalBlocks >= Journal.minimumBlocks, dataStart < blockCount else {
-            throw FormatError("impossible geometry in the superblock")
-        }
+        guard dataStart < blockCount else { throw FormatError("impossible geometry in the superblock") }
         guard blockCount <= deviceBlocks else {
             throw FormatError("truncated image: the superblock says \(blockCount) blocks, the device has \(deviceBlocks)")
         }
@@ -413,6 +416,7 @@ struct JournalHeader: Sendable, Hashable {
         }
         sequence = b.load(UInt64.self, at: 8)
         tail = b.load(UInt64.self, at: 16)
+        guard Journal.sequences.contains(sequence) else { throw FormatError("journal header: sequence out of range") }
     }
 
     var encoded: [UInt8] {

@@ -20,6 +20,11 @@ extension XV6FS {
         let blockSize = UInt64(Format.blockSize)
         var start = offset
         while start < end {
+            if mode.contains(.punchHole) {  // a hole needs no punching: a huge punch costs what the file holds
+                guard let data = try map.next(allocated: true, in: object.disk, from: start / blockSize,
+                                              through: (end - 1) / blockSize) else { break }
+                start = max(start, data * blockSize)
+            }
             let stop = min(end, (start / blockSize + Self.allocationPiece) * blockSize)
             let range = start..<stop
             try changing { (handle: Handle) throws(Errno) in
@@ -79,16 +84,11 @@ extension XV6FS {
         guard whence == .data || whence == .hole else { throw .invalidArgument }
         guard offset < disk.size else { throw .noSuchAddressOrDevice }
         let blockSize = UInt64(Format.blockSize)
-        var index = offset / blockSize
-        let last = (disk.size - 1) / blockSize
-        while index <= last {
-            let run = try map.run(disk, at: index)
-            if run.allocated == (whence == .data) {
-                return max(offset, index * blockSize)
-            }
-            index += run.length
+        guard let index = try map.next(allocated: whence == .data, in: disk, from: offset / blockSize,
+                                       through: (disk.size - 1) / blockSize) else {
+            guard whence == .hole else { throw .noSuchAddressOrDevice }
+            return disk.size
         }
-        guard whence == .hole else { throw .noSuchAddressOrDevice }
-        return disk.size
+        return max(offset, index * blockSize)
     }
 }

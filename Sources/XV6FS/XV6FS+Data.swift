@@ -27,11 +27,12 @@ extension XV6FS {
         let object = try object(inode)
         let disk = object.disk
         guard disk.mode.isRegular else { throw disk.mode.isDirectory ? .isDirectory : .invalidArgument }
-        return try data.read(disk, at: offset, count: Int(size))
+        return try data.read(disk, at: offset, count: size)
     }
 
     /// Writes `data` at `offset` (at the end for `O_APPEND` when the kernel does not cache writes). Clears set-id
-    /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk returns what it wrote.
+    /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk or by the maximum file
+    /// size returns what it wrote (`EFBIG` when it starts at or past that size).
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: [UInt8],
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         let file = try handles.withLock { (table: inout HandleTable) throws(Errno) -> OpenFile in try table.file(handle, on: inode) }
@@ -39,6 +40,7 @@ extension XV6FS {
         let object = try object(inode)
         guard object.disk.mode.isRegular else { throw .badFileDescriptor }
         let appends = (flags.contains(.append) || file.flags.contains(.append)) && !kernelCachesWrites.load(ordering: .relaxed)
+        let bytes = bytes.prefix(Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
         var written = 0
         var position = offset
         while written < bytes.count {

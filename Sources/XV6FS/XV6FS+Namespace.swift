@@ -101,7 +101,7 @@ extension XV6FS {
                     guard !disk.mode.isDirectory else { throw .isDirectory }
                 }
                 try dropName(name, in: directory, losingSubdirectory: removingDirectory, now: now, handle)
-                disk.linkCount = removingDirectory ? 0 : disk.linkCount - 1
+                disk.linkCount = removingDirectory ? 0 : disk.linkCountLessOne
                 disk.changeTime = now
                 try table.store(object, disk, handle)
             }
@@ -151,10 +151,11 @@ extension XV6FS {
     }
 
     /// Links `name` → `number` into `directory` and updates the directory's times (and link count for a new
-    /// subdirectory). Call with the directory's change lock held.
+    /// subdirectory: `EMLINK` when it is at its limit). Call with the directory's change lock held.
     func addName(_ name: FileName, for number: UInt32, type: FileType, in directory: CachedInode, now: Timestamp,
                  _ handle: Handle, gainingSubdirectory: Bool = false) throws(Errno) {
         try table.change(directory, handle) { (disk: inout DiskInode) throws(Errno) in
+            guard !gainingSubdirectory || disk.linkCount < UInt32.max else { throw .tooManyLinks }
             try directories.insert(name, inode: number, type: type, into: directory, &disk, handle)
             disk.modificationTime = now
             disk.changeTime = now

@@ -90,7 +90,10 @@ extension XV6FS {
             if target.disk.mode.isDirectory, try !directories.withIndex(of: target, { $0.isEmpty }) { throw .directoryNotEmpty }
         }
         if move.from !== move.to {
-            if sourceDisk.mode.isDirectory { try require(.write, on: sourceDisk, for: request) }
+            if sourceDisk.mode.isDirectory {
+                try require(.write, on: sourceDisk, for: request)
+                guard toDisk.linkCount < UInt32.max else { throw .tooManyLinks }  // its `..` adds one
+            }
             if let target, move.exchange, target.disk.mode.isDirectory { try require(.write, on: target.disk, for: request) }
         }
     }
@@ -108,9 +111,11 @@ extension XV6FS {
                 try directories.repoint(move.newName, in: move.to, to: source.number, type: sourceType, handle)
                 let wasDirectory = target.disk.mode.isDirectory
                 try table.change(target, handle) { (disk: inout DiskInode) in
-                    disk.linkCount = wasDirectory ? 0 : disk.linkCount - 1
+                    disk.linkCount = wasDirectory ? 0 : disk.linkCountLessOne
                 }
-                if wasDirectory { try table.change(move.to, handle) { (disk: inout DiskInode) in disk.linkCount -= 1 } }
+                if wasDirectory {
+                    try table.change(move.to, handle) { (disk: inout DiskInode) in disk.linkCount = disk.linkCountLessOne }
+                }
             } else {
                 try addName(move.newName, for: source.number, type: sourceType, in: move.to, now: now, handle)
             }

@@ -49,6 +49,9 @@ struct HandleTable: Sendable {
 extension DiskInode {
     /// Owner, group and mode for the permission rules.
     var ownership: Ownership { Ownership(mode: mode, uid: uid, gid: gid) }
+
+    /// The link count once one name is gone; a corrupted inode named somewhere yet counting no links stays at 0.
+    var linkCountLessOne: UInt32 { linkCount - min(linkCount, 1) }
 }
 
 extension XV6FS {
@@ -111,7 +114,8 @@ extension XV6FS {
     /// What `stat` reports for `object`.
     func attributes(_ object: CachedInode) -> Attributes {
         let disk = object.disk
-        return Attributes(inode: object.inode, size: disk.size, blocks: disk.blocks * UInt64(Format.blockSize / 512),
+        let sectors = UInt64(Format.blockSize / 512)  // st_blocks counts 512-byte units; a corrupted count saturates
+        return Attributes(inode: object.inode, size: disk.size, blocks: min(disk.blocks, .max / sectors) * sectors,
                           accessTime: disk.accessTime, modificationTime: disk.modificationTime, changeTime: disk.changeTime,
                           mode: disk.mode, linkCount: disk.linkCount, uid: disk.uid, gid: disk.gid, device: disk.device,
                           blockSize: UInt32(Format.blockSize))

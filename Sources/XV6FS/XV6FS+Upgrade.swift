@@ -141,7 +141,7 @@ extension XV6FS: UpgradableFileSystem {
         if state.version >= 3 { _ = try input.readInt64() }  // the descriptor: the device is already open
         guard let mode = DataMode(rawValue: try input.readUInt32()) else { throw .invalidArgument }
         let position = Journal.Position(sequence: try input.readUInt64(), head: try input.readUInt64())
-        guard position.head < journalBlocks - 1, position.sequence > 0 else { throw .invalidArgument }
+        guard position.head < journalBlocks - 1, Journal.sequences.contains(position.sequence) else { throw .invalidArgument }
         var handover = Journal.Handover(position: position, used: 0, running: [], pinned: [])
         var pendingFrees: [UInt64] = []
         if state.version >= 2 {
@@ -158,15 +158,17 @@ extension XV6FS: UpgradableFileSystem {
             }
         }
         let next = try input.readUInt64()
+        guard next < UInt64.max else { throw .invalidArgument }  // `open` counts on from it
         var files: [FileHandle: OpenFile] = [:]
         for _ in 0..<(try input.readCount()) {
             let handle = FileHandle(try input.readUInt64()), inode = Inode(try input.readUInt64())
+            guard handle.rawValue < next else { throw .invalidArgument }  // handed out before `next`
             files[handle] = OpenFile(inode: inode, flags: OpenFlags(rawValue: Int32(truncatingIfNeeded: try input.readInt64())))
         }
         var resumed = Resumed(mode: mode, handover: handover, pendingFrees: pendingFrees,
                               handles: HandleTable(files: files, next: next))
         for _ in 0..<(try input.readCount()) {
-            resumed.counts.append((try input.readUInt32(), try input.readUInt64(), try input.readInt()))
+            resumed.counts.append((try input.readUInt32(), try input.readUInt64(), try input.readCount()))
         }
         guard input.isAtEnd else { throw .invalidArgument }
         return resumed

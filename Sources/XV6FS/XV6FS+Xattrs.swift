@@ -68,7 +68,7 @@ extension XV6FS {
                     if xattrs.entries.isEmpty, disk.xattrBlock != 0 {
                         try allocator.freeBlock(disk.xattrBlock, handle)
                         disk.xattrBlock = 0
-                        disk.blocks -= 1
+                        disk.blocks -= min(disk.blocks, 1)
                     } else if !xattrs.entries.isEmpty {
                         if disk.xattrBlock == 0 {
                             disk.xattrBlock = try allocator.allocateBlock(near: nil, handle)

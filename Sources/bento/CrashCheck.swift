@@ -46,8 +46,8 @@ struct CrashCheck: ParsableCommand {
         guard fs == "xv6fs" else { throw ValidationError("--fs must be xv6fs (the only file system on a block device)") }
         guard ["seq1", "seq2"].contains(workloads) else { throw ValidationError("--workloads must be seq1 or seq2") }
         guard ["ordered", "journal"].contains(data) else { throw ValidationError("--data must be ordered or journal") }
-        guard jobs > 0, statesPerPoint >= 2, (sample ?? 1) > 0 else {
-            throw ValidationError("--jobs and --sample must be positive, --states-per-point at least 2")
+        guard jobs > 0, statesPerPoint >= 2, (sample ?? 1) > 0, maximumReports >= 0 else {
+            throw ValidationError("--jobs and --sample must be positive, --states-per-point at least 2, --maximum-reports not negative")
         }
         if let replay, Workload(spec: replay) == nil { throw ValidationError("--replay: '\(replay)' is not a workload that can run") }
         if state != nil, replay == nil { throw ValidationError("--state needs --replay") }

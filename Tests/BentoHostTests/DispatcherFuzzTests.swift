@@ -101,11 +101,7 @@ private func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
             // DESTROY ends the session by design (its own test covers it); keep the session alive here.
             if peeked?.opcode == Opcode.destroy.rawValue { continue }
             guard let reply = dispatcher.handle(bytes) else { continue }
-            let parsed = ParsedReply(reply)
-            let wellFormed = reply.head.count >= 16 && Int(parsed.length) == reply.head.count + reply.payload.count
-                && parsed.unique == peeked?.unique && parsed.unique != 0 && parsed.error <= 0 && parsed.error > -512
-                && peeked.map { Opcode.expectsReply($0.opcode) } == true
-            if !wellFormed, problems.count < 5 { problems.append("iteration \(iteration): \(bytes)") }
+            if !reply.isWellFormed(for: bytes), problems.count < 5 { problems.append("iteration \(iteration): \(bytes)") }
         }
         #expect(problems.isEmpty, "\(problems)")
 

@@ -8,11 +8,11 @@ func u32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, A
 func u64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
 func cString(_ string: String) -> [UInt8] { Array(string.utf8) + [0] }
 
-/// A request: `fuse_in_header` (uid 1000, gid 100, pid 7) then `body`.
-func request(_ opcode: Opcode, unique: UInt64, nodeID: UInt64 = 1, _ body: [UInt8] = []) -> [UInt8] {
+/// A request: `fuse_in_header` (uid 1000 unless given, gid 100, pid 7) then `body`.
+func request(_ opcode: Opcode, unique: UInt64, nodeID: UInt64 = 1, uid: UInt32 = 1000, _ body: [UInt8] = []) -> [UInt8] {
     u32(UInt32(40 + body.count)) + u32(opcode.rawValue)  // len, opcode
         + u64(unique) + u64(nodeID)                      // unique, nodeid
-        + u32(1000) + u32(100) + u32(7) + u32(0)         // uid, gid, pid, total_extlen + padding
+        + u32(uid) + u32(100) + u32(7) + u32(0)          // uid, gid, pid, total_extlen + padding
         + body
 }
 
@@ -56,6 +56,18 @@ struct ParsedReply {
     func u32(at offset: Int) -> UInt32 { body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) } }
     /// The little-endian `UInt64` at `offset` in the body.
     func u64(at offset: Int) -> UInt64 { body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) } }
+}
+
+extension Reply {
+    /// True when this is a reply the kernel accepts for `request`: lengths agree, the request's id, an error
+    /// that is 0 or a negative errno, and only for an opcode that expects a reply.
+    func isWellFormed(for request: [UInt8]) -> Bool {
+        let peeked = request.withUnsafeBytes { RequestHeader.peek($0) }
+        let parsed = ParsedReply(self)
+        return head.count >= 16 && Int(parsed.length) == head.count + payload.count
+            && parsed.unique == peeked?.unique && parsed.unique != 0 && parsed.error <= 0 && parsed.error > -512
+            && peeked.map { Opcode.expectsReply($0.opcode) } == true
+    }
 }
 
 extension Dispatcher {

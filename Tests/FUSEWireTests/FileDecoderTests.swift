@@ -15,6 +15,21 @@ private func readIn(handle: UInt64, offset: UInt64, size: UInt32) -> [UInt8] {
         #expect(failure(request(.read, Array(readIn(handle: 5, offset: 0, size: 1).prefix(39)))) == .truncated)
     }
 
+    @Test func offsetsNoKernelSendsAndOversizedTransfersAreRejected() throws {
+        let negative: UInt64 = 1 << 63  // a negative loff_t
+        #expect(failure(request(.read, readIn(handle: 5, offset: negative, size: 1))) == .invalidValue)
+        #expect(failure(request(.read, readIn(handle: 5, offset: 0, size: WireLayout.maximumTransfer + 1))) == .invalidValue)
+        #expect(try operation(request(.read, readIn(handle: 5, offset: UInt64(Int64.max), size: WireLayout.maximumTransfer)))
+                == .read(handle: FileHandle(5), offset: UInt64(Int64.max), size: WireLayout.maximumTransfer))
+        // A directory cookie is the file system's own number: any value passes.
+        #expect(try operation(request(.readdir, readIn(handle: 5, offset: .max, size: 4096)))
+                == .readdir(handle: FileHandle(5), offset: .max, size: 4096))
+        #expect(failure(request(.write, u64(5) + u64(negative) + u32(1) + u32(0) + u64(0) + u32(0) + u32(0) + [1])) == .invalidValue)
+        #expect(failure(request(.fallocate, u64(5) + u64(0) + u64(negative) + u32(0) + u32(0))) == .invalidValue)
+        #expect(failure(request(.lseek, u64(5) + u64(.max) + u32(3) + u32(0))) == .invalidValue)
+        #expect(failure(request(.copyFileRange, u64(5) + u64(negative) + u64(8) + u64(6) + u64(0) + u64(1) + u64(0))) == .invalidValue)
+    }
+
     @Test func writeCopiesExactlyItsData() throws {
         let body = u64(5) + u64(100) + u32(3) + u32(0)  // fh, offset, size, write_flags
             + u64(0) + u32(0o2000) + u32(0)             // lock_owner, flags (O_APPEND), padding
