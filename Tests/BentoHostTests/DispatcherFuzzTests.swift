@@ -53,14 +53,15 @@ private let seeds: [[UInt8]] = [
     initRequest(unique: 68, flags: kernelOffer),
 ]
 
-/// One mutation of a seed: flipped bytes, a cut, a lying length, a foreign opcode, junk, or pure noise.
+/// One mutation of a seed: flipped bytes, a cut, a lying length, a foreign opcode, junk, a boundary number
+/// (`Extremes`) in a field, or pure noise.
 private func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
     var bytes = seed
     func put(_ value: UInt32, at offset: Int) {
         guard bytes.count >= offset + 4 else { return }
         bytes.replaceSubrange(offset..<(offset + 4), with: u32(value))
     }
-    switch Int.random(in: 0..<8, using: &random) {
+    switch Int.random(in: 0..<9, using: &random) {
     case 0:  // flip a few bytes anywhere
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
@@ -82,6 +83,11 @@ private func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         for _ in 0..<Int.random(in: 1...8, using: &random) where bytes.count > 40 {
             bytes[Int.random(in: 40..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
         }
+    case 7:  // a boundary number over an 8- or 4-byte field of the body (offsets, sizes, handles, modes)
+        guard bytes.count >= 48 else { break }
+        let field = 40 + 4 * Int.random(in: 0...((bytes.count - 48) / 4), using: &random)
+        let value = Extremes.u64.randomElement(using: &random) ?? 0
+        bytes.replaceSubrange(field..<(field + 8), with: u64(value))
     default:  // noise with a plausible header
         bytes = (0..<Int.random(in: 0...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
         put(UInt32(bytes.count), at: 0)
