@@ -41,11 +41,14 @@ let package = Package(
             name: "FUSEWire",
             dependencies: ["BentoKit"],
             swiftSettings: swift6),
+        // The io_uring system calls (setup, the mapped rings, enter) for the FUSE-over-io_uring transport; kernel UAPI
+        // headers only, no library.
+        .target(name: "CFUSEURing"),
         // Sessions, worker threads, mounting, the registry of file-system types and live mounts.
         .target(
             name: "BentoHost",
             dependencies: [
-                "BentoKit", "FUSEWire", "BentoSystem",
+                "BentoKit", "FUSEWire", "BentoSystem", "CFUSEURing",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BentoKit
 import BentoSystem
+import FUSEWire
 
 /// One open `/dev/fuse` descriptor: the session's own, or a clone that lets a worker thread read its own
 /// queue of requests (`FUSE_DEV_IOC_CLONE`).
@@ -12,9 +13,6 @@ import BentoSystem
 public final class Channel: Sendable {
     /// The raw descriptor, valid for the channel's life.
     public let descriptor: Int32
-
-    /// `_IOR(229, 0, uint32_t)`: attach a new `/dev/fuse` descriptor to an existing session.
-    private static let cloneRequest: UInt = 0x8004_E500
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
@@ -41,9 +39,9 @@ public final class Channel: Sendable {
     /// A new descriptor attached to this channel's session, for another worker thread.
     public func clone() throws(HostError) -> Channel {
         let copy = try Channel.open()
-        var session = UInt32(bitPattern: descriptor)
+        var session = DeviceControl.word(UInt32(bitPattern: descriptor))
         do {
-            _ = try systemCall { ioctl(copy.descriptor, Self.cloneRequest, &session) }
+            _ = try deviceControl(copy.descriptor, DeviceControl.clone, argument: &session)
         } catch {
             throw HostError("cloning the /dev/fuse channel failed: \(error)")
         }

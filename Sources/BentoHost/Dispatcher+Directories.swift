@@ -18,6 +18,6 @@ extension Dispatcher {
         } else {
             try fileSystem.readdir(request, inode: directory, handle: handle, offset: offset, into: &listing)
         }
-        return DirectoryEncoder.encode(listing)
+        return DirectoryEncoder.encode(listing, policy: policy)
     }
 }

@@ -13,6 +13,11 @@ public struct Negotiation: Sendable, Hashable {
     public var capabilities: Capabilities
     /// The INIT flags sent to the kernel.
     public var flags: InitFlags
+
+    /// Whether requests will come through FUSE over io_uring: the kernel offered it and the mount asked for it.
+    public var usesIOURing: Bool { flags.contains(.overIOURing) }
+    /// Whether open files may be passed through to backing files (`FUSE_PASSTHROUGH`).
+    public var usesPassthrough: Bool { flags.contains(.passthrough) }
 }
 
 // INIT and DESTROY: the start and end of a session.
@@ -43,13 +48,14 @@ extension Dispatcher {
             negotiated = Negotiation(
                 protocolMinor: reply.minor, maximumWrite: reply.maximumWrite, maximumReadahead: reply.maximumReadahead,
                 capabilities: enabled, flags: reply.flags)
+            if enabled.contains(.passthrough) { passthroughOpens?.enable() }
             phase.store(Phase.running.rawValue, ordering: .releasing)
             return .initialize(reply)
         }
     }
 
-    /// Builds the `Connection`, lets the file system adjust it, applies the mount's writeback option and
-    /// turns the result into `fuse_init_out` and the capabilities enabled.
+    /// Builds the `Connection`, lets the file system adjust it, applies the mount's writeback and passthrough
+    /// options and turns the result into `fuse_init_out` and the capabilities enabled.
     private func negotiate(_ arguments: InitArguments) throws(Errno) -> (InitReply, Capabilities) {
         let minor = min(arguments.minor, WireLayout.protocolMinor)
         var connection = Connection(
@@ -57,21 +63,24 @@ extension Dispatcher {
             wanted: Self.defaultCapabilities, maximumWrite: WireLayout.maximumWrite,
             maximumReadahead: arguments.maximumReadahead, isReadOnly: options.readOnly)
         try fileSystem.initialize(&connection)
+        adopt(connection.cachePolicy)
         switch options.writebackCache {
         case true?: connection.wanted.insert(.writebackCache)
         case false?: connection.wanted.remove(.writebackCache)
         case nil: break
         }
+        settlePassthrough(&connection)
         let enabled = connection.enabled
         var flags = InitFlags(enabled)
         flags.formUnion(arguments.flags.intersection([.maximumPages, .initExtended]))
+        if options.transport == .uring { flags.formUnion(arguments.flags.intersection(.overIOURing)) }
         let reply = InitReply(
             major: WireLayout.protocolMajor, minor: minor,
             maximumReadahead: min(arguments.maximumReadahead, connection.maximumReadahead),
             flags: flags, maximumBackground: Self.maximumBackground, congestionThreshold: Self.congestionThreshold,
             maximumWrite: min(max(connection.maximumWrite, WireLayout.minimumWrite), WireLayout.maximumWrite),
             timeGranularity: enabled.contains(.nanosecondTimes) ? 1 : 1_000_000_000,
-            maximumPages: WireLayout.maximumPages)
+            maximumPages: WireLayout.maximumPages, maximumStackDepth: Self.stackDepth(of: connection))
         return (reply, enabled)
     }
 

@@ -11,7 +11,7 @@ extension Dispatcher {
         switch operation {
         // Entries: each returned entry counts one lookup.
         case .lookup(let name):
-            return .entry(counted(try fs.lookup(request, parent: node, name: name)))
+            return try lookupReply { () throws(Errno) in try fs.lookup(request, parent: node, name: name) }
         case .mknod(let name, let mode, let device):
             return .entry(counted(try fs.mknod(request, parent: node, name: name, mode: mode, device: device)))
         case .mkdir(let name, let mode):
@@ -23,7 +23,9 @@ extension Dispatcher {
         case .create(let name, let mode, let flags):
             var reply = try fs.create(request, parent: node, name: name, mode: mode, flags: flags)
             reply.entry = counted(reply.entry)
-            return .create(reply)
+            let backing: BackingID?
+            (reply.open, backing) = opened(reply.open, of: reply.entry.inode)
+            return .create(reply, backing: backing)
         case .unlink(let name):
             try fs.unlink(request, parent: node, name: name)
         case .rmdir(let name):
@@ -53,7 +55,8 @@ extension Dispatcher {
 
         // Open files.
         case .open(let flags):
-            return .open(try fs.open(request, inode: node, flags: flags))
+            let (reply, backing) = opened(try fs.open(request, inode: node, flags: flags), of: node)
+            return .open(reply, backing: backing)
         case .read(let handle, let offset, let size):
             let data = try fs.read(request, inode: node, handle: handle, offset: offset, size: size)
             return .data(data.count > Int(size) ? Array(data.prefix(Int(size))) : data)
@@ -62,6 +65,7 @@ extension Dispatcher {
         case .flush(let handle, let lockOwner):
             try fs.flush(request, inode: node, handle: handle, lockOwner: lockOwner)
         case .release(let handle, let flags):
+            defer { released(node, handle: handle) }  // the kernel has let go of the file, whatever the answer
             try fs.release(request, inode: node, handle: handle, flags: flags)
         case .fsync(let handle, let dataOnly):
             try fs.fsync(request, inode: node, handle: handle, dataOnly: dataOnly)
@@ -81,7 +85,7 @@ extension Dispatcher {
 
         // Directories.
         case .opendir(let flags):
-            return .open(try fs.opendir(request, inode: node, flags: flags))
+            return .open(withDirectoryCaching(try fs.opendir(request, inode: node, flags: flags)))
         case .readdir(let handle, let offset, let size):
             return .data(try list(node, handle: handle, offset: offset, size: size, isPlus: false, for: request))
         case .readdirplus(let handle, let offset, let size):

@@ -1,5 +1,6 @@
 import BentoKit
 import FUSEWire
+import Logging
 import Synchronization
 
 /// The protocol server: turns one request, exactly as read from `/dev/fuse`, into the bytes of its reply,
@@ -28,6 +29,12 @@ public final class Dispatcher: Sendable {
     let inFlight = InFlightRequests()
     /// Requests received, per opcode.
     let counters = RequestCounters()
+    /// The file system's cache policy, published once by INIT (`Dispatcher+CachePolicy.swift`).
+    let cachePolicy = AtomicLazyReference<CachePolicyBox>()
+    /// Open files passed through to backing files (`Dispatcher+Passthrough.swift`); nil without a way to register them.
+    let passthroughOpens: PassthroughOpens?
+    /// Where the session's decisions and refusals are reported.
+    let logger: Logger
 
     /// The stages of a session.
     enum Phase: UInt8 {
@@ -39,10 +46,14 @@ public final class Dispatcher: Sendable {
         case destroyed
     }
 
-    /// A server for `fileSystem` mounted with `options`.
-    public init(fileSystem: any FileSystem, options: MountOptions) {
+    /// A server for `fileSystem` mounted with `options`, passing open files through to backing files registered
+    /// with `backingFiles` where the kernel and the file system agree (none without it).
+    public init(fileSystem: any FileSystem, options: MountOptions, backingFiles: (any BackingFiles)? = nil,
+                logger: Logger = Logger(label: "bento.dispatcher")) {
         self.gate = FileSystemGate(fileSystem)
         self.options = options
+        self.passthroughOpens = backingFiles.map { PassthroughOpens(files: $0, logger: logger) }
+        self.logger = logger
     }
 
     /// The file system requests are served from; read it only while serving a request or holding the gate.
@@ -77,7 +88,7 @@ public final class Dispatcher: Sendable {
             return expectsReply ? Self.failure(error, unique: unique) : nil
         }
         guard let body, expectsReply else { return nil }
-        let (head, payload) = ReplyEncoder.encode(body, unique: unique)
+        let (head, payload) = ReplyEncoder.encode(body, unique: unique, policy: policy)
         return Reply(head: head, payload: payload)
     }
 

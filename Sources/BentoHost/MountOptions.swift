@@ -21,6 +21,14 @@ public struct MountOptions: Sendable, Hashable {
     public var threads: Int?
     /// Ask for the kernel's writeback cache (`writeback`/`nowriteback`, Bento's own); nil = the file system decides.
     public var writebackCache: Bool?
+    /// How requests reach the daemon (`transport=dev|uring`, Bento's own; default `dev`).
+    public var transport: Transport = .dev
+    /// Pass open files through to the file system's backing files (`passthrough=on|off`, Bento's own; FUSE
+    /// passthrough); nil = the file system decides (passthrough asks for it wherever the kernel offers it).
+    public var passthrough: Bool?
+    /// How much the kernel may cache of a file system whose source others can change (`cache=never|auto|always`,
+    /// Bento's own; passthrough, default `auto`). File systems that are their source's only writer ignore it.
+    public var cache: CacheMode?
     /// Options we do not interpret, passed to the file system (`key=value` or `key`).
     public var extra: [String: String] = [:]
 
@@ -53,8 +61,28 @@ public struct MountOptions: Sendable, Hashable {
             threads = Int(count)
         case "writeback": writebackCache = true
         case "nowriteback": writebackCache = false
+        case "cache": cache = try Self.choice(value, for: key)
+        case "transport": transport = try Self.choice(value, for: key)
+        case "passthrough": passthrough = try Self.choice(value, for: key) == Switch.on
         default: extra[key] = value ?? ""
         }
+    }
+
+    /// The words of an option that is on or off (`passthrough=`).
+    private enum Switch: String, CaseIterable {
+        case on, off
+    }
+
+    /// One of a fixed set of words (`cache=`, `transport=`, `passthrough=`); anything else names the words there are.
+    private static func choice<Choice: RawRepresentable & CaseIterable>(
+        _ value: String?, for key: String
+    ) throws(MountOptionError) -> Choice where Choice.RawValue == String {
+        let name = try required(value, for: key)
+        guard let chosen = Choice(rawValue: name) else {
+            let words = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw MountOptionError("\(key) must be one of \(words), not '\(name)'")
+        }
+        return chosen
     }
 
     private static func required(_ value: String?, for key: String) throws(MountOptionError) -> String {

@@ -1,4 +1,3 @@
-import FUSEWire
 import Foundation
 
 /// Readahead tuning: the kernel caps a FUSE mount's readahead at the 128 KiB it offers in INIT, which makes a
@@ -9,10 +8,9 @@ extension Session {
     /// The readahead asked for, in KiB (`readahead=KiB`, default 1024; 0 leaves the kernel's value).
     var readaheadKiB: Int { options.extra["readahead"].flatMap { Int($0) } ?? 1024 }
 
-    /// Called by a worker after it sent a reply; tunes readahead when that reply answered INIT.
-    func tuneReadaheadIfInit(_ request: UnsafeRawBufferPointer) {
-        guard RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue, readaheadKiB > 0, geteuid() == 0,
-              let device = mountDevice() else {
+    /// Called by the worker that answered INIT, once the reply is written.
+    func tuneReadahead() {
+        guard readaheadKiB > 0, geteuid() == 0, let device = mountDevice() else {
             return
         }
         let path = "/sys/class/bdi/\(device)/read_ahead_kb"

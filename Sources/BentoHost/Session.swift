@@ -1,4 +1,5 @@
 import BentoKit
+import FUSEWire
 import Foundation
 import Logging
 import Synchronization
@@ -6,7 +7,8 @@ import Synchronization
 /// One live mount: the `/dev/fuse` channel, the worker threads that serve it, and the file system behind it.
 ///
 /// Lifecycle: `Session.mount` attaches the channel to the mount point; `start` launches the workers, each
-/// reading its own cloned channel and answering on it; the session ends when the kernel reports the mount gone
+/// reading its own cloned channel and answering on it (under `transport=uring` the worker that answers INIT then
+/// starts the io_uring queues, `Session+URing.swift`); the session ends when the kernel reports the mount gone
 /// (`umount`, or `unmount()` on a signal). `wait` blocks until then and calls the file system's `destroy` if the
 /// kernel did not send DESTROY.
 public final class Session: Sendable {
@@ -22,8 +24,12 @@ public final class Session: Sendable {
     public let started: Date
 
     let dispatcher: Dispatcher
-    private let channel: Channel
-    private let workers: DispatchGroup
+    /// The session's own `/dev/fuse` descriptor: the first worker reads it, the io_uring queues command it.
+    let channel: Channel
+    /// Every serving thread (the `/dev/fuse` workers and the io_uring queues); `wait` waits for them all.
+    let workers: DispatchGroup
+    /// io_uring queues that have registered their entries and not yet ended (`Session+URing.swift`).
+    let ringQueuesServing = Atomic<Int>(0)
     private let state = Mutex<State>(.mounted)
     let currentType: Mutex<FileSystemType>
     let logger: Logger
@@ -40,7 +46,10 @@ public final class Session: Sendable {
         self.source = source
         self.options = options
         self.started = Date()
-        self.dispatcher = Dispatcher(fileSystem: fileSystem, options: options)
+        var dispatcherLogger = logger
+        dispatcherLogger[metadataKey: "mountpoint"] = "\(mountpoint)"
+        self.dispatcher = Dispatcher(fileSystem: fileSystem, options: options, backingFiles: channel,
+                                     logger: dispatcherLogger)
         self.channel = channel
         self.workers = DispatchGroup()
         self.logger = logger
@@ -50,13 +59,17 @@ public final class Session: Sendable {
     public static func mount(_ fileSystem: any FileSystem, type: FileSystemType, source: String, at mountpoint: String,
                              options: MountOptions, logger: Logger = Logger(label: "bento.session")) throws(HostError) -> Session {
         let path = try Mounter.validatedMountpoint(mountpoint)
+        try options.transport.prepare(logger: logger)
         let channel = try Mounter.mount(at: path, source: source, type: type.name, options: options)
         return Session(mountpoint: path, type: type, source: source, options: options,
                        fileSystem: fileSystem, channel: channel, logger: logger)
     }
 
-    /// The number of worker threads: the `threads=` option, else two per core (at least four).
-    public var workerCount: Int { options.threads ?? max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+    /// The number of `/dev/fuse` worker threads: the `threads=` option, else two per core (at least four), or one
+    /// under `transport=uring`, where the ring queues serve and `/dev/fuse` carries little.
+    public var workerCount: Int {
+        options.threads ?? (options.transport == .uring ? 1 : max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
+    }
 
     /// Starts the worker threads, each on its own cloned channel (the first uses the session's own).
     public func start() throws(HostError) {
@@ -139,7 +152,10 @@ public final class Session: Sendable {
             }
             if isFirstRequest {
                 isFirstRequest = false
-                tuneReadaheadIfInit(request)
+                if RequestHeader.peek(request)?.opcode == Opcode.initialize.rawValue {
+                    tuneReadahead()
+                    startRingQueues()
+                }
             }
         }
     }

@@ -55,14 +55,14 @@ public struct Entry: Sendable, Hashable {
     public var attributes: Attributes
     /// Generation number: (inode, generation) must be unique over the file system's life.
     public var generation: UInt64
-    /// How long the kernel may cache the name → inode mapping.
-    public var entryTimeout: Duration
-    /// How long the kernel may cache the attributes.
-    public var attributeTimeout: Duration
+    /// How long the kernel may cache the name → inode mapping; nil: as the mount's `CachePolicy` says.
+    public var entryTimeout: Duration?
+    /// How long the kernel may cache the attributes; nil: as the mount's `CachePolicy` says.
+    public var attributeTimeout: Duration?
 
-    /// An entry with the given cache timeouts (one second by default).
+    /// An entry; without timeouts, the kernel caches it as the file system's `CachePolicy` says.
     public init(attributes: Attributes, generation: UInt64 = 0,
-                entryTimeout: Duration = .seconds(1), attributeTimeout: Duration = .seconds(1)) {
+                entryTimeout: Duration? = nil, attributeTimeout: Duration? = nil) {
         self.attributes = attributes
         self.generation = generation
         self.entryTimeout = entryTimeout
@@ -77,11 +77,11 @@ public struct Entry: Sendable, Hashable {
 public struct AttributesReply: Sendable, Hashable {
     /// The attributes.
     public var attributes: Attributes
-    /// How long the kernel may cache them.
-    public var timeout: Duration
+    /// How long the kernel may cache them; nil: as the mount's `CachePolicy` says.
+    public var timeout: Duration?
 
-    /// Attributes valid for `timeout` (one second by default).
-    public init(_ attributes: Attributes, timeout: Duration = .seconds(1)) {
+    /// Attributes valid for `timeout`; without one, as the file system's `CachePolicy` says.
+    public init(_ attributes: Attributes, timeout: Duration? = nil) {
         self.attributes = attributes
         self.timeout = timeout
     }

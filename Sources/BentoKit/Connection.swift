@@ -30,6 +30,9 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
     public static let atomicOpenTruncate = Capabilities(rawValue: 1 << 10)
     /// Nanosecond-granular timestamps; without it the kernel rounds.
     public static let nanosecondTimes = Capabilities(rawValue: 1 << 11)
+    /// Reads, writes and mmap of a file opened with a backing descriptor (`OpenReply.backingDescriptor`) go straight
+    /// to that host file, never to the file system (`FUSE_PASSTHROUGH`); never together with the writeback cache.
+    public static let passthrough = Capabilities(rawValue: 1 << 12)
 }
 
 /// The negotiation between the kernel and a file system at mount time.
@@ -50,6 +53,12 @@ public struct Connection: Sendable {
     public var maximumReadahead: UInt32
     /// True when the mount has `-o ro`: the file system should refuse changes with `EROFS`.
     public let isReadOnly: Bool
+    /// How long the kernel may cache what the file system answers; `.conservative` until the file system says
+    /// who else changes its data (`.soleWriter`, `.sharedSource(mode)`). Fixed for the life of the mount.
+    public var cachePolicy: CachePolicy = .conservative
+    /// True when the files a file system hands over for passthrough sit on a stacked file system (overlayfs, a FUSE
+    /// mount): the kernel then allows them one stacking level more, and nothing can be stacked over this mount.
+    public var backingFilesAreStacked = false
 
     /// A connection as offered by a kernel (or by the in-process driver).
     public init(protocolVersion: (major: UInt32, minor: UInt32), offered: Capabilities, wanted: Capabilities,

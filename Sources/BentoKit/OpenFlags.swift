@@ -70,11 +70,15 @@ public struct OpenReply: Sendable, Hashable {
     public var handle: FileHandle
     /// Cache behaviour for this open.
     public var options: OpenOptions
+    /// An open host descriptor of this file's data, kept open at least as long as the handle: where the mount
+    /// passes files through (`Capabilities.passthrough`), the kernel reads, writes and maps it directly.
+    public var backingDescriptor: Int32?
 
-    /// A reply with the given handle and options.
-    public init(handle: FileHandle, options: OpenOptions = []) {
+    /// A reply with the given handle, options and backing descriptor.
+    public init(handle: FileHandle, options: OpenOptions = [], backingDescriptor: Int32? = nil) {
         self.handle = handle
         self.options = options
+        self.backingDescriptor = backingDescriptor
     }
 }
 

@@ -114,3 +114,21 @@ extension HostDescriptor {
             totalInodes: UInt64(raw.f_files), freeInodes: UInt64(raw.f_ffree), maximumNameLength: UInt64(raw.f_namemax))
     }
 }
+
+extension HostDescriptor {
+    /// Whether the object lives on a file system stacked over others (`fstatfs` type overlayfs, eCryptfs or FUSE,
+    /// which may pass through to yet another), so that FUSE passthrough to it needs one stacking level more.
+    public func isOnStackedFileSystem() throws(Errno) -> Bool {
+        var raw = [UInt8](repeating: 0, count: Linux.volumeStatusSize)
+        let type = try raw.withUnsafeMutableBytes { bytes in
+            Result { () throws(Errno) -> Int in
+                _ = try systemCall { GNU.fstatfs(rawValue, bytes.baseAddress!) }
+                return bytes.load(as: Int.self)  // f_type
+            }
+        }.get()
+        return Self.stackedFileSystemTypes.contains(UInt64(truncatingIfNeeded: type))
+    }
+
+    /// `OVERLAYFS_SUPER_MAGIC`, `ECRYPTFS_SUPER_MAGIC`, `FUSE_SUPER_MAGIC` (include/uapi/linux/magic.h).
+    private static let stackedFileSystemTypes: Set<UInt64> = [0x794C_7630, 0xF15F, 0x6573_5546]
+}

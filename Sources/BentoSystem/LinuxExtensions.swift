@@ -5,7 +5,7 @@ import Musl
 #endif
 
 // Linux (GNU) system calls and constants that Swift's Glibc module does not import: they sit behind
-// `_GNU_SOURCE` or in headers outside the module map (`sys/fsuid.h`, `sys/xattr.h`). Each function is found
+// `_GNU_SOURCE` or in headers outside the module map (`sys/fsuid.h`, `sys/xattr.h`, `sys/vfs.h`). Each function is found
 // once in the C library by name and called through a typed C function pointer, so BentoSystem needs no C
 // shim target. Values are those of Linux x86-64 and aarch64 (the platforms Bento runs on).
 
@@ -30,6 +30,8 @@ enum Linux {
     static let seekData: CInt = 3
     /// `SEEK_HOLE`: `lseek` to the next hole at or after the offset.
     static let seekHole: CInt = 4
+    /// `sizeof(struct statfs)`, whose first field is `f_type` (a `long`).
+    static let volumeStatusSize = 120
 }
 
 /// Finds a C library function by name; every name used here exists in glibc ≥ 2.30, so absence is a broken
@@ -52,6 +54,7 @@ enum GNU {
     typealias SetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer?, Int, CInt) -> CInt
     typealias ListXattr = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<CChar>?, Int) -> Int
     typealias RemoveXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> CInt
+    typealias VolumeStatus = @convention(c) (CInt, UnsafeMutableRawPointer) -> CInt
 
     // Function pointers into the C library are immutable after their one-time initialization and the C
     // functions themselves are thread-safe, so sharing them across threads is safe.
@@ -66,6 +69,7 @@ enum GNU {
     nonisolated(unsafe) static let setxattr = libcFunction("setxattr", as: SetXattr.self)
     nonisolated(unsafe) static let listxattr = libcFunction("listxattr", as: ListXattr.self)
     nonisolated(unsafe) static let removexattr = libcFunction("removexattr", as: RemoveXattr.self)
+    nonisolated(unsafe) static let fstatfs = libcFunction("fstatfs", as: VolumeStatus.self)
 }
 
 /// Calls `body` with `bytes` as a NUL-terminated C string (names arrive as validated bytes without NUL).

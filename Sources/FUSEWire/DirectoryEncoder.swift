@@ -11,10 +11,10 @@ public enum DirectoryEncoder {
 
     /// The records of every entry kept in `listing`. In a readdirplus listing, an entry without a lookup
     /// answer (`.`, `..`) gets a `fuse_entry_out` with node id 0, which the kernel skips, carrying only
-    /// the entry's inode number and type.
-    public static func encode(_ listing: DirectoryListing) -> [UInt8] {
+    /// the entry's inode number and type; lookup answers without cache timeouts get `policy`'s.
+    public static func encode(_ listing: DirectoryListing, policy: CachePolicy = .conservative) -> [UInt8] {
         let size = listing.entries.reduce(0) { $0 + recordSize(nameLength: $1.entry.name.bytes.count, isPlus: listing.isPlus) }
-        var writer = WireWriter(capacity: size)
+        var writer = WireWriter(capacity: size, policy: policy)
         for (entry, lookup) in listing.entries {
             if listing.isPlus {
                 appendEntryOut(lookup, for: entry, to: &writer)

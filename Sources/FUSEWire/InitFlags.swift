@@ -38,6 +38,12 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
     public static let setxattrExtended = InitFlags(rawValue: 1 << 29)
     /// `FUSE_INIT_EXT`: `flags2` is valid in both directions.
     public static let initExtended = InitFlags(rawValue: 1 << 30)
+    /// `FUSE_PASSTHROUGH` (flags2, 7.40+): opens may name a backing file (`fuse_open_out.backing_id`) that the kernel
+    /// reads and writes itself; answered with `fuse_init_out.max_stack_depth` > 0 and never with the writeback cache.
+    public static let passthrough = InitFlags(rawValue: 1 << 37)
+    /// `FUSE_OVER_IO_URING` (flags2, 7.42+): offered when the kernel's `enable_uring` is on; answered when the
+    /// server will fetch requests through io_uring (see `RingLayout`). Not a file-system capability.
+    public static let overIOURing = InitFlags(rawValue: 1 << 41)
 
     /// Each BentoKit capability and the INIT flag that carries it. `nanosecondTimes` has no flag: it is
     /// `fuse_init_out.time_gran` (see `InitArguments.offeredCapabilities`).
@@ -53,6 +59,7 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
         (.handleKillPrivilege, .handleKillPrivilege),
         (.asyncDirectIO, .asyncDirectIO),
         (.atomicOpenTruncate, .atomicOpenTruncate),
+        (.passthrough, .passthrough),
     ]
 
     /// The INIT flags that carry `capabilities`.

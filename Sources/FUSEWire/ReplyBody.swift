@@ -6,12 +6,15 @@ public enum ReplyBody: Sendable, Hashable {
     case empty
     /// `fuse_entry_out`: lookup, mknod, mkdir, symlink, link.
     case entry(Entry)
+    /// `fuse_entry_out` with node id 0: a LOOKUP of a name that does not exist, which the kernel may remember
+    /// for the given time instead of asking again.
+    case negativeEntry(Duration)
     /// `fuse_attr_out`: getattr, setattr.
     case attributes(AttributesReply)
-    /// `fuse_open_out`: open, opendir.
-    case open(OpenReply)
-    /// `fuse_entry_out` then `fuse_open_out`: create.
-    case create(CreateReply)
+    /// `fuse_open_out`: open, opendir; with a backing file, the kernel passes the open file through to it.
+    case open(OpenReply, backing: BackingID? = nil)
+    /// `fuse_entry_out` then `fuse_open_out`: create; with a backing file, as for open.
+    case create(CreateReply, backing: BackingID? = nil)
     /// `fuse_write_out`: write, copy_file_range.
     case written(UInt32)
     /// `fuse_statfs_out`.
@@ -50,10 +53,14 @@ public struct InitReply: Sendable, Hashable {
     public var timeGranularity: UInt32
     /// Largest request in pages, valid with `FUSE_MAX_PAGES` (`max_pages`).
     public var maximumPages: UInt16
+    /// How many file systems may be stacked up to and including this mount, with `FUSE_PASSTHROUGH`
+    /// (`max_stack_depth`: 1, or 2 when backing files sit on a stacked file system; 0 turns passthrough off).
+    public var maximumStackDepth: UInt32
 
     /// An INIT reply.
     public init(major: UInt32, minor: UInt32, maximumReadahead: UInt32, flags: InitFlags, maximumBackground: UInt16,
-                congestionThreshold: UInt16, maximumWrite: UInt32, timeGranularity: UInt32, maximumPages: UInt16) {
+                congestionThreshold: UInt16, maximumWrite: UInt32, timeGranularity: UInt32, maximumPages: UInt16,
+                maximumStackDepth: UInt32 = 0) {
         self.major = major
         self.minor = minor
         self.maximumReadahead = maximumReadahead
@@ -63,5 +70,6 @@ public struct InitReply: Sendable, Hashable {
         self.maximumWrite = maximumWrite
         self.timeGranularity = timeGranularity
         self.maximumPages = maximumPages
+        self.maximumStackDepth = maximumStackDepth
     }
 }

@@ -3,19 +3,22 @@ import BentoKit
 /// Encodes replies: `fuse_out_header` plus the reply struct as `head`, variable data as `payload`, ready to
 /// be written with one `writev` (`head.count + payload.count` is the header's `len`).
 public enum ReplyEncoder {
-    /// The successful reply to request `unique`.
-    public static func encode(_ body: ReplyBody, unique: UInt64) -> (head: [UInt8], payload: [UInt8]) {
-        var writer = WireWriter(capacity: WireLayout.outHeaderSize + WireLayout.entryOutSize + WireLayout.openOutSize)
+    /// The successful reply to request `unique`; entries and attributes without cache timeouts get `policy`'s.
+    public static func encode(_ body: ReplyBody, unique: UInt64,
+                              policy: CachePolicy = .conservative) -> (head: [UInt8], payload: [UInt8]) {
+        var writer = WireWriter(capacity: WireLayout.outHeaderSize + WireLayout.entryOutSize + WireLayout.openOutSize,
+                                policy: policy)
         var payload: [UInt8] = []
         writer.zeros(WireLayout.outHeaderSize)
         switch body {
         case .empty: break
         case .entry(let entry): writer.append(entry)
+        case .negativeEntry(let timeout): writer.appendNegativeEntry(timeout: timeout)
         case .attributes(let reply): writer.append(reply)
-        case .open(let reply): writer.append(reply)
-        case .create(let reply):
+        case .open(let reply, let backing): writer.append(reply, backing: backing)
+        case .create(let reply, let backing):
             writer.append(reply.entry)
-            writer.append(reply.open)
+            writer.append(reply.open, backing: backing)
         case .written(let size), .xattrSize(let size):
             writer.append(size)
             writer.append(UInt32(0))  // padding
@@ -50,7 +53,8 @@ public enum ReplyEncoder {
         head.replaceSubrange(0..<WireLayout.outHeaderSize, with: header.bytes)
     }
 
-    /// `fuse_init_out`, cut to the 24 bytes kernels before 7.23 expect.
+    /// `fuse_init_out`, cut to the 24 bytes kernels before 7.23 expect. The kernel reads `max_stack_depth` whenever
+    /// `FUSE_PASSTHROUGH` is answered, whatever the minor version.
     private static func append(_ reply: InitReply, to writer: inout WireWriter) {
         writer.append(reply.major)
         writer.append(reply.minor)
@@ -64,6 +68,7 @@ public enum ReplyEncoder {
         writer.append(reply.maximumPages)
         writer.append(UInt16(0))  // map_alignment
         writer.append(UInt32(truncatingIfNeeded: reply.flags.rawValue >> 32))
-        writer.zeros(7 * 4)  // unused[7]
+        writer.append(reply.maximumStackDepth)
+        writer.zeros(2 + 11 * 2)  // request_timeout (FUSE_REQUEST_TIMEOUT is never answered), unused[11]
     }
 }

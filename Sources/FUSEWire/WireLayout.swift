@@ -1,6 +1,8 @@
 // The kernel ABI in one place: sizes and flag bits of the `fuse.h` structs Bento reads and writes.
 //
-// Source: include/uapi/linux/fuse.h, protocol 7.38 (Bento replies with minor = min(kernel's, 38)).
+// Source: include/uapi/linux/fuse.h, protocol 7.38 (Bento replies with minor = min(kernel's, 38)), plus the later
+// fields a kernel reads whatever the minor once their flag is negotiated: passthrough (7.40, `Passthrough.swift`)
+// and FUSE over io_uring (7.42, `RingLayout.swift`).
 // Everything is little-endian (x86-64, arm64) and 8-byte padded. Decoders and encoders read the field
 // offsets from the layouts drawn below; nothing else in Bento knows them.
 //
@@ -12,7 +14,7 @@
 //   fuse_entry_out (128)   u64 nodeid, generation, entry_valid, attr_valid · u32 entry_valid_nsec,
 //                          attr_valid_nsec · fuse_attr
 //   fuse_attr_out (104)    u64 attr_valid · u32 attr_valid_nsec · u32 dummy · fuse_attr
-//   fuse_open_out (16)     u64 fh · u32 open_flags · u32 padding
+//   fuse_open_out (16)     u64 fh · u32 open_flags · i32 backing_id (7.40; padding before, read whatever the minor)
 //   fuse_write_out (8)     u32 size · u32 padding               (also the reply to COPY_FILE_RANGE)
 //   fuse_kstatfs (80)      u64 blocks, bfree, bavail, files, ffree · u32 bsize, namelen, frsize, padding
 //                          · u32 spare[6]
@@ -20,7 +22,9 @@
 //   fuse_lseek_out (8)     u64 offset
 //   fuse_init_out (64)     u32 major, minor, max_readahead, flags · u16 max_background, congestion_threshold
 //                          · u32 max_write, time_gran · u16 max_pages, map_alignment · u32 flags2
-//                          · u32 unused[7]          (kernels before 7.23 take the first 24 bytes only)
+//                          · u32 max_stack_depth (7.40, read with FUSE_PASSTHROUGH whatever the minor)
+//                          · u16 request_timeout (7.43, unused) · u16 unused[11]
+//                                                   (kernels before 7.23 take the first 24 bytes only)
 //   fuse_dirent (24+name)  u64 ino, off · u32 namelen, type · name, padded to 8 bytes
 //   fuse_direntplus        fuse_entry_out · fuse_dirent
 //

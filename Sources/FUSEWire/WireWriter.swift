@@ -4,9 +4,14 @@ import BentoKit
 struct WireWriter {
     /// The bytes written so far.
     private(set) var bytes: [UInt8] = []
+    /// The timeouts of entries and attributes that leave theirs unset.
+    private let policy: CachePolicy
 
-    /// A writer that expects about `capacity` bytes.
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    /// A writer that expects about `capacity` bytes, filling unset cache timeouts from `policy`.
+    init(capacity: Int, policy: CachePolicy = .conservative) {
+        bytes.reserveCapacity(capacity)
+        self.policy = policy
+    }
 
     /// Appends a little-endian integer.
     mutating func append<T: FixedWidthInteger>(_ value: T) {
@@ -44,8 +49,8 @@ struct WireWriter {
 
     /// `fuse_entry_out` (128 bytes).
     mutating func append(_ entry: Entry) {
-        let (entrySeconds, entryNanoseconds) = Self.validity(entry.entryTimeout)
-        let (attributeSeconds, attributeNanoseconds) = Self.validity(entry.attributeTimeout)
+        let (entrySeconds, entryNanoseconds) = Self.validity(entry.entryTimeout ?? policy.entryTimeout)
+        let (attributeSeconds, attributeNanoseconds) = Self.validity(entry.attributeTimeout ?? policy.attributeTimeout)
         append(entry.inode.rawValue)
         append(entry.generation)
         append(entrySeconds)
@@ -57,18 +62,36 @@ struct WireWriter {
 
     /// `fuse_attr_out` (104 bytes).
     mutating func append(_ reply: AttributesReply) {
-        let (seconds, nanoseconds) = Self.validity(reply.timeout)
+        let (seconds, nanoseconds) = Self.validity(reply.timeout ?? policy.attributeTimeout)
         append(seconds)
         append(nanoseconds)
         append(UInt32(0))  // dummy
         append(reply.attributes)
     }
 
-    /// `fuse_open_out` (16 bytes).
-    mutating func append(_ reply: OpenReply) {
+    /// `fuse_entry_out` for a name that does not exist: node id 0, cached as absent for `timeout`.
+    mutating func appendNegativeEntry(timeout: Duration) {
+        let (seconds, nanoseconds) = Self.validity(timeout)
+        append(UInt64(0))  // nodeid
+        append(UInt64(0))  // generation
+        append(seconds)    // entry_valid
+        append(UInt64(0))  // attr_valid
+        append(nanoseconds)
+        append(UInt32(0))
+        zeros(WireLayout.attrSize)
+    }
+
+    /// `fuse_open_out` (16 bytes). With a backing file, `FOPEN_PASSTHROUGH` and its id, and only the options the
+    /// kernel accepts beside it (`OpenOptions.passthroughCompatible`).
+    mutating func append(_ reply: OpenReply, backing: BackingID? = nil) {
         append(reply.handle.rawValue)
-        append(reply.options.rawValue)
-        append(UInt32(0))  // padding
+        guard let backing else {
+            append(reply.options.rawValue)
+            append(Int32(0))  // backing_id: none
+            return
+        }
+        append(reply.options.intersection(.passthroughCompatible).rawValue | passthroughOpenFlag)
+        append(backing.rawValue)
     }
 
     /// `fuse_kstatfs` (80 bytes).

@@ -69,7 +69,7 @@ extension MemFS.State {
             node.contentsChanged(at: now)
             node.clearSetIDAfterChange(by: request)
         }
-        return OpenReply(handle: open(node, flags: flags), options: node.type == .regular ? .keepCache : [])
+        return OpenReply(handle: open(node, flags: flags))
     }
 
     /// Writes `data` into `node` at `offset`: the shared path of write and copy_file_range.

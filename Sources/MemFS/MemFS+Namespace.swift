@@ -78,8 +78,7 @@ extension MemFS {
             }
             let mode = FileMode(type: .regular, permissions: mode.permissions)
             let node = try state.makeChild(request, parent: parent, name: name, mode: mode, now: now)
-            return CreateReply(entry: state.entry(for: node), open: OpenReply(handle: state.open(node, flags: flags),
-                                                                              options: .keepCache))
+            return CreateReply(entry: state.entry(for: node), open: OpenReply(handle: state.open(node, flags: flags)))
         }
     }
 

@@ -27,10 +27,6 @@ public final class MemFS: FileSystem {
         public var checksPermissions: Bool
         /// Ask the kernel for its writeback cache.
         public var writebackCache: Bool
-        /// How long the kernel may cache names; MemFS is the only writer, so long is safe.
-        public var entryTimeout: Duration
-        /// How long the kernel may cache attributes.
-        public var attributeTimeout: Duration
         /// Permission bits of the root directory.
         public var rootPermissions: UInt32
         /// Owner of the root directory.
@@ -42,15 +38,12 @@ public final class MemFS: FileSystem {
 
         /// Options; every default suits an in-process file system checked by MemFS itself.
         public init(capacity: UInt64? = nil, maximumInodes: UInt64? = nil, checksPermissions: Bool = true,
-                    writebackCache: Bool = false, entryTimeout: Duration = .seconds(60),
-                    attributeTimeout: Duration = .seconds(60), rootPermissions: UInt32 = 0o755,
+                    writebackCache: Bool = false, rootPermissions: UInt32 = 0o755,
                     rootOwner: UserID = .root, rootGroup: GroupID = .root, versionAttribute: String? = nil) {
             self.capacity = capacity
             self.maximumInodes = maximumInodes
             self.checksPermissions = checksPermissions
             self.writebackCache = writebackCache
-            self.entryTimeout = entryTimeout
-            self.attributeTimeout = attributeTimeout
             self.rootPermissions = rootPermissions
             self.rootOwner = rootOwner
             self.rootGroup = rootGroup
@@ -81,8 +74,7 @@ public final class MemFS: FileSystem {
     static func limits(_ options: Options) -> State.Limits {
         let capacity = options.capacity ?? ProcessInfo.processInfo.physicalMemory / 2
         return State.Limits(capacity: capacity, maximumInodes: options.maximumInodes ?? max(capacity / 4096, 16),
-                            checksPermissions: options.checksPermissions,
-                            entryTimeout: options.entryTimeout, attributeTimeout: options.attributeTimeout)
+                            checksPermissions: options.checksPermissions)
     }
 
     /// Runs `body` with the state locked.
@@ -98,8 +90,10 @@ public final class MemFS: FileSystem {
         }
     }
 
-    /// Records the mount's read-only flag and asks for the writeback cache when the options say so.
+    /// Records the mount's read-only flag, declares MemFS the only writer of what it holds (the kernel may cache
+    /// everything until it changes it itself) and asks for the writeback cache when the options say so.
     public func initialize(_ connection: inout Connection) throws(Errno) {
+        connection.cachePolicy = .soleWriter
         if options.writebackCache { connection.wanted.insert(.writebackCache) }
         // MemFS clears set-id bits on writes itself, which spares the kernel a security.capability
         // getxattr before every write.

@@ -25,10 +25,6 @@ extension MemFS {
             let maximumInodes: UInt64
             /// Whether MemFS checks permissions itself.
             let checksPermissions: Bool
-            /// Cache time for names.
-            let entryTimeout: Duration
-            /// Cache time for attributes.
-            let attributeTimeout: Duration
         }
 
         /// Fixed settings.
@@ -106,13 +102,12 @@ extension MemFS {
         /// The answer naming `node`, counting one lookup.
         func entry(for node: Node) -> Entry {
             node.lookups += 1
-            return Entry(attributes: node.attributes, generation: 0,
-                         entryTimeout: limits.entryTimeout, attributeTimeout: limits.attributeTimeout)
+            return Entry(attributes: node.attributes)
         }
 
-        /// The attributes of `node` with MemFS's cache time.
+        /// The attributes of `node`, cached as the mount's policy says.
         func reply(for node: Node) -> AttributesReply {
-            AttributesReply(node.attributes, timeout: limits.attributeTimeout)
+            AttributesReply(node.attributes)
         }
 
         // MARK: Space

@@ -34,6 +34,9 @@ struct InodeTable {
         var anchor: Anchor
         /// Outstanding lookups: entries returned minus entries forgotten.
         var lookupCount: UInt64
+        /// The host object's modification time when it was last opened (`cache=auto` keeps the kernel's pages
+        /// of the file only while it is unchanged).
+        var openedModification: HostTime? = nil
     }
 
     private var nodes: [UInt64: Node] = [:]
@@ -79,6 +82,16 @@ struct InodeTable {
         nodes[id] = Node(identity: identity, anchor: anchor, lookupCount: 1)
         byIdentity[identity] = id
         return id
+    }
+
+    /// Records that node `id` is opened while its host object's modification time is `modified`; true when that
+    /// is the time it had at the previous open (the kernel's cached pages of it are still the host's data).
+    mutating func recordOpen(_ id: UInt64, modified: HostTime) -> Bool {
+        guard var node = nodes[id] else { return false }
+        let unchanged = node.openedModification == modified
+        node.openedModification = modified
+        nodes[id] = node
+        return unchanged
     }
 
     /// Drops `count` lookups of node `id`; returns true when the node is gone (the root never goes).

@@ -34,7 +34,7 @@ extension PassthroughFS {
                                     modification: HostTimeChange(changes.modificationTime))
             }
         }
-        return AttributesReply(attributes(of: try object.status(), as: inode), timeout: options.attributeTimeout)
+        return AttributesReply(attributes(of: try object.status(), as: inode))
     }
 
     public func access(_ request: Request, inode: Inode, mask: AccessMask) throws(Errno) {

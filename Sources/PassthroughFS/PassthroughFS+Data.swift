@@ -1,12 +1,24 @@
 import BentoKit
 import BentoSystem
 
-/// Open files: each handle holds a real host descriptor from open or create until release; reads and writes
-/// are `pread`/`pwrite` at the kernel's offsets.
+/// Open files: each handle holds a real host descriptor from open or create until release, handed to the host as the
+/// backing descriptor (passthrough); the reads and writes that still reach here are `pread`/`pwrite` at the kernel's
+/// offsets.
 extension PassthroughFS {
     public func open(_ request: Request, inode: Inode, flags: OpenFlags) throws(Errno) -> OpenReply {
         let file = try descriptor(for: inode).reopen(flags: hostFlags(flags).rawValue)
-        return OpenReply(handle: openObjects.withLock { $0.insert(.file(file)) })
+        let handle = openObjects.withLock { $0.insert(.file(file)) }
+        return OpenReply(handle: handle, options: try keepsCachedPages(of: inode, file) ? .keepCache : [],
+                         backingDescriptor: file.rawValue)
+    }
+
+    /// Whether the kernel may keep `inode`'s cached pages at this open: with `cache=auto`, only while the host
+    /// file's modification time is the one it had at the previous open (`cache=always` keeps them by policy,
+    /// `cache=never` never).
+    private func keepsCachedPages(of inode: Inode, _ file: HostDescriptor) throws(Errno) -> Bool {
+        guard options.cache == .auto else { return false }
+        let modified = try file.status().modificationTime
+        return inodes.withLock { $0.recordOpen(inode.rawValue, modified: modified) }
     }
 
     public func create(_ request: Request, parent: Inode, name: FileName, mode: BentoKit.FileMode,
@@ -26,7 +38,7 @@ extension PassthroughFS {
         }
         let entry = try enter(in: directory, name: name, requestedMode: isNew ? mode : nil)
         let handle = openObjects.withLock { $0.insert(.file(file)) }
-        return CreateReply(entry: entry, open: OpenReply(handle: handle))
+        return CreateReply(entry: entry, open: OpenReply(handle: handle, backingDescriptor: file.rawValue))
     }
 
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> [UInt8] {

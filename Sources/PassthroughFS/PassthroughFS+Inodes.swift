@@ -39,8 +39,7 @@ extension PassthroughFS {
         let dropped = descriptors.withLock { $0.insert(object, for: id) }
         _ = dropped  // closed here, outside the lock
         let inode = Inode(id)
-        return Entry(attributes: attributes(of: status, as: inode), generation: 0,
-                     entryTimeout: options.entryTimeout, attributeTimeout: options.attributeTimeout)
+        return Entry(attributes: attributes(of: status, as: inode))
     }
 
     /// How to reach `object` again: its file handle and a descriptor of its mount, or, on file systems

@@ -18,26 +18,26 @@ import Synchronization
 /// checks permissions as the caller (with this process's supplementary groups). The remaining calls (lookup,
 /// open, read, write, xattrs) run as this process; mounted, the kernel checks them with `default_permissions`.
 ///
+/// Passthrough. Every open file's reply carries its host descriptor as the backing descriptor: where the mount
+/// passes files through (FUSE passthrough, asked for in `initialize` wherever the kernel offers it), the kernel then
+/// reads, writes and maps the host file itself and those requests never reach this file system.
+///
 /// Locking. Three locks, each held only for table updates, never across a system call: the inode table, the
 /// descriptor cache and the open-file table. A directory handle's listing has its own lock, held while it reads
 /// (and, for readdirplus, looks up) entries; it is always taken before the others.
 public final class PassthroughFS: FileSystem {
     /// Tuning for a passthrough mount.
     public struct Options: Sendable {
-        /// How long the kernel may cache a name (the host can change behind our back).
-        public var entryTimeout: Duration
-        /// How long the kernel may cache attributes.
-        public var attributeTimeout: Duration
+        /// How much the kernel may cache (`-o cache=`): the host directory can change behind the mount's back.
+        public var cache: CacheMode
         /// The most `O_PATH` descriptors kept open to name inodes.
         public var maxCachedDescriptors: Int
         /// Ask the kernel for writeback caching; opens then turn write-only into read-write and drop `O_APPEND`.
         public var writebackCache: Bool
 
-        /// Options with one-second timeouts, 1,000 cached descriptors and no writeback cache.
-        public init(entryTimeout: Duration = .seconds(1), attributeTimeout: Duration = .seconds(1),
-                    maxCachedDescriptors: Int = 1000, writebackCache: Bool = false) {
-            self.entryTimeout = entryTimeout
-            self.attributeTimeout = attributeTimeout
+        /// Options with `cache=auto`, 1,000 cached descriptors and no writeback cache.
+        public init(cache: CacheMode = .auto, maxCachedDescriptors: Int = 1000, writebackCache: Bool = false) {
+            self.cache = cache
             self.maxCachedDescriptors = maxCachedDescriptors
             self.writebackCache = writebackCache
         }
@@ -52,6 +52,8 @@ public final class PassthroughFS: FileSystem {
     let descriptors: Mutex<DescriptorCache>
     let openObjects = Mutex(OpenFileTable())
     let writebackEnabled = Atomic<Bool>(false)
+    /// Whether the mirrored directory sits on a stacked file system (overlayfs, FUSE), which passthrough must know.
+    let sourceIsStacked: Bool
 
     /// Mirrors the host directory at `root`. Throws `ENOENT` when it does not exist and `ENOTDIR` when it is
     /// not a directory.
@@ -60,6 +62,7 @@ public final class PassthroughFS: FileSystem {
         let status = try descriptor.status()
         self.rootPath = root
         self.options = options
+        self.sourceIsStacked = (try? descriptor.isOnStackedFileSystem()) ?? false
         var table = InodeTable(root: HostIdentity(device: status.device, inode: status.inode), descriptor: descriptor)
         if let (_, mountID) = try? descriptor.fileHandle() {
             _ = table.addMount(mountID, descriptor: try descriptor.openAsMountDescriptor())
@@ -68,8 +71,15 @@ public final class PassthroughFS: FileSystem {
         self.descriptors = Mutex(DescriptorCache(capacity: options.maxCachedDescriptors))
     }
 
-    /// Turns on writeback caching when asked for in the options and offered by the kernel.
+    /// Declares how much the kernel may cache (the options' `cache` mode), asks for passthrough of open files where
+    /// the kernel offers it, and turns on writeback caching when asked for in the options and offered by the kernel
+    /// (the host then leaves passthrough off: the kernel refuses both together).
     public func initialize(_ connection: inout Connection) throws(Errno) {
+        connection.cachePolicy = .sharedSource(options.cache)
+        if connection.offered.contains(.passthrough) {
+            connection.wanted.insert(.passthrough)
+            connection.backingFilesAreStacked = sourceIsStacked
+        }
         if options.writebackCache && connection.offered.contains(.writebackCache) {
             connection.wanted.insert(.writebackCache)
             writebackEnabled.store(true, ordering: .relaxed)
@@ -104,7 +114,7 @@ public final class PassthroughFS: FileSystem {
         } else {
             target = try descriptor(for: inode)
         }
-        return AttributesReply(attributes(of: try target.status(), as: inode), timeout: options.attributeTimeout)
+        return AttributesReply(attributes(of: try target.status(), as: inode))
     }
 
     public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {

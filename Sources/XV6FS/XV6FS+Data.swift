@@ -113,7 +113,7 @@ extension XV6FS {
                 }
             }
         }
-        return OpenReply(handle: opened(object, flags: flags), options: disk.mode.isRegular ? .keepCache : [])
+        return OpenReply(handle: opened(object, flags: flags))
     }
 
     /// Records an open of `object`.

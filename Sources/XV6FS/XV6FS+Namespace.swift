@@ -67,7 +67,7 @@ extension XV6FS {
             return CreateReply(entry: entry(for: object), open: open)
         }
         let object = try makeChild(request, parent: parent, name: name, mode: FileMode(type: .regular, permissions: mode.permissions))
-        let reply = CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags), options: .keepCache))
+        let reply = CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags)))
         return reply
     }
 

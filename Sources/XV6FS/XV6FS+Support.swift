@@ -124,13 +124,12 @@ extension XV6FS {
     /// The entry naming `object`, counting one lookup.
     func entry(for object: CachedInode) -> Entry {
         object.state.withLock { $0.lookups += 1 }
-        return Entry(attributes: attributes(object), generation: UInt64(object.disk.generation),
-                     entryTimeout: options.cacheTimeout, attributeTimeout: options.cacheTimeout)
+        return Entry(attributes: attributes(object), generation: UInt64(object.disk.generation))
     }
 
-    /// `object`'s attributes with the mount's cache time.
+    /// `object`'s attributes, cached as the mount's policy says.
     func reply(for object: CachedInode) -> AttributesReply {
-        AttributesReply(attributes(object), timeout: options.cacheTimeout)
+        AttributesReply(attributes(object))
     }
 
     // MARK: Changes

@@ -27,8 +27,6 @@ public final class XV6FS: FileSystem {
         public var checksPermissions: Bool
         /// Ask the kernel for its writeback cache.
         public var writebackCache: Bool
-        /// How long the kernel may cache names and attributes (xv6fs is the image's only writer).
-        public var cacheTimeout: Duration
         /// Refuse every change with `EROFS` (no journal replay either).
         public var readOnly: Bool
         /// How often the running transaction commits on its own; nil commits only on fsync, sync and unmount.
@@ -38,13 +36,12 @@ public final class XV6FS: FileSystem {
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheBlocks: Int? = nil, checksPermissions: Bool = true,
-                    writebackCache: Bool = false, cacheTimeout: Duration = .seconds(60), readOnly: Bool = false,
+                    writebackCache: Bool = false, readOnly: Bool = false,
                     commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil) {
             self.dataMode = dataMode
             self.cacheBlocks = cacheBlocks
             self.checksPermissions = checksPermissions
             self.writebackCache = writebackCache
-            self.cacheTimeout = cacheTimeout
             self.readOnly = readOnly
             self.commitInterval = commitInterval
             self.versionAttribute = versionAttribute
@@ -177,6 +174,7 @@ public final class XV6FS: FileSystem {
     public func initialize(_ connection: inout Connection) throws(Errno) {
         connection.wanted.formUnion([.bigWrites, .parallelDirectoryOperations, .asyncRead, .handleKillPrivilege,
                                      .readdirPlus, .readdirPlusAuto])
+        connection.cachePolicy = .soleWriter  // the image's only writer: the kernel sees every change
         if options.writebackCache { connection.wanted.insert(.writebackCache) }
         connection.maximumWrite = 1 << 20
         if connection.isReadOnly { readOnly.store(true, ordering: .relaxed) }

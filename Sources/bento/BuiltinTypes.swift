@@ -16,9 +16,9 @@ enum BuiltinTypes {
     /// Mirrors a host directory; SOURCE is that directory.
     static let passthrough = FileSystemType(
         name: "passthrough", version: "1.0.0", summary: "mirror of a host directory (SOURCE: the directory)"
-    ) { source, _ throws(HostError) in
+    ) { source, options throws(HostError) in
         do {
-            return try PassthroughFS(root: source)
+            return try PassthroughFS(root: source, options: .init(cache: options.cache ?? .auto))
         } catch {
             throw HostError("\(source): \(error) — SOURCE must be an existing directory for passthrough")
         }

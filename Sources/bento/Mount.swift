@@ -11,7 +11,10 @@ struct Mount: ParsableCommand {
             path of a file-system module (a shared library such as .build/debug/libMemFSModuleV1.so).
             Options (-o, comma-separated): allow_other, default_permissions (on by default; \
             no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, noatime, \
-            and Bento's own threads=N and writeback/nowriteback.
+            and Bento's own threads=N, writeback/nowriteback, cache=never|auto|always (passthrough), \
+            passthrough=on|off (FUSE passthrough of open files to their host files; passthrough asks for it, \
+            Linux 6.9+, root, never with writeback) and transport=dev|uring (uring: FUSE over io_uring, \
+            Linux 6.14+; as root Bento turns the fuse module's enable_uring on).
             End the mount with `umount MOUNTPOINT`; the daemon flushes and exits 0.
             """)
 

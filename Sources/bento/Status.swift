@@ -5,7 +5,7 @@ import Foundation
 /// `bento status`: lists the live mounts of every Bento daemon on this machine.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List live mounts: mount point, type, version, daemon pid and uptime.")
+        abstract: "List live mounts: mount point, type, version, daemon pid, uptime and transport (dev or uring).")
 
     func run() throws {
         var rows: [[String]] = []
@@ -18,10 +18,11 @@ struct Status: ParsableCommand {
             for line in answer.split(separator: "\n") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 guard fields.count >= 5, let started = Double(fields[4]) else { continue }
-                rows.append([fields[0], fields[1], fields[2], fields[3], Self.uptime(now - started)])
+                let transport = fields.count > 6 ? fields[6] : "-"  // a daemon from before the field
+                rows.append([fields[0], fields[1], fields[2], fields[3], Self.uptime(now - started), transport])
             }
         }
-        print(Self.table([["MOUNTPOINT", "TYPE", "VERSION", "PID", "UPTIME"]] + rows.sorted { $0[0] < $1[0] }))
+        print(Self.table([["MOUNTPOINT", "TYPE", "VERSION", "PID", "UPTIME", "TRANSPORT"]] + rows.sorted { $0[0] < $1[0] }))
     }
 
     /// `1h02m03s` style.

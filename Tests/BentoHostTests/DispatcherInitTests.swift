@@ -11,7 +11,7 @@ import Testing
         #expect(reply.error == 0 && reply.unique == 1 && reply.length == 16 + 64)
         #expect(reply.u32(at: 0) == 7 && reply.u32(at: 4) == 38)  // major, minor = min(45, 38)
         #expect(reply.u32(at: 8) == 131_072)                        // max_readahead
-        let flags = InitFlags(rawValue: UInt64(reply.u32(at: 12)) | UInt64(reply.u32(at: 36)) << 32)
+        let flags = InitFlags(rawValue: UInt64(reply.u32(at: 12)) | UInt64(reply.u32(at: 32)) << 32)
         #expect(flags == [.asyncRead, .bigWrites, .parallelDirectoryOperations, .readdirPlus, .readdirPlusAuto,
                           .autoInvalidateData, .atomicOpenTruncate, .cacheSymlinks, .maximumPages, .initExtended])
         #expect(reply.u32(at: 16) == 48 << 16 | 64)  // max_background 64, congestion_threshold 48

@@ -10,10 +10,20 @@ import BentoHost
         #expect(options.extra == ["color": "blue"])
     }
 
-    @Test func rejectsMalformedValuesWithTheOptionsName() {
+    @Test func passthroughIsOnOffOrTheFileSystemsChoice() throws {
+        #expect(try MountOptions(parsing: "ro").passthrough == nil)
+        #expect(try MountOptions(parsing: "passthrough=off").passthrough == false)
+        #expect(try MountOptions(parsing: "passthrough=off,passthrough=on").passthrough == true)
+    }
+
+    @Test func rejectsMalformedValuesWithTheOptionsName() throws {
         #expect(throws: MountOptionError.self) { try MountOptions(parsing: "max_read=lots") }
         #expect(throws: MountOptionError.self) { try MountOptions(parsing: "fsname=") }
         #expect(throws: MountOptionError.self) { try MountOptions(parsing: "threads=0") }
+        #expect(throws: MountOptionError.self) { try MountOptions(parsing: "cache=sometimes") }
+        #expect(try MountOptions(parsing: "cache=never").cache == .never)
+        #expect(throws: MountOptionError.self) { try MountOptions(parsing: "passthrough=maybe") }
+        #expect(throws: MountOptionError.self) { try MountOptions(parsing: "passthrough") }
         do {
             _ = try MountOptions(parsing: "max_read=x")
         } catch {

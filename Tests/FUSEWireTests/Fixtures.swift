@@ -1,7 +1,7 @@
 import BentoKit
 @testable import FUSEWire
 
-// Little-endian field encoders for writing request fixtures field by field, each line commented with the
+// Little-endian field encoders for writing request and reply fixtures field by field, each line commented with the
 // `fuse.h` fields it holds.
 
 func u16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
@@ -35,6 +35,17 @@ func operation(_ bytes: [UInt8]) throws(DecodeError) -> Operation { try decode(b
 /// The reason decoding `bytes` fails, or nil when it succeeds.
 func failure(_ bytes: [UInt8]) -> DecodeError.Reason? {
     do { _ = try decode(bytes); return nil } catch { return error.reason }
+}
+
+/// `fuse_out_header` of a reply of `length` bytes to request 42.
+func outHeader(_ length: Int, error: Int32 = 0) -> [UInt8] {
+    u32(UInt32(length)) + withUnsafeBytes(of: error.littleEndian, Array.init) + u64(42)  // len, error, unique
+}
+
+/// The bytes of `body` as the reply to request 42, header and payload together.
+func encoded(_ body: ReplyBody) -> [UInt8] {
+    let (head, payload) = ReplyEncoder.encode(body, unique: 42)
+    return head + payload
 }
 
 /// A `FileName` from a literal known to be valid.

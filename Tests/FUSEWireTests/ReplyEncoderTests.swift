@@ -14,16 +14,6 @@ private let sampleAttr: [UInt8] = u64(7) + u64(10) + u64(8)  // ino, size, block
     + u32(0o100644) + u32(1) + u32(1000) + u32(100)          // mode, nlink, uid, gid
     + u32(0) + u32(4096) + u32(0)                            // rdev, blksize, flags
 
-/// `fuse_out_header` of a successful reply of `length` bytes to request 42.
-private func outHeader(_ length: Int, error: Int32 = 0) -> [UInt8] {
-    u32(UInt32(length)) + withUnsafeBytes(of: error.littleEndian, Array.init) + u64(42)  // len, error, unique
-}
-
-private func encoded(_ body: ReplyBody) -> [UInt8] {
-    let (head, payload) = ReplyEncoder.encode(body, unique: 42)
-    return head + payload
-}
-
 @Suite struct ReplyEncoderTests {
     @Test func errorsAreNegativeErrnoInAHeaderAlone() {
         #expect(ReplyEncoder.encodeError(.noSuchFileOrDirectory, unique: 42) == outHeader(16, error: -2))

@@ -46,7 +46,7 @@ struct LifecycleTests {
         for cycle in 1...2 {
             let daemon = try BackgroundCommand("""
                 exec \(Shell.quote(TestEnvironment.bentoBinary)) mount --foreground --fs \(kind.rawValue) \
-                  \(Shell.quote(source)) \(Shell.quote(mountPoint))
+                  \(TestEnvironment.transportOption) \(Shell.quote(source)) \(Shell.quote(mountPoint))
                 """, timeLimit: 120)
             let live = MountTable.wait(upTo: 15) { MountTable.entry(at: mountPoint)?.type.hasPrefix("fuse") == true }
             try #require(live, "cycle \(cycle): no mount at \(mountPoint) 15 s after bento mount --foreground; \(daemon.wait(upTo: 1).map { "\($0)" } ?? "daemon still running")")
@@ -54,6 +54,7 @@ struct LifecycleTests {
             let status = try Shell.run("\(Shell.quote(TestEnvironment.bentoBinary)) status", timeLimit: 20)
             #expect(status.status == 0 && status.stdout.contains(mountPoint) && status.stdout.contains(kind.rawValue),
                     "cycle \(cycle): bento status does not list the mount: \(status)")
+            try TestEnvironment.expectTransport(at: mountPoint)
 
             let io = try Shell.run("""
                 cd \(Shell.quote(mountPoint))

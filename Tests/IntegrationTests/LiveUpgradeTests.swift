@@ -48,6 +48,7 @@ struct LiveUpgradeTests {
     private func upgradeUnderLoad(
         _ mountpoint: String, type: String, modules: [String], last: String, version: String
     ) throws {
+        try TestEnvironment.expectTransport(at: mountpoint)
         let run = try upgradeShell("""
             python3 scripts/upgrade_load.py \(mountpoint) --bento \(upgradeBin)/bento --modules \(modules.joined(separator: ",")) \
             --seconds 6 --every 0.4
@@ -74,7 +75,7 @@ struct LiveUpgradeTests {
     @Test func memfsUpgradesBackAndForthUnderLoadLoseNothing() throws {
         let (v1, v2) = (try module("MemFSModuleV1"), try module("MemFSModuleV2"))
         try withScratch { _, mountpoint in
-            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) load \(mountpoint)").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(TestEnvironment.transportOption) load \(mountpoint)").status == 0)
             try upgradeUnderLoad(mountpoint, type: "memfs", modules: [v2, v1], last: v2, version: "2.0.0")
         }
     }
@@ -83,7 +84,7 @@ struct LiveUpgradeTests {
         let (v1, v2) = (try module("XV6FSModuleV1"), try module("XV6FSModuleV2"))
         try withScratch { scratch, mountpoint in
             try #require(upgradeShell("\(upgradeBin)/bento mkfs --size 128M \(scratch)/image").status == 0)
-            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(scratch)/image \(mountpoint)").status == 0)
+            try #require(upgradeShell("\(upgradeBin)/bento mount --fs \(v1) \(TestEnvironment.transportOption) \(scratch)/image \(mountpoint)").status == 0)
             try upgradeUnderLoad(mountpoint, type: "xv6fs", modules: [v2, v1], last: v2, version: "2.0.0")
             try upgradeShell("umount \(mountpoint); for i in $(seq 50); do \(upgradeBin)/bento fsck \(scratch)/image >/dev/null && break; sleep 0.2; done")
             let fsck = try upgradeShell("\(upgradeBin)/bento fsck \(scratch)/image")

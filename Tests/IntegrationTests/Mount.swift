@@ -64,6 +64,30 @@ enum TestEnvironment {
 
     /// The directory every test's scratch directories live under.
     static let scratchRoot = "/tmp/bento-it"
+
+    /// The `transport=` the suite's mounts ask for: `BENTO_TEST_TRANSPORT` (scripts/test runs the suite a second
+    /// time with `uring`), or what a test binds for the calls it makes; nil leaves the daemon's default.
+    @TaskLocal static var transport: String? = ProcessInfo.processInfo.environment["BENTO_TEST_TRANSPORT"]
+
+    /// `-o transport=...` for a `bento mount` command line, or nothing.
+    static var transportOption: String { transport.map { "-o transport=\($0)" } ?? "" }
+
+    /// Expects `bento status` to show the mount at `mountPoint` served through `transport` (when one is asked
+    /// for) within `seconds`: the io_uring queues register right after INIT, which the first access to the mount
+    /// waits for. Records an issue otherwise.
+    static func expectTransport(at mountPoint: String, within seconds: Double = 10,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard let transport else { return }
+        _ = try Shell.run("stat \(Shell.quote(mountPoint)) >/dev/null", timeLimit: 20)
+        var shown = ""
+        let served = MountTable.wait(upTo: seconds) {
+            let rows = (try? Shell.run("\(Shell.quote(bentoBinary)) status", timeLimit: 20))?.stdout ?? ""
+            let row = rows.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.first.map(String.init) == mountPoint }
+            shown = row?.last.map(String.init) ?? "no row"
+            return shown == transport
+        }
+        #expect(served, "bento status shows transport \(shown) for \(mountPoint), not \(transport)", sourceLocation: sourceLocation)
+    }
 }
 
 /// A fresh directory under /tmp/bento-it, removed (with everything in it) in `deinit`.
@@ -146,7 +170,7 @@ final class BentoMount {
     let pid: Int32
 
     /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`, xv6fs uses `<scratch>/disk.img`)
-    /// with `-o options`.
+    /// with `-o options` plus the suite's transport (`TestEnvironment.transport`, then checked in `bento status`).
     init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = []) throws {
         guard TestEnvironment.canMount else {
             throw MountError(description: "cannot mount FUSE here: need root and /dev/fuse (CI=true makes this a failure)")
@@ -158,7 +182,7 @@ final class BentoMount {
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let optionWords = options.isEmpty ? "" : "-o \(Shell.quote(options.joined(separator: ",")))"
         try Shell.check("""
-            \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs \(kind.rawValue) \(optionWords) \
+            \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs \(kind.rawValue) \(optionWords) \(TestEnvironment.transportOption) \
               --pid-file \(Shell.quote(pidFile)) \(Shell.quote(source)) \(Shell.quote(mountPoint))
             """, timeLimit: 30)
         let pidText = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
@@ -171,6 +195,7 @@ final class BentoMount {
             Self.stop(pid: pid, mountPoint: mountPoint)
             throw MountError(description: "bento mount exited 0 but \(mountPoint) is not a FUSE mount in /proc/mounts")
         }
+        try TestEnvironment.expectTransport(at: mountPoint)
     }
 
     /// Whether the mount is still in /proc/mounts.

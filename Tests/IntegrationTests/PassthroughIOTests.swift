@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+// FUSE passthrough on a mounted passthrough file system (on by default where the kernel offers it): data written and
+// read with real programs moves between the caller and the host file without READ or WRITE requests reaching the
+// daemon (`bento stats` stops counting them), mmap maps the host file, and the writeback cache or
+// `-o passthrough=off` sends the same I/O through the daemon again. The real-program suites (TreeWorkloadTests and
+// the rest) run on passthrough mounts too, so they cover its everyday behaviour.
+@Suite(.enabled(if: TestEnvironment.runsMountTests), .serialized)
+struct PassthroughIOTests {
+    /// READ and WRITE requests the daemon has received for `mount`, from `bento stats MOUNTPOINT`.
+    private func dataRequests(_ mount: BentoMount) throws -> (reads: Int, writes: Int) {
+        let stats = "\(Shell.quote(TestEnvironment.bentoBinary)) stats \(Shell.quote(mount.mountPoint))"
+        let table = try Shell.check(stats)
+        var counts: [String: Int] = [:]
+        for row in table.stdout.split(separator: "\n").map({ $0.split(separator: " ") }) where row.count >= 3 {
+            counts[String(row[row.count - 2])] = Int(row[row.count - 1])
+        }
+        return (counts["read"] ?? 0, counts["write"] ?? 0)
+    }
+
+    /// The SHA-256 of `path`, read with `sha256sum`.
+    private func sha256(_ path: String) throws -> String {
+        String(try Shell.check("sha256sum \(Shell.quote(path))").stdout.prefix(64))
+    }
+
+    /// Writes `mebibytes` MiB of random data to `name` through `mount` with dd, reads it back with dd, and expects
+    /// the host file to hold the same bytes. Returns the READ and WRITE requests the daemon received meanwhile.
+    private func copyThrough(_ mount: BentoMount, name: String, mebibytes: Int) throws -> (reads: Int, writes: Int) {
+        let (file, hostFile) = ("\(mount.mountPoint)/\(name)", "\(mount.source)/\(name)")
+        let before = try dataRequests(mount)
+        try Shell.check("""
+            dd if=/dev/urandom of=\(Shell.quote(file)) bs=1M count=\(mebibytes) conv=fsync status=none
+            dd if=\(Shell.quote(file)) of=/dev/null bs=1M status=none
+            """)
+        #expect(try sha256(file) == sha256(hostFile))
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int == mebibytes << 20)
+        let after = try dataRequests(mount)
+        return (after.reads - before.reads, after.writes - before.writes)
+    }
+
+    @Test func ddMovesDataWithoutReadsOrWritesReachingTheDaemon() throws {
+        let scratch = try ScratchDirectory("passthrough-dd")
+        let mount = try BentoMount(.passthrough, in: scratch)
+        let requests = try copyThrough(mount, name: "big", mebibytes: 64)
+        #expect(requests.reads == 0 && requests.writes == 0, "the daemon saw \(requests) for 64 MiB moved")
+        try mount.unmount()
+    }
+
+    @Test(arguments: [["passthrough=off"], ["writeback"]])
+    func withoutPassthroughTheSameIOReachesTheDaemon(_ options: [String]) throws {
+        let scratch = try ScratchDirectory("passthrough-off")
+        let mount = try BentoMount(.passthrough, in: scratch, options: options)
+        let requests = try copyThrough(mount, name: "file", mebibytes: 8)
+        #expect(requests.writes >= 8, "the daemon saw \(requests) for 8 MiB written with -o \(options)")
+        try mount.unmount()
+    }
+
+    @Test func mmapThroughTheMountMapsTheHostFile() throws {
+        let scratch = try ScratchDirectory("passthrough-mmap")
+        let mount = try BentoMount(.passthrough, in: scratch)
+        let (file, hostFile) = ("\(mount.mountPoint)/mapped", "\(mount.source)/mapped")
+        try Shell.check("dd if=/dev/urandom of=\(Shell.quote(hostFile)) bs=64K count=16 status=none")
+        let original = try sha256(hostFile)
+        let before = try dataRequests(mount)
+        // Reads the whole file through a shared mapping, then changes its first bytes through the mapping.
+        let script = """
+            import hashlib, mmap, sys
+            with open(sys.argv[1], "r+b") as f:
+                m = mmap.mmap(f.fileno(), 0)
+                print(hashlib.sha256(m[:]).hexdigest())
+                m[0:6] = b"mapped"
+                m.flush()
+                m.close()
+            """
+        let mapped = try Shell.check("python3 -c \(Shell.quote(script)) \(Shell.quote(file))").stdout
+        #expect(mapped == original + "\n")
+        #expect(try Shell.check("head -c 6 \(Shell.quote(hostFile))").stdout == "mapped")
+        let after = try dataRequests(mount)
+        #expect(after.reads == before.reads && after.writes == before.writes)
+        try mount.unmount()
+    }
+}
