@@ -10,7 +10,8 @@ import Logging
 ///
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source<TAB>transport`
-/// (`dev` or `uring`, `Session.transportInUse`).
+/// (`uring`, `dev`, or `dev(auto)` when the default `transport=auto` is served through `/dev/fuse`;
+/// `Session.transportStatus`).
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
 /// `upgrade<TAB>mountpoint<TAB>module path` (`upgradeCommand`; paths may hold spaces, not tabs or newlines)
@@ -78,7 +79,7 @@ public final class ControlServer: Sendable {
             return registry.liveMounts.map { session in
                 [session.mountpoint, session.type.name, session.type.version, "\(getpid())",
                  "\(Int(session.started.timeIntervalSince1970))", session.source,
-                 session.transportInUse.rawValue].joined(separator: "\t") + "\n"
+                 session.transportStatus].joined(separator: "\t") + "\n"
             }.joined()
         case "stats":
             return registry.liveMounts.map { session in

@@ -73,6 +73,7 @@ extension Dispatcher {
         let enabled = connection.enabled
         var flags = InitFlags(enabled)
         flags.formUnion(arguments.flags.intersection([.maximumPages, .initExtended]))
+        // The session settles `auto` before mounting (`Transport.prepare`); only a settled `uring` asks for the ring.
         if options.transport == .uring { flags.formUnion(arguments.flags.intersection(.overIOURing)) }
         let reply = InitReply(
             major: WireLayout.protocolMajor, minor: minor,

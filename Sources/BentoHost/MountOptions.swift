@@ -21,8 +21,9 @@ public struct MountOptions: Sendable, Hashable {
     public var threads: Int?
     /// Ask for the kernel's writeback cache (`writeback`/`nowriteback`, Bento's own); nil = the file system decides.
     public var writebackCache: Bool?
-    /// How requests reach the daemon (`transport=dev|uring`, Bento's own; default `dev`).
-    public var transport: Transport = .dev
+    /// How requests reach the daemon (`transport=auto|dev|uring`, Bento's own; default `auto`: `uring` where the
+    /// kernel can serve it, else `dev`, settled before mounting by `Session.mount`).
+    public var transport: Transport = .auto
     /// Pass open files through to the file system's backing files (`passthrough=on|off`, Bento's own; FUSE
     /// passthrough); nil = the file system decides (passthrough asks for it wherever the kernel offers it).
     public var passthrough: Bool?

@@ -18,8 +18,10 @@ public final class Session: Sendable {
     public var type: FileSystemType { currentType.withLock { $0 } }
     /// What was mounted (an image, a directory, a word).
     public let source: String
-    /// The mount options in force.
+    /// The mount options in force, `transport` as settled before mounting: `dev` or `uring`, never `auto`.
     public let options: MountOptions
+    /// The transport the mount asked for (`-o transport=`; `auto` unless given).
+    public let requestedTransport: Transport
     /// When the mount went live.
     public let started: Date
 
@@ -30,6 +32,9 @@ public final class Session: Sendable {
     let workers: DispatchGroup
     /// io_uring queues that have registered their entries and not yet ended (`Session+URing.swift`).
     let ringQueuesServing = Atomic<Int>(0)
+    /// Set when a mount settled on `uring` ends up served through `/dev/fuse` after all: INIT did not settle the
+    /// ring, or a queue could not start (`Session+URing.swift`).
+    let ringFellBack = Atomic<Bool>(false)
     private let state = Mutex<State>(.mounted)
     let currentType: Mutex<FileSystemType>
     let logger: Logger
@@ -40,11 +45,12 @@ public final class Session: Sendable {
     static let requestBufferSize = (1 << 20) + (64 << 10)
 
     private init(mountpoint: String, type: FileSystemType, source: String, options: MountOptions,
-                 fileSystem: any FileSystem, channel: Channel, logger: Logger) {
+                 requestedTransport: Transport, fileSystem: any FileSystem, channel: Channel, logger: Logger) {
         self.mountpoint = mountpoint
         self.currentType = Mutex(type)
         self.source = source
         self.options = options
+        self.requestedTransport = requestedTransport
         self.started = Date()
         var dispatcherLogger = logger
         dispatcherLogger[metadataKey: "mountpoint"] = "\(mountpoint)"
@@ -55,21 +61,27 @@ public final class Session: Sendable {
         self.logger = logger
     }
 
-    /// Mounts `fileSystem` on `mountpoint`. The kernel queues requests until `start` is called.
+    /// Mounts `fileSystem` on `mountpoint`. The kernel queues requests until `start` is called. The transport is
+    /// settled first (`Transport.prepare`: `auto` becomes `uring` or `dev`; an explicit `uring` that cannot work
+    /// here throws before anything is mounted).
     public static func mount(_ fileSystem: any FileSystem, type: FileSystemType, source: String, at mountpoint: String,
                              options: MountOptions, logger: Logger = Logger(label: "bento.session")) throws(HostError) -> Session {
         let path = try Mounter.validatedMountpoint(mountpoint)
-        try options.transport.prepare(logger: logger)
-        let channel = try Mounter.mount(at: path, source: source, type: type.name, options: options)
-        return Session(mountpoint: path, type: type, source: source, options: options,
-                       fileSystem: fileSystem, channel: channel, logger: logger)
+        var served = options
+        served.transport = try options.transport.prepare(for: path, logger: logger)
+        let channel = try Mounter.mount(at: path, source: source, type: type.name, options: served)
+        return Session(mountpoint: path, type: type, source: source, options: served,
+                       requestedTransport: options.transport, fileSystem: fileSystem, channel: channel, logger: logger)
     }
 
     /// The number of `/dev/fuse` worker threads: the `threads=` option, else two per core (at least four), or one
     /// under `transport=uring`, where the ring queues serve and `/dev/fuse` carries little.
     public var workerCount: Int {
-        options.threads ?? (options.transport == .uring ? 1 : max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        options.threads ?? (options.transport == .uring ? 1 : Self.deviceWorkerCount)
     }
+
+    /// The `/dev/fuse` workers a mount served through `/dev/fuse` gets unless `threads=` says otherwise.
+    static var deviceWorkerCount: Int { max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Starts the worker threads, each on its own cloned channel (the first uses the session's own).
     public func start() throws(HostError) {
@@ -81,13 +93,18 @@ public final class Session: Sendable {
         guard proceed else { return }
         var channels = [channel]
         for _ in 1..<max(1, workerCount) { channels.append(try channel.clone()) }
+        startWorkers(on: channels, numberedFrom: 0)
+    }
+
+    /// Starts one worker thread on each of `channels`, named `bento-worker-<n>` from `first` on.
+    func startWorkers(on channels: [Channel], numberedFrom first: Int) {
         for (index, channel) in channels.enumerated() {
             workers.enter()
             let thread = Thread { [self] in
                 serve(channel)
                 workers.leave()
             }
-            thread.name = "bento-worker-\(index)"
+            thread.name = "bento-worker-\(first + index)"
             thread.stackSize = 8 << 20
             thread.start()
         }

@@ -13,8 +13,10 @@ struct Mount: ParsableCommand {
             no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, noatime, \
             and Bento's own threads=N, writeback/nowriteback, cache=never|auto|always (passthrough), \
             passthrough=on|off (FUSE passthrough of open files to their host files; passthrough asks for it, \
-            Linux 6.9+, root, never with writeback) and transport=dev|uring (uring: FUSE over io_uring, \
-            Linux 6.14+; as root Bento turns the fuse module's enable_uring on).
+            Linux 6.9+, root, never with writeback) and transport=auto|dev|uring (uring: FUSE over io_uring, \
+            Linux 6.14+, as root Bento turns the fuse module's enable_uring on; dev: read/write on /dev/fuse; \
+            auto, the default: uring where the kernel can serve it, else dev with the reason logged and \
+            `bento status` showing dev(auto)).
             End the mount with `umount MOUNTPOINT`; the daemon flushes and exits 0.
             """)
 

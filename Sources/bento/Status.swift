@@ -5,7 +5,10 @@ import Foundation
 /// `bento status`: lists the live mounts of every Bento daemon on this machine.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List live mounts: mount point, type, version, daemon pid, uptime and transport (dev or uring).")
+        abstract: """
+            List live mounts: mount point, type, version, daemon pid, uptime and transport (uring, dev, or dev(auto) \
+            when the default transport=auto could not use FUSE over io_uring; the daemon logged why).
+            """)
 
     func run() throws {
         var rows: [[String]] = []

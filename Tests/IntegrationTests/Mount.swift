@@ -65,28 +65,47 @@ enum TestEnvironment {
     /// The directory every test's scratch directories live under.
     static let scratchRoot = "/tmp/bento-it"
 
-    /// The `transport=` the suite's mounts ask for: `BENTO_TEST_TRANSPORT` (scripts/test runs the suite a second
-    /// time with `uring`), or what a test binds for the calls it makes; nil leaves the daemon's default.
+    /// The `transport=` the suite's mounts ask for: `BENTO_TEST_TRANSPORT`, or what a test binds for the calls it
+    /// makes; nil leaves the daemon's default, `auto`, which serves over FUSE over io_uring wherever the kernel can
+    /// (here it can). scripts/test therefore runs the suite a second time with `dev`, the classic `/dev/fuse`.
     @TaskLocal static var transport: String? = ProcessInfo.processInfo.environment["BENTO_TEST_TRANSPORT"]
 
     /// `-o transport=...` for a `bento mount` command line, or nothing.
     static var transportOption: String { transport.map { "-o transport=\($0)" } ?? "" }
 
-    /// Expects `bento status` to show the mount at `mountPoint` served through `transport` (when one is asked
-    /// for) within `seconds`: the io_uring queues register right after INIT, which the first access to the mount
-    /// waits for. Records an issue otherwise.
-    static func expectTransport(at mountPoint: String, within seconds: Double = 10,
-                                sourceLocation: SourceLocation = #_sourceLocation) throws {
-        guard let transport else { return }
+    /// What `bento status` shows for a mount without `-o transport` (the default, `auto`) by a root or an ordinary
+    /// daemon on this machine, read as `Transport.decide` reads it: `uring` where the fuse module's `enable_uring`
+    /// exists and reads Y (or we are root, who turns it on) and io_uring is not disabled for us, else `dev(auto)`.
+    static func autoTransport(asRoot: Bool) -> String {
+        func read(_ path: String) -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let state = read("/sys/module/fuse/parameters/enable_uring"), state == "Y" || asRoot else { return "dev(auto)" }
+        let disabled = read("/proc/sys/kernel/io_uring_disabled") ?? "0"
+        return disabled == "0" || (disabled == "1" && asRoot) ? "uring" : "dev(auto)"
+    }
+
+    /// The last field (TRANSPORT) of the row `bento status` (or `statusCommand`) shows for `mountPoint`; "no row"
+    /// if it shows none. Other mounts may share the table and widen its columns, so the row is split on blanks.
+    static func shownTransport(at mountPoint: String, statusCommand: String? = nil) -> String {
+        let rows = (try? Shell.run(statusCommand ?? "\(Shell.quote(bentoBinary)) status", timeLimit: 20))?.stdout ?? ""
+        let row = rows.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.first.map(String.init) == mountPoint }
+        return row?.last.map(String.init) ?? "no row"
+    }
+
+    /// Expects `bento status` to show the mount at `mountPoint` served through `expected` — by default the
+    /// suite's `transport`; nothing is checked when there is none — within `seconds`: the io_uring queues register
+    /// right after INIT, which the first access to the mount waits for. Records an issue otherwise.
+    static func expectTransport(at mountPoint: String, shows expected: String? = TestEnvironment.transport,
+                                within seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard let expected else { return }
         _ = try Shell.run("stat \(Shell.quote(mountPoint)) >/dev/null", timeLimit: 20)
         var shown = ""
         let served = MountTable.wait(upTo: seconds) {
-            let rows = (try? Shell.run("\(Shell.quote(bentoBinary)) status", timeLimit: 20))?.stdout ?? ""
-            let row = rows.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.first.map(String.init) == mountPoint }
-            shown = row?.last.map(String.init) ?? "no row"
-            return shown == transport
+            shown = shownTransport(at: mountPoint)
+            return shown == expected
         }
-        #expect(served, "bento status shows transport \(shown) for \(mountPoint), not \(transport)", sourceLocation: sourceLocation)
+        #expect(served, "bento status shows transport \(shown) for \(mountPoint), not \(expected)", sourceLocation: sourceLocation)
     }
 }
 
