@@ -72,6 +72,13 @@ public struct StateReader: Sendable {
         return value
     }
 
+    /// A count of items that follow; `EINVAL` when negative (damaged state must throw, not build a reversed range).
+    public mutating func readCount() throws(Errno) -> Int {
+        let count = try readInt()
+        guard count >= 0 else { throw .invalidArgument }
+        return count
+    }
+
     /// The next byte as a flag.
     public mutating func readBool() throws(Errno) -> Bool { bytes[try advance(1) - 1] != 0 }
 

@@ -149,13 +149,6 @@ enum MemFSStateCodec {
 }
 
 extension StateReader {
-    /// The number of items that follow; `EINVAL` when negative.
-    fileprivate mutating func readCount() throws(Errno) -> Int {
-        let count = try readInt()
-        guard count >= 0 else { throw .invalidArgument }
-        return count
-    }
-
     /// A number requests raise by one at a time (a next inode, handle or cookie; a lookup count): `EINVAL` past
     /// `Int64.max`, which no run of requests reaches, so that raising it can never overflow.
     fileprivate mutating func readCounter() throws(Errno) -> UInt64 {

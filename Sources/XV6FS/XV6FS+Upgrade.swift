@@ -176,13 +176,6 @@ extension XV6FS: UpgradableFileSystem {
 }
 
 extension StateReader {
-    /// A count of items that follow; `EINVAL` when negative.
-    mutating func readCount() throws(Errno) -> Int {
-        let count = try readInt()
-        guard count >= 0 else { throw .invalidArgument }
-        return count
-    }
-
     /// A block number on a device of `blocks` blocks; `EINVAL` beyond it.
     mutating func readBlock(below blocks: UInt64) throws(Errno) -> BlockNumber {
         let block = try readUInt64()
