@@ -34,7 +34,7 @@ let package = Package(
         // The syscall funnel shared by the host and the passthrough file system.
         .target(
             name: "BentoSystem",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CFUSEURing", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6),
         // The kernel ABI: decoding requests, encoding replies. The only place that reads raw request bytes.
         .target(
@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "BentoHost",
             dependencies: [
-                "BentoKit", "FUSEWire", "BentoSystem", "CFUSEURing",
+                "BentoKit", "FUSEWire", "BentoSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -35,7 +35,7 @@ public enum Mounter {
     public static func mount(at mountpoint: String, source: String, type: String,
                              options: MountOptions) throws(HostError) -> Channel {
         let path = try validatedMountpoint(mountpoint)
-        if geteuid() != 0 { return try mountWithFusermount(at: path, source: source, type: type, options: options) }
+        if !HostProcess.isRoot { return try mountWithFusermount(at: path, source: source, type: type, options: options) }
         let channel = try Channel.open()
         let (data, flags) = kernelOptions(descriptor: channel.descriptor, options: options)
         let fsType = "fuse." + (options.subtype ?? type)
@@ -50,7 +50,7 @@ public enum Mounter {
 
     /// Detaches the mount at `mountpoint` (lazily: open files keep working until closed).
     public static func unmount(_ mountpoint: String) throws(HostError) {
-        if geteuid() != 0 {
+        if !HostProcess.isRoot {
             try runFusermount(["-u", "-z", "--", mountpoint], environment: [:])
             return
         }

@@ -1,3 +1,4 @@
+import BentoSystem
 import Foundation
 
 /// Readahead tuning: the kernel caps a FUSE mount's readahead at the 128 KiB it offers in INIT, which makes a
@@ -10,7 +11,7 @@ extension Session {
 
     /// Called by the worker that answered INIT, once the reply is written.
     func tuneReadahead() {
-        guard readaheadKiB > 0, geteuid() == 0, let device = mountDevice() else {
+        guard readaheadKiB > 0, HostProcess.isRoot, let device = mountDevice() else {
             return
         }
         let path = "/sys/class/bdi/\(device)/read_ahead_kb"

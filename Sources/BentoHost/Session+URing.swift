@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import BentoSystem
 import FUSEWire
 import Foundation
 
@@ -44,7 +42,7 @@ extension Session {
             return
         }
         let payloadCapacity = RingLayout.payloadCapacity(maximumWrite: negotiated.maximumWrite,
-                                                         pageSize: Int(getpagesize()))
+                                                         pageSize: HostProcess.pageSize)
         let count = URingQueue.possibleCPUCount
         logger.info("""
             \(mountpoint): serving through FUSE over io_uring, \(count) queues of \(URingQueue.entriesPerQueue) \

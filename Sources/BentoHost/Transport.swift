@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
+import BentoSystem
 import Foundation
 import Logging
 
@@ -46,7 +44,7 @@ public enum Transport: String, Sendable, Hashable, CaseIterable {
     /// work; `auto` then answers `dev` and logs one line with the reason. The answer is never `auto`.
     func prepare(for mountpoint: String, logger: Logger) throws(HostError) -> Transport {
         guard self != .dev else { return .dev }
-        var decision = Self.decide(self, switch: URingSwitch.current, isRoot: geteuid() == 0,
+        var decision = Self.decide(self, switch: URingSwitch.current, isRoot: HostProcess.isRoot,
                                    ringError: Self.ringCreationError())
         if case .uring(turnSwitchOn: true) = decision {
             do {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import BentoSystem
 import FUSEWire
 
 /// The memory of one FUSE-over-io_uring entry, which the kernel and its queue's thread take turns to use: the
@@ -24,33 +22,29 @@ struct URingEntry {
     let payloadCapacity: Int
     /// Where the payload buffer starts (one page in).
     let front: Int
+    /// The iovec pair (header buffer, payload buffer) for REGISTER, stored in the entry's own memory.
+    let buffers: URing.BufferPair
 
     /// Where the iovec pair lies.
     private static let buffersOffset = RingLayout.headerSize
     /// Where the command lies.
-    private static let commandOffset = buffersOffset + 2 * MemoryLayout<iovec>.stride
+    private static let commandOffset = buffersOffset + URing.BufferPair.size
 
     /// Allocates an entry whose payload buffer holds `payloadCapacity` bytes, with its iovecs in place.
     static func allocate(payloadCapacity: Int) -> URingEntry {
-        let page = Int(getpagesize())
+        let page = HostProcess.pageSize
         let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: page + payloadCapacity, alignment: page)
         // Only the first page is cleared: the payload buffer is written before it is read, and stays untouched
         // (unbacked) until a request needs it.
         UnsafeMutableRawBufferPointer(rebasing: memory[0..<page]).initializeMemory(as: UInt8.self, repeating: 0)
-        let entry = URingEntry(memory: memory, payloadCapacity: payloadCapacity, front: page)
-        let vectors = memory.baseAddress!.advanced(by: buffersOffset).bindMemory(to: iovec.self, capacity: 2)
-        vectors[0] = iovec(iov_base: memory.baseAddress, iov_len: RingLayout.headerSize)
-        vectors[1] = iovec(iov_base: memory.baseAddress! + page, iov_len: payloadCapacity)
-        return entry
+        let header = UnsafeMutableRawBufferPointer(rebasing: memory[0..<RingLayout.headerSize])
+        let payload = UnsafeMutableRawBufferPointer(rebasing: memory[page..<(page + payloadCapacity)])
+        let buffers = URing.BufferPair(header, payload, at: memory.baseAddress!.advanced(by: buffersOffset))
+        return URingEntry(memory: memory, payloadCapacity: payloadCapacity, front: page, buffers: buffers)
     }
 
     /// Frees the memory; the kernel must hold no command on this entry.
     func deallocate() { memory.deallocate() }
-
-    /// The iovec pair (header buffer, payload buffer) for REGISTER.
-    var buffers: UnsafePointer<iovec> {
-        UnsafePointer(memory.baseAddress!.advanced(by: Self.buffersOffset).assumingMemoryBound(to: iovec.self))
-    }
 
     /// The header buffer (`fuse_uring_req_header`).
     var header: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: memory[0..<RingLayout.headerSize]) }

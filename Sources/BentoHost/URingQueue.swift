@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
+import BentoSystem
 import FUSEWire
 import Foundation
 import Logging
@@ -75,17 +73,19 @@ struct URingQueue: ~Copyable {
         let slot = Int(completion.userData)
         guard entries.indices.contains(slot) else { return }
         outstanding -= 1
-        switch -completion.result {
-        case 0:
+        guard completion.result != 0 else {
             answer(entries[slot], with: dispatcher, logger: logger)
             send(RingLayout.commitAndFetchCommand, on: slot, logger: logger)
-        case EAGAIN, EINTR:
+            return
+        }
+        switch Errno(rawValue: -completion.result) {
+        case .resourceTemporarilyUnavailable, .interrupted:
             send(lastCommand[slot], on: slot, logger: logger)
-        case ENOTCONN, ECONNABORTED, ECANCELED:
+        case .socketNotConnected, .connectionAbort, .canceled:
             break  // the connection is gone: the normal end of the entry
-        default:
+        case let error:
             let command = lastCommand[slot] == RingLayout.registerCommand ? "REGISTER" : "COMMIT_AND_FETCH"
-            logger.error("FUSE over io_uring queue \(index): \(command) failed: \(Errno(rawValue: -completion.result))")
+            logger.error("FUSE over io_uring queue \(index): \(command) failed: \(error)")
         }
     }
 
@@ -110,7 +110,7 @@ struct URingQueue: ~Copyable {
         let area = entry.command(commitID: registering ? 0 : entry.commitID, queue: UInt16(index))
         do {
             try ring.queue(command, on: descriptor, area: area, buffers: registering ? entry.buffers : nil,
-                           bufferCount: registering ? 2 : 0, userData: UInt64(slot))
+                           userData: UInt64(slot))
             lastCommand[slot] = command
             outstanding += 1
         } catch {

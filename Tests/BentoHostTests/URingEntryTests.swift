@@ -85,8 +85,8 @@ import Testing
         let command = entry.command(commitID: 0x1122_3344_5566_7788, queue: 1)
         #expect(Array(command) == u64(0) + u64(0x1122_3344_5566_7788) + [1, 0] + [0, 0, 0, 0, 0, 0])  // flags, commit_id, qid, padding
         let buffers = entry.buffers
-        #expect(buffers[0].iov_base == entry.memory.baseAddress && buffers[0].iov_len == 288)
-        #expect(buffers[1].iov_base == entry.payload.baseAddress && buffers[1].iov_len == 8192)
+        #expect(buffers[0].baseAddress == UnsafeRawPointer(entry.memory.baseAddress) && buffers[0].count == 288)
+        #expect(buffers[1].baseAddress == UnsafeRawPointer(entry.payload.baseAddress) && buffers[1].count == 8192)
         #expect(Int(bitPattern: entry.payload.baseAddress) % Int(getpagesize()) == 0)
         #expect(RingLayout.payloadCapacity(maximumWrite: 1 << 20, pageSize: 4096) == 1 << 20)
         #expect(RingLayout.payloadCapacity(maximumWrite: 4096, pageSize: 65536) == 256 << 16)
