@@ -6,7 +6,11 @@
 # another, each Bento configuration (CONFIGS below), and times on each:
 #   untar, tar c, grep -r, git clone and rm -rf of a deterministic tree of 50,000 small files and of a copy of
 #   /usr/include; create / stat / delete of 20,000 files (xargs touch, stat, rm; one directory);
-#   a 1 GiB sequential write (dd bs=1M conv=fsync) and read (dd bs=1M).
+#   a 1 GiB sequential write (dd bs=1M conv=fsync) and read (dd bs=1M), three times each (the median is reported:
+#   one run of a disk-bound copy varies by 20 % here).
+# Beside them run the C anchors, libfuse's own memfs_ll and passthrough_hp over io_uring (bench/anchors.sh builds
+# them from a pinned libfuse release; BENTO_BENCH_ANCHORS=0 skips them, LIBFUSE_SOURCE names a local clone). A
+# workload that fails on a configuration (memfs_ll has no symlinks) is reported as failed, not timed.
 # Caches are dropped (echo 3 > /proc/sys/vm/drop_caches) before every workload that reads what an earlier one
 # wrote (tar c, grep, clone, rm, stat, delete, read), so those reach the file system, not the kernel's caches. On
 # tmpfs that evicts nothing (the page cache is its storage); on a FUSE mount it empties the kernel's caches over
@@ -40,12 +44,18 @@ CONFIGS=(
   "passthrough-dev passthrough transport=dev ext4"
   "passthrough-uring passthrough transport=uring ext4"
   "passthrough-uring-always passthrough transport=uring,cache=always ext4"
+  "libfuse-memfs_ll-uring anchor:memfs_ll io_uring,no_timeout tmpfs"
+  "libfuse-passthrough_hp-uring anchor:passthrough_hp io_uring ext4"
 )
 wanted=${BENTO_BENCH_CONFIGS:-}
 
 echo "building bento (release)..." >&2
 swift build -c release --product bento >&2
 bento="$(swift build -c release --show-bin-path)/bento"
+anchors=""
+if [ "${BENTO_BENCH_ANCHORS:-1}" != 0 ]; then
+  anchors=$(bench/anchors.sh) || { anchors=""; echo "the libfuse anchors did not build: skipped" >&2; }
+fi
 
 work=$(mktemp -d /tmp/bento-compare.XXXXXX)
 loop=""
@@ -93,9 +103,10 @@ include_entries=$(tar -tf "$work/include.tar" | wc -l)
 
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 now() { date +%s.%N; }
-# requests MOUNTPOINT: every request the mount has served so far (0 for a kernel file system).
+# requests MOUNTPOINT: every request the Bento mount has served so far; "-" where nobody counts them (a kernel
+# file system, a libfuse anchor).
 requests() {
-  [ -n "$1" ] || { echo 0; return; }
+  [ -n "$1" ] || { echo -; return; }
   "$bento" stats "$1" | awk '$2 != "outstanding_lookups" && $2 != "unknown" && $3 ~ /^[0-9]+$/ { s += $3 } END { print s + 0 }'
 }
 
@@ -112,20 +123,26 @@ clone() { git clone -q --no-hardlinks "$work/$2" "clone-$1"; }
 remove() { rm -rf "$1" "clone-$1"; }
 
 rows=()
-# run LABEL BASELINE MOUNTPOINT ENTRIES DROP DIRECTORY COMMAND...: times COMMAND in DIRECTORY (after dropping the
-# caches when DROP is 1) and appends "LABEL config seconds requests-per-entry" to rows.
+# run LABEL CONFIG MOUNTPOINT ENTRIES DROP DIRECTORY COMMAND...: times COMMAND in DIRECTORY (after dropping the
+# caches when DROP is 1) and appends "LABEL config seconds requests-per-entry" to rows; seconds is "failed" when
+# COMMAND fails (its first error is printed).
 run() {
   local label=$1 config=$2 mountpoint=$3 entries=$4 drop=$5 dir=$6
   shift 6
   [ "$drop" = 1 ] && drop_caches
-  local before start end after
+  local before start end after seconds per=-
   before=$(requests "$mountpoint")
   start=$(now)
-  (cd "$dir" && "$@") > /dev/null
-  end=$(now)
+  if (cd "$dir" && "$@") > /dev/null 2> "$work/run.err"; then
+    end=$(now)
+    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  else
+    seconds=failed
+    echo "$label on $config failed: $(head -1 "$work/run.err")" >&2
+  fi
   after=$(requests "$mountpoint")
-  rows+=("$label $config $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') \
-$(awk -v r=$((after - before)) -v e="$entries" 'BEGIN { printf "%.2f", r / e }')")
+  [ "$before" != - ] && per=$(awk -v r=$((after - before)) -v e="$entries" 'BEGIN { printf "%.2f", r / e }')
+  rows+=("$label $config $seconds $per")
 }
 
 # measure CONFIG DIRECTORY MOUNTPOINT: every workload in DIRECTORY/run.
@@ -144,8 +161,10 @@ measure() {
   run "create_$files" "$config" "$mountpoint" "$files" 0 "$dir" create
   run "stat_$files" "$config" "$mountpoint" "$files" 1 "$dir" stat_all
   run "delete_$files" "$config" "$mountpoint" "$files" 1 "$dir" delete
-  run "write_${file_mib}MiB" "$config" "$mountpoint" "$file_mib" 0 "$dir" write_file
-  run "read_${file_mib}MiB" "$config" "$mountpoint" "$file_mib" 1 "$dir" read_file
+  for _ in 1 2 3; do
+    run "write_${file_mib}MiB" "$config" "$mountpoint" "$file_mib" 0 "$dir" write_file
+    run "read_${file_mib}MiB" "$config" "$mountpoint" "$file_mib" 1 "$dir" read_file
+  done
   rm -rf "$dir"
 }
 
@@ -159,13 +178,22 @@ for config in "${CONFIGS[@]}"; do
   name=$1 fs=$2 options=$3
   if [ -n "$wanted" ] && ! [[ " $wanted " == *" $name "* ]]; then continue; fi
   source=bench
-  [ "$fs" = passthrough ] && source="$work/ext4/backing"
-  if ! "$bento" mount --fs "$fs" -o "$options" "$source" "$work/bento" 2> "$work/mount.err"; then
+  [[ "$fs" == *passthrough* ]] && source="$work/ext4/backing"
+  case "$fs" in
+    anchor:*)
+      [ -n "$anchors" ] || continue
+      # The anchors daemonize once mounted; passthrough_hp takes the source directory first.
+      if [ "$fs" = anchor:memfs_ll ]; then set -- "$anchors/memfs_ll" -o "$options" "$work/bento"
+      else set -- "$anchors/passthrough_hp" -o "$options" "$source" "$work/bento"; fi
+      counted="" ;;
+    *) set -- "$bento" mount --fs "$fs" -o "$options" "$source" "$work/bento"; counted="$work/bento" ;;
+  esac
+  if ! "$@" 2> "$work/mount.err" > /dev/null || ! mountpoint -q "$work/bento"; then
     echo "$name did not mount ($(cat "$work/mount.err")): skipped" >&2
     continue
   fi
   echo "measuring $name..." >&2
-  measure "$name" "$work/bento" "$work/bento"
+  measure "$name" "$work/bento" "$counted"
   umount "$work/bento"
   sleep 1
 done
@@ -180,21 +208,35 @@ target() {
   esac
 }
 
+# The rows, one per workload and configuration: repeated runs (the I/O rows) become their median, and a workload
+# that failed once counts as failed.
+summary=$(printf '%s\n' "${rows[@]}" | awk '
+  { key = $1 " " $2; if (!(key in count)) order[++n] = key; count[key]++; per[key] = $4
+    if ($3 == "failed") failed[key] = 1; else times[key, count[key]] = $3 }
+  END {
+    for (i = 1; i <= n; i++) {
+      key = order[i]
+      if (key in failed) { print key, "failed", per[key]; continue }
+      m = count[key]
+      for (a = 1; a <= m; a++) v[a] = times[key, a]
+      for (a = 2; a <= m; a++) for (b = a; b > 1 && v[b - 1] > v[b]; b--) { t = v[b]; v[b] = v[b - 1]; v[b - 1] = t }
+      print key, v[int((m + 1) / 2)], per[key]
+    }
+  }')
+
 mkdir -p "$(dirname "$csv")"
 echo "workload,config,seconds,baseline,baseline_seconds,ratio,requests_per_entry" > "$csv"
-printf '%-18s %-26s %8s %-6s %8s %6s %9s  %s\n' workload config seconds base seconds ratio req/entry target
-for row in "${rows[@]}"; do
-  set -- $row
-  workload=$1 name=$2 secs=$3 per=$4
+printf '%-18s %-28s %8s %-6s %8s %6s %9s  %s\n' workload config seconds base seconds ratio req/entry target
+while read -r workload name secs per; do
   case "$name" in tmpfs | ext4) continue ;; esac
   base=""
   for config in "${CONFIGS[@]}"; do set -- $config; [ "$1" = "$name" ] && base=$4; done
-  base_seconds=$(printf '%s\n' "${rows[@]}" | awk -v w="$workload" -v f="$base" '$1 == w && $2 == f { print $3 }')
-  ratio=$(awk -v b="$base_seconds" -v o="$secs" 'BEGIN { printf "%.2f", (o > 0 ? b / o : 0) }')
+  base_seconds=$(awk -v w="$workload" -v f="$base" '$1 == w && $2 == f { print $3 }' <<< "$summary")
+  ratio=$(awk -v b="$base_seconds" -v o="$secs" 'BEGIN { if (o == "failed") print "-"; else printf "%.2f", (o > 0 ? b / o : 0) }')
   goal=$(target "$workload" "$name")
   verdict=""
-  [ -n "$goal" ] && verdict="≥ ${goal}× $(awk -v r="$ratio" -v g="$goal" 'BEGIN { print (r >= g ? "met" : "MISSED") }')"
-  printf '%-18s %-26s %8s %-6s %8s %6s %9s  %s\n' "$workload" "$name" "$secs" "$base" "$base_seconds" "$ratio" "$per" "$verdict"
+  [ -n "$goal" ] && verdict="≥ ${goal}× $(awk -v r="$ratio" -v g="$goal" 'BEGIN { print (r != "-" && r >= g ? "met" : "MISSED") }')"
+  printf '%-18s %-28s %8s %-6s %8s %6s %9s  %s\n' "$workload" "$name" "$secs" "$base" "$base_seconds" "$ratio" "$per" "$verdict"
   echo "$workload,$name,$secs,$base,$base_seconds,$ratio,$per" >> "$csv"
-done
+done <<< "$summary"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); rows also in $csv" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/compare.sh's figure: for each workload, one bar per Bento configuration giving its speed as a ratio to the
 kernel baseline measured in the same run (tmpfs for memfs, ext4 for passthrough; 1.0 = as fast), with the issue's
-target marked. Arguments: compare.csv out.svg [title]. Writes the SVG by hand (no plotting library needed)."""
+target marked; a workload that failed on a configuration is marked "failed". Arguments: compare.csv out.svg [title]. Writes the SVG by hand (no plotting library needed)."""
 import csv
 import sys
 from collections import OrderedDict
@@ -11,9 +11,11 @@ title = sys.argv[3] if len(sys.argv) > 3 else "Bento vs the kernel file system, 
 rows = list(csv.DictReader(open(csv_path)))
 workloads = list(OrderedDict.fromkeys(r["workload"] for r in rows))
 configs = list(OrderedDict.fromkeys(r["config"] for r in rows))
-ratio = {(r["workload"], r["config"]): float(r["ratio"]) for r in rows}
+ratio = {(r["workload"], r["config"]): float(r["ratio"]) for r in rows if r["ratio"] != "-"}
+failed = {(r["workload"], r["config"]) for r in rows if r["ratio"] == "-"}
 TARGETS = {"untar": 0.5, "tar_c": 0.5, "grep_r": 0.5, "rm_rf": 0.5, "write": 0.8, "read": 0.8}
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf"]
 
 bar, gap, left, top, width = 9, 8, 150, 40, 520
 scale_max = max(1.0, max(ratio.values(), default=1.0))
@@ -33,6 +35,9 @@ for workload in workloads:
         if value is not None:
             out.append(f'<rect x="{left}" y="{y + index * bar}" width="{x(value) - left:.1f}" height="{bar - 1}" '
                        f'fill="{COLORS[index % len(COLORS)]}"><title>{config}: {value:.2f}</title></rect>')
+        elif (workload, config) in failed:
+            out.append(f'<text x="{left + 2}" y="{y + index * bar + bar - 1}" font-size="9" '
+                       f'fill="{COLORS[index % len(COLORS)]}">failed</text>')
     target = next((goal for prefix, goal in TARGETS.items() if workload.startswith(prefix)), None)
     if target is not None:
         out.append(f'<line x1="{x(target):.1f}" y1="{y - 2}" x2="{x(target):.1f}" y2="{y + group + 1}" '
