@@ -34,7 +34,7 @@ let package = Package(
         // The syscall funnel shared by the host and the passthrough file system.
         .target(
             name: "BentoSystem",
-            dependencies: ["CFUSEURing", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CFUSEURing", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6),
         // The kernel ABI: decoding requests, encoding replies. The only place that reads raw request bytes.
         .target(
@@ -44,6 +44,8 @@ let package = Package(
         // The io_uring system calls (setup, the mapped rings, enter) for the FUSE-over-io_uring transport; kernel UAPI
         // headers only, no library.
         .target(name: "CFUSEURing"),
+        // C library functions outside the Glibc module map (malloc.h's mallopt), as thin C wrappers.
+        .target(name: "CLinux"),
         // Sessions, worker threads, mounting, the registry of file-system types and live mounts.
         .target(
             name: "BentoHost",
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "CrashExplorer", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
+                "BentoHost", "BentoKit", "BentoSystem", "CrashExplorer", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -13,7 +13,8 @@ import Logging
 /// (`uring`, `dev`, or `dev(auto)` when the default `transport=auto` is served through `/dev/fuse`;
 /// `Session.transportStatus`).
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
-/// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`.
+/// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`, then the file
+/// system's own counters (xv6fs: `cache_blocks`, `inodes_cached`, their capacities, evictions).
 /// `upgrade<TAB>mountpoint<TAB>module path` (`upgradeCommand`; paths may hold spaces, not tabs or newlines)
 /// upgrades a mount and answers `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>`
 /// `pause-µs<TAB>drain-µs<TAB>prepare-µs<TAB>resume-µs<TAB>quiesce-µs` (`UpgradePause`).

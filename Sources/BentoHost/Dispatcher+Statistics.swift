@@ -1,3 +1,4 @@
+import BentoKit
 import FUSEWire
 import Synchronization
 
@@ -35,4 +36,11 @@ extension Dispatcher {
 
     /// Requests received so far with opcodes Bento does not know.
     public var unknownRequestCount: UInt64 { counters.unknown }
+
+    /// The file system's own counters, read inside the gate (an upgrade never swaps the file system under it).
+    public var fileSystemCounters: [FileSystemCounter] {
+        gate.enter()
+        defer { gate.leave() }
+        return fileSystem.counters
+    }
 }

@@ -129,11 +129,13 @@ public final class Session: Sendable {
         try Mounter.unmount(mountpoint)
     }
 
-    /// The mount's counters: requests per opcode seen so far, unknown requests, lookups the kernel holds.
+    /// The mount's counters: requests per opcode seen so far, unknown requests, lookups the kernel holds, then the
+    /// file system's own (`FileSystem.counters`).
     public var statistics: [(name: String, value: Int64)] {
         let counts = dispatcher.requestCounts.map { (name: "\($0.key)", value: Int64($0.value)) }
         return counts.sorted { $0.name < $1.name }
             + [("unknown", Int64(dispatcher.unknownRequestCount)), ("outstanding_lookups", dispatcher.outstandingLookups)]
+            + dispatcher.fileSystemCounters.map { (name: $0.name, value: $0.value) }
     }
 
     /// Calls `destroy` once, unless the kernel's DESTROY already did.

@@ -3,6 +3,7 @@
 extension FileSystem {
     public func initialize(_ connection: inout Connection) throws(Errno) {}
     public func destroy() {}
+    public var counters: [FileSystemCounter] { [] }
     public func forget(_ inode: Inode, count: UInt64) {}
     public func setattr(_ request: Request, inode: Inode, changes: AttributeChanges) throws(Errno) -> AttributesReply { throw .noFunction }
     public func readlink(_ request: Request, inode: Inode) throws(Errno) -> [UInt8] { throw .noFunction }

@@ -13,6 +13,9 @@ public protocol FileSystem: Sendable {
     func initialize(_ connection: inout Connection) throws(Errno)
     /// Called once when the mount ends (unmount or shutdown); flush everything here.
     func destroy()
+    /// The file system's own counters for `bento stats` (cache sizes, evictions); read from any thread at any
+    /// time, so cheap and thread-safe. Default: none.
+    var counters: [FileSystemCounter] { get }
 
     /// Finds `name` in directory `parent`.
     func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry

@@ -66,20 +66,23 @@ extension Journal {
         let needed = UInt64(blocks.count + descriptors + 1)
         guard needed <= logBlocks else { return try fail(.noSpace) }
         if log.used + needed > logBlocks { try checkpointClosed(&log) }
-        var image: [UInt8] = []
-        image.reserveCapacity((blocks.count + descriptors) * Format.blockSize)
-        for first in stride(from: 0, to: blocks.count, by: JournalRecord.tagsPerDescriptor) {
-            let chunk = blocks[first..<min(first + JournalRecord.tagsPerDescriptor, blocks.count)]
-            image += JournalRecord.descriptor(sequence: sequence, homes: chunk.map(\.rawValue)).encoded
-            for block in chunk {
-                do { image += try read(block) } catch { return try fail(error) }
-            }
-        }
-        let commitRecord = JournalRecord.commit(sequence: sequence, blockCount: UInt32(blocks.count + descriptors),
-                                                checksum: CRC32C.checksum(image))
+        // The log is written one descriptor's group at a time (a descriptor and the blocks it names, at most
+        // 2 MiB), the checksum carried from group to group, so a commit holds no copy of the whole transaction.
+        var checksum: UInt32 = 0
+        var position = log.head
         do {
-            try writeLog(image, at: log.head)
+            for first in stride(from: 0, to: blocks.count, by: JournalRecord.tagsPerDescriptor) {
+                let chunk = blocks[first..<min(first + JournalRecord.tagsPerDescriptor, blocks.count)]
+                var group = JournalRecord.descriptor(sequence: sequence, homes: chunk.map(\.rawValue)).encoded
+                group.reserveCapacity((chunk.count + 1) * Format.blockSize)
+                for block in chunk { group += try read(block) }
+                checksum = CRC32C.checksum(group, seed: checksum)
+                try writeLog(group, at: position)
+                position += UInt64(chunk.count + 1)
+            }
             try device.flush()
+            let commitRecord = JournalRecord.commit(sequence: sequence, blockCount: UInt32(blocks.count + descriptors),
+                                                    checksum: checksum)
             try writeLog(commitRecord.encoded, at: log.head + needed - 1)
             try device.flush()
         } catch {

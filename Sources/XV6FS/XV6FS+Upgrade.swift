@@ -63,9 +63,7 @@ extension XV6FS: UpgradableFileSystem {
             out.write(file.inode.rawValue)
             out.write(Int64(file.flags.rawValue))
         }
-        let inUse = table.cached.compactMap { object in
-            object.state.withLock { $0.lookups > 0 || $0.opens > 0 ? (object.number, $0.lookups, $0.opens) : nil }
-        }
+        let inUse = table.inUse
         out.write(inUse.count)
         for (number, lookups, opens) in inUse {
             out.write(UInt64(number))
@@ -192,7 +190,8 @@ extension Journal {
 }
 
 /// xv6fs as a loadable module (the `XV6FSModuleV1`/`V2` libraries) and as `bento`'s built-in `xv6fs` type.
-/// SOURCE is the image or block device; `-o data=journal|ordered` picks the data mode.
+/// SOURCE is the image or block device; `-o data=journal|ordered` picks the data mode, `-o cache_size=256M` the
+/// memory its caches may use.
 public final class XV6FSModule: FileSystemModule {
     public let name = "xv6fs"
     public let version: String
@@ -208,7 +207,8 @@ public final class XV6FSModule: FileSystemModule {
 
     /// Mounts the image at `source`.
     public func make(source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
-        do { return try XV6FS(device: try open(source, options), options: xv6Options(options)) } catch {
+        let parsed = try xv6Options(options)
+        do { return try XV6FS(device: try open(source, options), options: parsed) } catch {
             throw ModuleError("\(error)")
         }
     }
@@ -224,13 +224,14 @@ public final class XV6FSModule: FileSystemModule {
     /// Takes over the mounted image at `source` and goes on from `state`: on the device descriptor the state
     /// hands over (version 3), else on `source` opened again.
     public func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
+        let parsed = try xv6Options(options)
         do {
             let device = try XV6FS.handedOverDescriptor(in: state).map { (descriptor: Int32) throws(ModuleError) in
                 do { return try FileBlockDevice.duplicating(descriptor: descriptor, path: source) } catch {
                     throw ModuleError("\(error)")
                 }
             } ?? open(source, options)
-            return try XV6FS(device: device, options: xv6Options(options), resuming: state)
+            return try XV6FS(device: device, options: parsed, resuming: state)
         } catch {
             throw ModuleError("\(error)")
         }
@@ -242,9 +243,21 @@ public final class XV6FSModule: FileSystemModule {
         }
     }
 
-    private func xv6Options(_ options: ModuleOptions) -> XV6FS.Options {
-        let mode = options.extra["data"].flatMap { $0 == "journal" ? DataMode.journal : $0 == "ordered" ? .ordered : nil }
-        return XV6FS.Options(dataMode: mode, checksPermissions: !options.defaultPermissions, readOnly: options.readOnly,
-                             versionAttribute: showsVersion ? version : nil)
+    /// The mount's options: `data=journal|ordered` and `cache_size=SIZE` (`256M`, `1G`); a value that is not one
+    /// of those is refused before anything is opened.
+    private func xv6Options(_ options: ModuleOptions) throws(ModuleError) -> XV6FS.Options {
+        var mode: DataMode?
+        switch options.extra["data"] {
+        case nil: mode = nil
+        case "journal": mode = .journal
+        case "ordered": mode = .ordered
+        case let other?: throw ModuleError("data=\(other) is not a data mode (journal or ordered)")
+        }
+        var cacheSize: UInt64?
+        if let text = options.extra["cache_size"] {
+            do { cacheSize = try ByteSize.parse(text) } catch { throw ModuleError("cache_size: \(error)") }
+        }
+        return XV6FS.Options(dataMode: mode, cacheSize: cacheSize, checksPermissions: !options.defaultPermissions,
+                             readOnly: options.readOnly, versionAttribute: showsVersion ? version : nil)
     }
 }

@@ -21,8 +21,16 @@ public final class XV6FS: FileSystem {
     public struct Options: Sendable {
         /// data=ordered or data=journal; nil takes the mode mkfs recorded.
         public var dataMode: DataMode?
-        /// Buffer-cache capacity in blocks; nil sizes it from the journal (journal + 32 MiB).
+        /// The memory the daemon may use for this mount (`-o cache_size=`): five eighths for the buffer cache, an
+        /// eighth for inodes, the rest for the daemon itself (`cacheShares`); nil gives `defaultCacheSize`, or what
+        /// `cacheBlocks` and `inodeCapacity` say. A budget whose block share cannot hold the journal is refused at
+        /// mount.
+        public var cacheSize: UInt64?
+        /// Buffer-cache capacity in blocks, when no `cacheSize` is given; nil takes the default budget's share,
+        /// and at least the journal + 32 MiB.
         public var cacheBlocks: Int?
+        /// Inodes kept in memory, when no `cacheSize` is given; nil takes the default budget's share.
+        public var inodeCapacity: Int?
         /// Check permissions here (off when the kernel checks them with `default_permissions`).
         public var checksPermissions: Bool
         /// Ask the kernel for its writeback cache.
@@ -35,11 +43,14 @@ public final class XV6FS: FileSystem {
         public var versionAttribute: String?
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
-        public init(dataMode: DataMode? = nil, cacheBlocks: Int? = nil, checksPermissions: Bool = true,
+        public init(dataMode: DataMode? = nil, cacheSize: UInt64? = nil, cacheBlocks: Int? = nil,
+                    inodeCapacity: Int? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, readOnly: Bool = false,
                     commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil) {
             self.dataMode = dataMode
+            self.cacheSize = cacheSize
             self.cacheBlocks = cacheBlocks
+            self.inodeCapacity = inodeCapacity
             self.checksPermissions = checksPermissions
             self.writebackCache = writebackCache
             self.readOnly = readOnly
@@ -105,7 +116,8 @@ public final class XV6FS: FileSystem {
         self.device = device
         dataMode = options.dataMode ?? superblock.dataMode
         self.superblock = superblock
-        cache = BufferCache(device: device, capacity: options.cacheBlocks ?? Int(superblock.journalBlocks) + 8192)
+        let (blocks, inodes) = try Self.cacheCapacities(options, journalBlocks: superblock.journalBlocks)
+        cache = BufferCache(device: device, capacity: blocks)
         let journal = Journal(device: device, cache: cache, start: superblock.journalStart, blocks: superblock.journalBlocks,
                               position: position)
         self.journal = journal
@@ -113,7 +125,7 @@ public final class XV6FS: FileSystem {
             do { try journal.adopt(handover) } catch { throw MountError("the handed-over journal state is unusable: \(error)") }
         }
         allocator = try MountError.io { () throws(Errno) in try Allocator(superblock: superblock, journal: journal) }
-        table = InodeTable(superblock: superblock, journal: journal)
+        table = InodeTable(superblock: superblock, journal: journal, capacity: inodes)
         map = BlockMap(superblock: superblock, journal: journal, allocator: allocator)
         data = FileData(map: map, mode: dataMode)
         directories = Directories(map: map)

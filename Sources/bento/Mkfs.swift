@@ -71,10 +71,6 @@ struct Mkfs: ParsableCommand {
 
     /// Parses `256M`-style sizes; a bare number counts `bareUnit` bytes.
     static func bytes(_ text: String, bareUnit: UInt64) throws -> UInt64 {
-        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        let upper = text.uppercased()
-        let (digits, unit) = upper.last.flatMap { units[$0] }.map { (String(upper.dropLast()), $0) } ?? (upper, bareUnit)
-        guard let value = UInt64(digits), value > 0 else { throw ValidationError("'\(text)' is not a size (try 256M)") }
-        return value * unit
+        do { return try ByteSize.parse(text, bareUnit: bareUnit) } catch { throw ValidationError(error.description) }
     }
 }

@@ -15,8 +15,9 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
     /// Whether what is written survives an unmount (in the backing directory or the image).
     var isPersistent: Bool { self != .memfs }
 
-    /// Makes what `bento mount` takes as SOURCE inside `scratch`: a word, a backing directory, a new image.
-    func makeSource(in scratch: ScratchDirectory) throws -> String {
+    /// Makes what `bento mount` takes as SOURCE inside `scratch`: a word, a backing directory, a new image (made by
+    /// `bento mkfs --size 4G` plus `mkfsArguments`).
+    func makeSource(in scratch: ScratchDirectory, mkfsArguments: [String] = []) throws -> String {
         switch self {
         case .memfs:
             return "memfs-\(scratch.path.split(separator: "/").last ?? "")"
@@ -26,7 +27,8 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
             return directory
         case .xv6fs:
             let image = "\(scratch.path)/disk.img"
-            try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) mkfs --size 4G \(Shell.quote(image))", timeLimit: 60)
+            let extra = mkfsArguments.map { Shell.quote($0) + " " }.joined()
+            try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) mkfs --size 4G \(extra)\(Shell.quote(image))", timeLimit: 60)
             return image
         }
     }
@@ -189,15 +191,16 @@ final class BentoMount {
     let pid: Int32
 
     /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`, xv6fs uses `<scratch>/disk.img`)
-    /// with `-o options` plus the suite's transport (`TestEnvironment.transport`, then checked in `bento status`).
-    init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = []) throws {
+    /// with `-o options` plus the suite's transport (`TestEnvironment.transport`, then checked in `bento status`);
+    /// an xv6fs image is made with `mkfsArguments` added.
+    init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = [], mkfsArguments: [String] = []) throws {
         guard TestEnvironment.canMount else {
             throw MountError(description: "cannot mount FUSE here: need root and /dev/fuse (CI=true makes this a failure)")
         }
         self.kind = kind
         mountPoint = "\(scratch.path)/mnt"
         let pidFile = "\(scratch.path)/daemon.pid"
-        source = try kind.makeSource(in: scratch)
+        source = try kind.makeSource(in: scratch, mkfsArguments: mkfsArguments)
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let optionWords = options.isEmpty ? "" : "-o \(Shell.quote(options.joined(separator: ",")))"
         try Shell.check("""
