@@ -66,6 +66,8 @@ let package = Package(
             swiftSettings: swift6),
         // Buffer-cache and block-device throughput, next to fio (bench/services.sh). Not a test.
         .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
+        // xv6fs's own cost per operation, in-process (bench/xv6fs-ops.sh).
+        .executableTarget(name: "XV6FSBenchmark", dependencies: ["XV6FS", "BentoKit", "BentoServices"], swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
         // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
         .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),

@@ -1,7 +1,8 @@
 import BentoKit
 import BentoServices
 
-// Open files and their bytes: open, read, write, flush, fsync, release.
+// Open files and their bytes: open, read, write, fsync, release. There is no flush: nothing is due at close
+// (durability is fsync's business), so the default ENOSYS tells the kernel to stop sending FLUSH.
 //
 // Writes run in pieces of at most `writePiece` bytes, each in its own journal handle, so a data=journal write
 // of any size never outgrows a transaction. fsync and fdatasync commit the transaction that last changed the
@@ -74,9 +75,6 @@ extension XV6FS {
             return count
         }
     }
-
-    /// Nothing to do on close: durability is fsync's business.
-    public func flush(_ request: Request, inode: Inode, handle: FileHandle, lockOwner: UInt64) throws(Errno) {}
 
     /// Makes the file's data and metadata durable (fdatasync is the same here: the size and block map are
     /// metadata it must keep too).

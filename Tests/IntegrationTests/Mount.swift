@@ -223,6 +223,17 @@ final class BentoMount {
     /// Whether the mount is still in /proc/mounts.
     var isMounted: Bool { MountTable.entry(at: mountPoint)?.type.hasPrefix("fuse") == true }
 
+    /// The mount's `bento stats` counters by name: requests per operation, then the file system's own.
+    func counters() throws -> [String: Int] {
+        let stats = try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) stats \(Shell.quote(mountPoint))", timeLimit: 30)
+        var counters: [String: Int] = [:]
+        for line in stats.stdout.split(separator: "\n").dropFirst() {
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            if fields.count == 3, let value = Int(fields[2]) { counters[String(fields[1])] = value }
+        }
+        return counters
+    }
+
     /// Unmounts the way a user does (`umount MOUNTPOINT`) and expects the daemon to exit within `seconds`.
     func unmount(within seconds: Double = 20) throws {
         try Shell.check("umount \(Shell.quote(mountPoint))", timeLimit: 60)

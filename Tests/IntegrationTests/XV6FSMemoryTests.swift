@@ -7,17 +7,6 @@ import Testing
 /// that is not a size or a data mode, is refused before anything is mounted.
 @Suite("xv6fs memory budget", .enabled(if: TestEnvironment.runsMountTests), .serialized)
 struct XV6FSMemoryTests {
-    /// `bento stats` counters of the mount at `mountPoint`, by name.
-    static func counters(_ mountPoint: String) throws -> [String: Int] {
-        let stats = try Shell.run("\(Shell.quote(TestEnvironment.bentoBinary)) stats \(Shell.quote(mountPoint))", timeLimit: 30)
-        var counters: [String: Int] = [:]
-        for line in stats.stdout.split(separator: "\n").dropFirst() {
-            let fields = line.split(whereSeparator: \.isWhitespace)
-            if fields.count == 3, let value = Int(fields[2]) { counters[String(fields[1])] = value }
-        }
-        return counters
-    }
-
     @Test func aSmallBudgetEvictsInodesAndLosesNothing() throws {
         let scratch = try ScratchDirectory("xv6-memory")
         // An 8 MiB journal lets a 20 MiB budget through: 3,200 blocks, 2,560 inodes.
@@ -30,7 +19,7 @@ struct XV6FSMemoryTests {
             cat d3/f500 d8/f1000
             """, in: mount.mountPoint, timeLimit: 300)
         #expect(work.status == 0 && work.stdout == "8000\n3/f500\n8/f1000\n", "\(work)")
-        let counters = try Self.counters(mount.mountPoint)
+        let counters = try mount.counters()
         #expect(counters["inodes_capacity"] == 2560 && counters["cache_blocks_capacity"] == 3200, "\(counters)")
         #expect((counters["inodes_evicted"] ?? 0) > 5000, "\(counters)")
         #expect((counters["inodes_cached"] ?? .max) <= 2560, "\(counters)")
