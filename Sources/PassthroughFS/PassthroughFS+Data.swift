@@ -3,7 +3,8 @@ import BentoSystem
 
 /// Open files: each handle holds a real host descriptor from open or create until release, handed to the host as the
 /// backing descriptor (passthrough); the reads and writes that still reach here are `pread`/`pwrite` at the kernel's
-/// offsets.
+/// offsets. There is no flush: data goes to the host on each write and the descriptor stays open until release,
+/// so nothing is due at close, and the default ENOSYS stops the kernel sending FLUSH (a round trip per close).
 extension PassthroughFS {
     public func open(_ request: Request, inode: Inode, flags: OpenFlags) throws(Errno) -> OpenReply {
         let file = try descriptor(for: inode).reopen(flags: hostFlags(flags).rawValue)
@@ -48,11 +49,6 @@ extension PassthroughFS {
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         UInt32(clamping: try openFile(handle).write(data, at: offset))
-    }
-
-    /// Nothing to do: data goes to the host on each write, and the descriptor stays open until release.
-    public func flush(_ request: Request, inode: Inode, handle: FileHandle, lockOwner: UInt64) throws(Errno) {
-        _ = try openFile(handle)
     }
 
     public func release(_ request: Request, inode: Inode, handle: FileHandle, flags: OpenFlags) throws(Errno) {

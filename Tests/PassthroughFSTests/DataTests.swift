@@ -13,7 +13,9 @@ import Testing
         let handle = created.open.handle
         #expect(try fs.write(.root, inode: inode, handle: handle, offset: 0, data: Array("hello world".utf8), flags: .readWrite) == 11)
         #expect(try fs.write(.root, inode: inode, handle: handle, offset: 6, data: Array("swift".utf8), flags: .readWrite) == 5)
-        try fs.flush(.root, inode: inode, handle: handle, lockOwner: 0)
+        #expect(throws: Errno.noFunction, "nothing is due at close: the kernel stops sending FLUSH") {
+            try fs.flush(.root, inode: inode, handle: handle, lockOwner: 0)
+        }
         try fs.fsync(.root, inode: inode, handle: handle, dataOnly: true)
         #expect(tree.hostContents("file") == "hello swift")
         #expect(try fs.read(.root, inode: inode, handle: handle, offset: 6, size: 100) == Array("swift".utf8))
