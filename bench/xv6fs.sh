@@ -4,7 +4,8 @@
 # untar and tar of a generated source tree, grep -r, git clone of a local repository, creating and deleting many
 # small files, a sequential write and read, and fio random 4 KiB writes with fsync.
 # Prints a table of seconds and ratios (ext4 time / xv6fs time: above 1 means xv6fs is faster); the last line is
-# `worst ratio to ext4 data=journal: <x> (<row>)`. Needs root. Scale with the variables below.
+# `worst ratio to ext4 data=journal: <x> (<row>)`. Needs root. Scale with the variables below; XV6FS_OPTIONS adds
+# mount options for xv6fs (e.g. XV6FS_OPTIONS=writeback).
 set -euo pipefail
 
 SIZE=${SIZE:-8G}                 # each image
@@ -65,7 +66,7 @@ mount_fs() {
         mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
     xv6fs)
         "$BENTO" mkfs "$image" >/dev/null 2>&1
-        "$BENTO" mount "$image" "$mnt" ;;
+        "$BENTO" mount ${XV6FS_OPTIONS:+-o "$XV6FS_OPTIONS"} "$image" "$mnt" ;;
     esac
     echo "$mnt"
 }

@@ -2,10 +2,13 @@ import BentoKit
 import BentoServices
 
 // Commit and checkpoint: the write-ahead rule in code.
-//   commit:     [data=ordered: the data is already home]  descriptor + logged blocks → flush → commit block → flush
+//   commit:     close the running transaction (gate closed: no handle in flight; the next transaction starts)
+//               → gate open → [data=ordered: the data is already home] descriptor + logged blocks → flush →
+//               commit block → flush
 //   checkpoint: logged blocks → home → flush → journal header moved past them → flush → unpin (a block the
 //               running transaction changed goes home as its frozen committed copy and stays pinned)
-// Both run under the committer lock (`log`) with the gate closed, so no operation changes a block meanwhile.
+// Both run under the committer lock (`log`). A commit closes the gate only to close the transaction; a checkpoint
+// keeps it closed throughout, so no operation changes a block it writes home.
 
 extension Journal {
     /// Commits the running transaction (group commit: everything since the last commit), if it holds anything.
@@ -15,12 +18,15 @@ extension Journal {
         try commit(retryingWhenHeld: false)
     }
 
-    /// `commit()`, or `retryAfterUpgrade` when `retryingWhenHeld` and the journal is held for an upgrade.
-    private func commit(retryingWhenHeld: Bool) throws(Errno) -> Bool {
+    /// `commit()`, or `retryAfterUpgrade` when `retryingWhenHeld` and the journal is held for an upgrade; nothing
+    /// when transaction `sequence` committed while this waited for the committer lock (group commit: the fsyncs
+    /// waiting behind one commit need no other).
+    private func commit(retryingWhenHeld: Bool, through sequence: UInt64 = .max) throws(Errno) -> Bool {
         try log.withLock { (log: inout Log) throws(Errno) -> Bool in
             if retryingWhenHeld, held.load(ordering: .acquiring) { throw .retryAfterUpgrade }
             reclaim()
-            return try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
+            guard log.committed < sequence else { return false }
+            return try commitOpening(&log)
         }
     }
 
@@ -30,7 +36,15 @@ extension Journal {
     @discardableResult
     func commit(through sequence: UInt64) throws(Errno) -> Bool {
         guard !isCommitted(sequence) else { return false }
-        return try commit(retryingWhenHeld: true)
+        return try commit(retryingWhenHeld: true, through: sequence)
+    }
+
+    /// Commits with the committer lock held: closes the running transaction with the gate closed, then writes it
+    /// with the gate open.
+    func commitOpening(_ log: inout Log) throws(Errno) -> Bool {
+        guard let closed = try gate.closed({ () throws(Errno) -> ClosedTransaction? in try close(&log) }) else { return false }
+        try write(closed, &log)
+        return true
     }
 
     /// Holds commits back for a live upgrade: from now on none starts, and this returns once the one under way,
@@ -57,31 +71,66 @@ extension Journal {
         }
     }
 
-    /// Commits with the committer lock held and the gate closed.
+    /// A transaction closed for commit: its sequence number and blocks, in the order they joined it.
+    struct ClosedTransaction: Sendable {
+        let sequence: UInt64
+        let blocks: [BlockNumber]
+    }
+
+    /// Commits with the committer lock held and the gate closed (checkpoints and handovers, which keep it closed).
     @discardableResult
     func commitClosed(_ log: inout Log) throws(Errno) -> Bool {
+        guard let closed = try close(&log) else { return false }
+        try write(closed, &log)
+        return true
+    }
+
+    /// Closes the running transaction (nil if it holds nothing), with the committer lock held and the gate
+    /// closed: makes room in the log first (a checkpoint) if the transaction would not fit, then starts the next
+    /// transaction; the closed one's blocks stay pinned and are marked as committing.
+    private func close(_ log: inout Log) throws(Errno) -> ClosedTransaction? {
         let (sequence, blocks) = running.withLock { ($0.sequence, $0.blocks) }
-        guard !blocks.isEmpty else { return false }
-        let descriptors = (blocks.count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor
-        let needed = UInt64(blocks.count + descriptors + 1)
+        guard !blocks.isEmpty else { return nil }
+        let needed = UInt64(blocks.count + Self.descriptors(for: blocks.count) + 1)
         guard needed <= logBlocks else { return try fail(.noSpace) }
         if log.used + needed > logBlocks { try checkpointClosed(&log) }
-        // The log is written one descriptor's group at a time (a descriptor and the blocks it names, at most
-        // 2 MiB), the checksum carried from group to group, so a commit holds no copy of the whole transaction.
+        running.withLock { running in
+            running.committing = running.members
+            running.frozenForCommit = [:]
+            running.sequence += 1
+            running.blocks = []
+            running.members = []
+            running.frozen = [:]  // the closed transaction's contents are the last committed ones once it commits
+        }
+        return ClosedTransaction(sequence: sequence, blocks: blocks)
+    }
+
+    /// Descriptor blocks a transaction of `count` blocks needs.
+    private static func descriptors(for count: Int) -> Int {
+        (count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor
+    }
+
+    /// Writes a closed transaction to the log with the committer lock held (the gate may be open): each
+    /// descriptor's group (a descriptor and the blocks it names, at most 2 MiB) as it is read, the checksum
+    /// carried from group to group, then flush, commit block, flush.
+    private func write(_ closed: ClosedTransaction, _ log: inout Log) throws(Errno) {
+        let blocks = closed.blocks
+        let descriptors = Self.descriptors(for: blocks.count)
+        let needed = UInt64(blocks.count + descriptors + 1)
         var checksum: UInt32 = 0
         var position = log.head
         do {
             for first in stride(from: 0, to: blocks.count, by: JournalRecord.tagsPerDescriptor) {
                 let chunk = blocks[first..<min(first + JournalRecord.tagsPerDescriptor, blocks.count)]
-                var group = JournalRecord.descriptor(sequence: sequence, homes: chunk.map(\.rawValue)).encoded
+                var group = JournalRecord.descriptor(sequence: closed.sequence, homes: chunk.map(\.rawValue)).encoded
                 group.reserveCapacity((chunk.count + 1) * Format.blockSize)
-                for block in chunk { group += try read(block) }
+                for block in chunk { group += try committingContents(of: block) }
                 checksum = CRC32C.checksum(group, seed: checksum)
                 try writeLog(group, at: position)
                 position += UInt64(chunk.count + 1)
             }
             try device.flush()
-            let commitRecord = JournalRecord.commit(sequence: sequence, blockCount: UInt32(blocks.count + descriptors),
+            let commitRecord = JournalRecord.commit(sequence: closed.sequence, blockCount: UInt32(blocks.count + descriptors),
                                                     checksum: checksum)
             try writeLog(commitRecord.encoded, at: log.head + needed - 1)
             try device.flush()
@@ -90,14 +139,20 @@ extension Journal {
         }
         log.head = (log.head + needed) % logBlocks
         log.used += needed
-        log.committed = sequence
+        log.committed = closed.sequence
+        usedBlocks.store(log.used, ordering: .relaxed)
+        committedSequence.store(closed.sequence, ordering: .releasing)
         running.withLock { running in
-            running.sequence += 1
-            running.blocks = []
-            running.members = []
-            running.frozen = [:]  // the cache now holds the last committed contents
+            running.committing = []
+            running.frozenForCommit = [:]
         }
-        return true
+    }
+
+    /// What the committing transaction logs for `block`: the copy kept when the running transaction changed it
+    /// since, else the cached bytes, read under the buffer's hold (a change waits for the hold, and copies first).
+    private func committingContents(of block: BlockNumber) throws(Errno) -> [UInt8] {
+        let buffer = try cache.read(block)
+        return running.withLock { $0.frozenForCommit[block] } ?? buffer.bytes
     }
 
     /// Checkpoints with the committer lock held and the gate closed: writes home the last committed contents of
@@ -127,6 +182,7 @@ extension Journal {
             running.frozen = [:]
         }
         log.used = 0
+        usedBlocks.store(0, ordering: .relaxed)
         checkpointedThrough.store(log.committed, ordering: .releasing)
     }
 

@@ -74,6 +74,7 @@ extension Journal {
             cache.pin(block)
         }
         log.withLock { $0.used = handover.used }
+        usedBlocks.store(handover.used, ordering: .relaxed)
         running.withLock { running in
             running.blocks = handover.running
             running.members = members
@@ -86,7 +87,7 @@ extension Journal {
     func commitInBackground() throws(Errno) {
         try log.withLock { (log: inout Log) throws(Errno) in
             guard !handedOver.load(ordering: .acquiring), !held.load(ordering: .acquiring) else { return }
-            _ = try gate.closed { () throws(Errno) -> Bool in try commitClosed(&log) }
+            _ = try commitOpening(&log)
         }
     }
 

@@ -13,9 +13,15 @@ import Synchronization
 // them and unpins them; it runs when the log fills up, on `sync` and at unmount.
 //
 // Locking: the gate admits handles while no commit is closing the running transaction; a commit waits until
-// every handle in flight has ended, so the cached blocks are exactly the state the transaction commits. The
-// committer lock (`log`) serializes commits and checkpoints and is held across their I/O. Rule: start a
-// handle before taking any inode lock, and never start one while holding one (handles do not nest).
+// every handle in flight has ended, closes the transaction (the next one starts running) and opens the gate
+// again before it writes anything, as JBD2 does: new operations go on while the closed transaction's blocks, its
+// commit record and the flushes reach the device. A block the running transaction changes while the closed one
+// still has to log it is copied first (`frozenForCommit`), and the commit logs that copy; every other block it
+// reads under the buffer's hold, so it never sees a later change. The committer lock (`log`) serializes commits
+// and checkpoints and is held across their I/O; checkpoints keep the gate closed throughout. `usedBlocks` and
+// `committedSequence` mirror the log's counters so that starting a handle and asking whether a transaction has
+// committed never wait for a commit's I/O. Rule: start a handle before taking any inode lock, and never start
+// one while holding one (handles do not nest).
 //
 // Lifecycle: `Journal.recover` replays committed transactions at mount, before the cache is used; `Journal(...)`
 // starts logging after the replayed position; `shutdown` commits and checkpoints for the last time. At a live
@@ -53,6 +59,11 @@ final class Journal: Sendable {
         /// pinned them (JBD2's frozen copies): a checkpoint before the running transaction commits writes these
         /// home, never the running transaction's uncommitted bytes.
         var frozen: [BlockNumber: [UInt8]] = [:]
+        /// The blocks of the transaction being committed (closed, its log writes under way).
+        var committing: Set<BlockNumber> = []
+        /// The closed transaction's contents of blocks the running one changed before the commit logged them:
+        /// the commit logs these, not the running transaction's bytes.
+        var frozenForCommit: [BlockNumber: [UInt8]] = [:]
     }
 
     /// The committer's view of the log.
@@ -73,6 +84,10 @@ final class Journal: Sendable {
     let gate = TransactionGate()
     let running: Mutex<Running>
     let log: Mutex<Log>
+    /// `log.used`, readable without waiting for the committer lock.
+    let usedBlocks = Atomic<UInt64>(0)
+    /// `log.committed`, readable without waiting for the committer lock.
+    let committedSequence: Atomic<UInt64>
     /// The last transaction whose blocks a checkpoint wrote home (the log holds no copy from it or before it):
     /// a block freed in one of those transactions may be reused.
     let checkpointedThrough = Atomic<UInt64>(0)
@@ -93,6 +108,7 @@ final class Journal: Sendable {
         self.transactionLimit = Int(max(32, logBlocks / 4))
         running = Mutex(Running(sequence: position.sequence))
         log = Mutex(Log(head: position.head, committed: position.sequence - 1))
+        committedSequence = Atomic(position.sequence - 1)
     }
 
     // MARK: Handles
@@ -102,7 +118,7 @@ final class Journal: Sendable {
     func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
         guard !failed.load(ordering: .relaxed) else { throw .ioError }
         if handedOver.load(ordering: .acquiring) { log.withLock { _ in reclaim() } }
-        let (size, used) = (running.withLock { $0.blocks.count }, log.withLock { $0.used })
+        let (size, used) = (running.withLock { $0.blocks.count }, usedBlocks.load(ordering: .relaxed))
         if held.load(ordering: .acquiring) {
             // soft limits: the upgrade's pause is short, and the successor commits right after
         } else if used + UInt64(size) > logBlocks / 2 {
@@ -113,14 +129,19 @@ final class Journal: Sendable {
         return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
     }
 
-    /// Adds `block` to the running transaction and pins it, first keeping its committed contents (`committed`,
-    /// taken before the running transaction's first change to it) when a committed transaction still pins it.
-    /// One lock for both, on every change; call while holding the block's buffer.
-    private func record(_ block: BlockNumber, committed: () throws(Errno) -> [UInt8]) throws(Errno) {
+    /// Adds `block` to the running transaction and pins it, first keeping its previous contents (`previous`,
+    /// taken before the running transaction's first change to it) when an earlier transaction still pins it: as
+    /// the committed copy a checkpoint writes home, and, while that transaction is being committed, as the copy
+    /// its commit logs. One lock for all, on every change; call while holding the block's buffer.
+    private func record(_ block: BlockNumber, previous: () throws(Errno) -> [UInt8]) throws(Errno) {
         let newlyPinned = try running.withLock { (running: inout Running) throws(Errno) -> Bool in
             if running.members.insert(block).inserted {
                 running.blocks.append(block)
-                if running.pinned.contains(block) { running.frozen[block] = try committed() }
+                if running.pinned.contains(block) {
+                    let bytes = try previous()
+                    running.frozen[block] = bytes
+                    if running.committing.contains(block) { running.frozenForCommit[block] = bytes }
+                }
             }
             return running.pinned.insert(block).inserted
         }
@@ -145,16 +166,16 @@ final class Journal: Sendable {
 
     /// Gives a newly allocated `block` the contents `bytes` (without reading it) as part of `handle`'s transaction.
     func initialize(_ block: BlockNumber, _ handle: Handle, to bytes: [UInt8]) throws(Errno) {
-        // A block a committed transaction pins is cached: reading its committed bytes costs no device read.
+        // A block an earlier transaction pins is cached: reading its previous bytes costs no device read.
         let pinned = running.withLock { $0.pinned.contains(block) && !$0.members.contains(block) }
-        let committed = pinned ? try cache.read(block).bytes : []
+        let previous = pinned ? try cache.read(block).bytes : []
         var buffer = try cache.zeroed(block)
-        try record(block) { committed }
+        try record(block) { previous }
         buffer.modify { $0 = bytes }
     }
 
     /// True once the transaction numbered `sequence` has committed.
-    func isCommitted(_ sequence: UInt64) -> Bool { log.withLock { $0.committed >= sequence } }
+    func isCommitted(_ sequence: UInt64) -> Bool { committedSequence.load(ordering: .acquiring) >= sequence }
 }
 
 /// Admits handles unless a commit is closing the running transaction (a writer-preferring gate).
@@ -172,7 +193,7 @@ final class TransactionGate: Sendable {
     }
 
     /// Runs `body` once no handle is in flight, admitting none meanwhile.
-    func closed(_ body: () throws(Errno) -> Bool) throws(Errno) -> Bool {
-        try turnstile.withLock { (_: inout Void) throws(Errno) -> Bool in try barrier.withWriteLock(body) }
+    func closed<Result: Sendable>(_ body: () throws(Errno) -> Result) throws(Errno) -> Result {
+        try turnstile.withLock { (_: inout Void) throws(Errno) -> Result in try barrier.withWriteLock(body) }
     }
 }
