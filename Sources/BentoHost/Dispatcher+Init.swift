@@ -54,21 +54,23 @@ extension Dispatcher {
         }
     }
 
-    /// Builds the `Connection`, lets the file system adjust it, applies the mount's writeback and passthrough
-    /// options and turns the result into `fuse_init_out` and the capabilities enabled.
+    /// Builds the `Connection` with the mount's writeback choice forced, lets the file system adjust it, applies
+    /// the passthrough option and turns the result into `fuse_init_out` and the capabilities enabled.
     private func negotiate(_ arguments: InitArguments) throws(Errno) -> (InitReply, Capabilities) {
         let minor = min(arguments.minor, WireLayout.protocolMinor)
         var connection = Connection(
             protocolVersion: (WireLayout.protocolMajor, minor), offered: arguments.offeredCapabilities,
             wanted: Self.defaultCapabilities, maximumWrite: WireLayout.maximumWrite,
             maximumReadahead: arguments.maximumReadahead, isReadOnly: options.readOnly)
-        try fileSystem.initialize(&connection)
-        adopt(connection.cachePolicy)
+        // The mount's -o writeback/nowriteback wins over the file system, which sees the outcome in `enabled`
+        // while it initializes (it must know whether the kernel caches its writes).
         switch options.writebackCache {
-        case true?: connection.wanted.insert(.writebackCache)
-        case false?: connection.wanted.remove(.writebackCache)
+        case true?: connection.forcedOn.insert(.writebackCache)
+        case false?: connection.forcedOff.insert(.writebackCache)
         case nil: break
         }
+        try fileSystem.initialize(&connection)
+        adopt(connection.cachePolicy)
         settlePassthrough(&connection)
         let enabled = connection.enabled
         var flags = InitFlags(enabled)

@@ -37,8 +37,8 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
 
 /// The negotiation between the kernel and a file system at mount time.
 ///
-/// The host fills in what the kernel offers; the file system's `initialize` adjusts `wanted` and the sizes.
-/// What is finally enabled is `offered ∩ wanted`.
+/// The host fills in what the kernel offers and what the mount's options force; the file system's `initialize`
+/// adjusts `wanted` and the sizes. What is finally enabled is `enabled`: offered ∩ ((wanted ∪ forcedOn) − forcedOff).
 public struct Connection: Sendable {
     /// The protocol version the kernel speaks (major, minor).
     public let protocolVersion: (major: UInt32, minor: UInt32)
@@ -59,6 +59,11 @@ public struct Connection: Sendable {
     /// True when the files a file system hands over for passthrough sit on a stacked file system (overlayfs, a FUSE
     /// mount): the kernel then allows them one stacking level more, and nothing can be stacked over this mount.
     public var backingFilesAreStacked = false
+    /// What the mount's options force on (`-o writeback`) or off (`-o nowriteback`) whatever `wanted` says. The
+    /// host sets them before `initialize`, so `enabled` read there is already what the kernel will get.
+    public var forcedOn: Capabilities = []
+    /// See `forcedOn`.
+    public var forcedOff: Capabilities = []
 
     /// A connection as offered by a kernel (or by the in-process driver).
     public init(protocolVersion: (major: UInt32, minor: UInt32), offered: Capabilities, wanted: Capabilities,
@@ -71,6 +76,6 @@ public struct Connection: Sendable {
         self.isReadOnly = isReadOnly
     }
 
-    /// What is enabled once negotiation is over.
-    public var enabled: Capabilities { offered.intersection(wanted) }
+    /// What is enabled once negotiation is over: offered, and wanted or forced on, and not forced off.
+    public var enabled: Capabilities { offered.intersection(wanted.union(forcedOn).subtracting(forcedOff)) }
 }

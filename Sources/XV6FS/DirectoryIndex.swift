@@ -4,7 +4,7 @@ import BentoKit
 //
 // Built by one pass over the directory's blocks the first time the directory is searched or changed, then kept
 // in step with every insert, remove and repoint, so a lookup in a 100,000-entry directory is one hash probe and
-// an insert finds room without scanning. The on-disk format stays the plain record list (nothing to keep
+// an insert finds room in a few probes of its free-space buckets. The on-disk format stays the plain record list (nothing to keep
 // consistent across a crash); the index lives in the inode cache with the directory.
 //
 // Not thread-safe: a value in `InodeState`, read under the state lock, changed under the directory's change lock.
@@ -30,6 +30,11 @@ struct DirectoryIndex: Sendable {
     private(set) var names: [FileName: DirectorySlot] = [:]
     /// Logical blocks with room for at least the smallest record, and the largest free run in each.
     private(set) var room: [UInt32: Int] = [:]
+    /// The same blocks by their largest free run in steps of `bucketBytes` (bucket k: a run of k × 64 up to
+    /// k × 64 + 63 bytes), so an insert finds a block with room in a few probes, however many blocks are full
+    /// but for a sliver (a directory of 100,000 names has thousands).
+    private var buckets = [Set<UInt32>](repeating: [], count: Format.blockSize / Self.bucketBytes + 1)
+    private static let bucketBytes = 64
 
     /// An empty index.
     init() {}
@@ -42,9 +47,12 @@ struct DirectoryIndex: Sendable {
     /// The slot of `name`, if present.
     subscript(name: FileName) -> DirectorySlot? { names[name] }
 
-    /// A logical block with a free run of at least `size` bytes, if any.
+    /// A logical block with a free run of at least `size` bytes, if any: any block of a bucket above `size`'s
+    /// (all have room), else one of its own bucket that has.
     func block(withRoom size: Int) -> UInt32? {
-        room.first { $0.value >= size }?.key
+        let own = min(max(size, 0) / Self.bucketBytes, buckets.count - 1)
+        for bucket in buckets[(own + 1)...] where !bucket.isEmpty { return bucket.first }
+        return buckets[own].first { (room[$0] ?? 0) >= size }
     }
 
     /// Records the records of logical block `block` (at build time or after it changed) and its free space.
@@ -61,8 +69,13 @@ struct DirectoryIndex: Sendable {
     /// Updates the free space of `block` from its records.
     mutating func setRoom(block: UInt32, records: [DirectoryRecord]) {
         let largest = records.map { $0.length - $0.usedSize }.max() ?? 0
+        if let previous = room[block] { buckets[Self.bucket(previous)].remove(block) }
         room[block] = largest >= DirectoryRecord.size(nameLength: 1) ? largest : nil
+        if let now = room[block] { buckets[Self.bucket(now)].insert(block) }
     }
+
+    /// The bucket of a free run of `bytes`.
+    private static func bucket(_ bytes: Int) -> Int { min(max(bytes, 0) / bucketBytes, Format.blockSize / bucketBytes) }
 
     /// Adds or replaces the slot of `name`.
     mutating func set(_ name: FileName, _ slot: DirectorySlot) { names[name] = slot }

@@ -33,7 +33,8 @@ extension XV6FS {
 
     /// Writes `data` at `offset` (at the end for `O_APPEND` when the kernel does not cache writes). Clears set-id
     /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk or by the maximum file
-    /// size returns what it wrote (`EFBIG` when it starts at or past that size).
+    /// size returns what it wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
+    /// fails with `ENOSPC` or `EFBIG` instead, as the kernel ignores a short count for the pages it writes back.
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: [UInt8],
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         let file = try handles.withLock { (table: inout HandleTable) throws(Errno) -> OpenFile in try table.file(handle, on: inode) }
@@ -55,6 +56,12 @@ extension XV6FS {
             written += count
             position += UInt64(count)
             if count < piece.count { break }
+        }
+        // A write of the kernel's cached pages (the writeback cache) cannot be cut short: the kernel does not read
+        // the count and would drop the rest without a word, and an fsync would then succeed. Say why it stopped
+        // instead, so the writer's fsync or close reports it.
+        if written < bytes.count, kernelCachesWrites.load(ordering: .relaxed) {
+            throw position >= Format.maximumFileSize ? .fileTooLarge : .noSpace
         }
         return UInt32(written)
     }

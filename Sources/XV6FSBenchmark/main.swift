@@ -1,9 +1,10 @@
 // What xv6fs itself costs per operation, in-process (no kernel, no FUSE), for bench/xv6fs-ops.sh, which puts the
 // figures next to the same work on a mounted xv6fs.
 //
-//   XV6FSBenchmark IMAGE FILES [ordered|journal]
+//   XV6FSBenchmark IMAGE FILES [ordered|journal] [FILES-PER-DIRECTORY]
 //
-// Formats IMAGE (a file, created or truncated to 4 GiB), mounts xv6fs on it, and makes, per file, the calls the
+// Formats IMAGE (a file, created or truncated to 4 GiB), mounts xv6fs on it, and makes, per file (1,000 to a
+// directory unless FILES-PER-DIRECTORY says otherwise), the calls the
 // kernel makes when `tar` (as root) extracts a file: LOOKUP (a miss), CREATE, WRITE (0–4 KiB), SETATTR for
 // chown, chmod and utimensat, RELEASE; then, per file, LOOKUP and GETATTR (stat), OPEN, READ and RELEASE (cat),
 // and UNLINK with FORGET (rm); last, one sync. Prints each operation's calls and mean µs, and each phase's µs per
@@ -42,10 +43,11 @@ struct Timings {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let files = Int(arguments[2]), files > 0 else {
-    FileHandle.standardError.write(Data("usage: XV6FSBenchmark IMAGE FILES [ordered|journal]\n".utf8))
+    FileHandle.standardError.write(Data("usage: XV6FSBenchmark IMAGE FILES [ordered|journal] [FILES-PER-DIRECTORY]\n".utf8))
     exit(2)
 }
 let mode: DataMode = arguments.count > 3 && arguments[3] == "journal" ? .journal : .ordered
+let perDirectory = arguments.count > 4 ? max(Int(arguments[4]) ?? 1000, 1) : 1000
 let device = try FileBlockDevice.create(path: arguments[1], size: 4 << 30)
 try XV6FS.mkfs(device: device, options: MkfsOptions(dataMode: mode))
 let fs = try XV6FS(device: device, options: XV6FS.Options(checksPermissions: false, commitInterval: nil))
@@ -59,14 +61,14 @@ let clock = ContinuousClock()
 @MainActor func phase(_ name: String, _ body: (Int, Inode, FileName) throws -> Void) throws {
     let start = clock.now
     for index in 0..<files {
-        try body(index, directories[index / 1000], try FileName("f\(index)"))
+        try body(index, directories[index / perDirectory], try FileName("f\(index)"))
     }
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     phases.append((name, seconds * 1e6 / Double(files)))
 }
 
-let directories = try (0..<(files + 999) / 1000).map { index in
+let directories = try (0..<(files + perDirectory - 1) / perDirectory).map { index in
     try fs.mkdir(root, parent: .root, name: try FileName("d\(index)"), mode: FileMode(type: .directory, permissions: 0o755)).inode
 }
 try phase("untar (lookup miss, create, write, 3 setattr, release)") { index, directory, name in
@@ -111,7 +113,7 @@ try fs.sync()
 let sync = clock.now - syncStart
 fs.destroy()
 
-print("xv6fs in-process, data=\(mode), \(files) files on \(arguments[1])")
+print("xv6fs in-process, data=\(mode), \(files) files, \(perDirectory) per directory, on \(arguments[1])")
 print("operation                  calls     µs/op")
 for name in timings.names {
     let (calls, microseconds) = timings.summary(name)

@@ -33,10 +33,15 @@ import Testing
         on.writebackCache = true
         var off = MountOptions()
         off.writebackCache = false
-        let forced = Dispatcher.started(DictionaryTestFileSystem(), options: on)
+        let forcedFileSystem = DictionaryTestFileSystem()
+        let forced = Dispatcher.started(forcedFileSystem, options: on)
         #expect(try #require(forced.negotiated).flags.contains(.writebackCache))
-        let refused = Dispatcher.started(DictionaryTestFileSystem(adjust: wantsWriteback), options: off)
+        let refusedFileSystem = DictionaryTestFileSystem(adjust: wantsWriteback)
+        let refused = Dispatcher.started(refusedFileSystem, options: off)
         #expect(try #require(refused.negotiated).flags.contains(.writebackCache) == false)
+        // Each file system saw the outcome while it initialized: it must know whether the kernel caches its writes.
+        #expect(try #require(forcedFileSystem.state.withLock { $0.connection }).enabled.contains(.writebackCache))
+        #expect(try #require(refusedFileSystem.state.withLock { $0.connection }).enabled.contains(.writebackCache) == false)
         let chosen = Dispatcher.started(DictionaryTestFileSystem(adjust: wantsWriteback))
         #expect(try #require(chosen.negotiated).capabilities.contains(.writebackCache))
     }
