@@ -48,6 +48,8 @@ for index, config in enumerate(configs):
     ly = y + 20 + 16 * index
     out.append(f'<rect x="{left}" y="{ly - 9}" width="12" height="10" fill="{COLORS[index % len(COLORS)]}"/>'
                f'<text x="{left + 18}" y="{ly}">{config}</text>')
-out.append(f'<text x="{left + 200}" y="{y + 20}">dashed: the target; grey line: as fast as the kernel</text>')
+has_targets = any(workload.startswith(prefix) for workload in workloads for prefix in TARGETS)
+legend = "dashed: the target; grey line: as fast as the kernel" if has_targets else "grey line: as fast as the kernel"
+out.append(f'<text x="{left + 200}" y="{y + 20}">{legend}</text>')
 out.append("</svg>")
 open(svg_path, "w").write("\n".join(out) + "\n")
