@@ -101,13 +101,30 @@ struct FileContents: Sendable {
         let range = offset..<(offset + UInt64(data.count))
         for index in chunkIndices(touching: range) {
             let start = index * Self.chunkSize
-            let lower = max(range.lowerBound, start), upper = min(range.upperBound, start + Self.chunkSize)
-            extend(chunk: index, to: Self.storedLength(covering: range, inChunk: index))
-            let source = data.startIndex + Int(lower - offset)..<data.startIndex + Int(upper - offset)
-            chunks[index, default: []].replaceSubrange(Int(lower - start)..<Int(upper - start), with: data[source])
+            let lower = Int(max(range.lowerBound, start) - start), upper = Int(min(range.upperBound, start + Self.chunkSize) - start)
+            let source = data.startIndex + (lower + Int(start) - Int(offset))
+            var chunk = chunks.removeValue(forKey: index) ?? []  // owned here, so it grows in place
+            let stored = chunk.count
+            // Bytes the chunk holds are overwritten; bytes past its end are appended as they are, not zeroed first.
+            if lower < stored {
+                let end = min(upper, stored)
+                chunk.replaceSubrange(lower..<end, with: data[source..<source + (end - lower)])
+            }
+            if upper > stored {
+                if lower > stored { chunk.append(contentsOf: Self.zeros[..<(lower - stored)]) }
+                let from = max(lower, stored)
+                chunk.append(contentsOf: data[source + (from - lower)..<source + (upper - lower)])
+            }
+            let padded = Int(Self.roundUpToPage(UInt64(chunk.count)))
+            if padded > chunk.count { chunk.append(contentsOf: Self.zeros[..<(padded - chunk.count)]) }
+            allocatedBytes += UInt64(chunk.count - stored)
+            chunks[index] = chunk
         }
         size = max(size, range.upperBound)
     }
+
+    /// A chunk's worth of zeros to append from (one copy instead of a byte-by-byte fill).
+    private static let zeros = [UInt8](repeating: 0, count: Int(chunkSize))
 
     /// Makes every byte of `range` stored (zeros where it was a hole) without changing the size.
     mutating func allocate(_ range: Range<UInt64>) {
@@ -177,7 +194,7 @@ struct FileContents: Sendable {
     private mutating func extend(chunk index: UInt64, to length: UInt64) {
         let stored = UInt64(chunks[index]?.count ?? 0)
         guard length > stored else { return }
-        chunks[index, default: []].append(contentsOf: repeatElement(0, count: Int(length - stored)))
+        chunks[index, default: []].append(contentsOf: Self.zeros[..<Int(length - stored)])
         allocatedBytes += length - stored
     }
 
