@@ -42,6 +42,7 @@ struct FileData: Sendable {
             index += run
         }
         let skip = Int(offset - first * Self.blockSize)
+        if skip == 0, bytes.count == range.count { return bytes }  // a whole-block read: no second copy
         return Array(bytes[skip..<skip + range.count])
     }
 
