@@ -36,14 +36,10 @@ fi
 swift build -c release --product bento >&2
 BENTO="$(swift build -c release --show-bin-path)/bento"
 
+. bench/images.sh
 cleanup() {
-    set +e
     [ -n "${REDIS_PORT:-}" ] && redis-cli -p "$REDIS_PORT" shutdown nosave > /dev/null 2>&1
-    for m in "$WORK"/mnt-*; do mountpoint -q "$m" 2>/dev/null && { umount "$m" 2>/dev/null || umount -l "$m"; }; done
-    for image in "$WORK"/image-*; do
-        for l in $(losetup -j "$image" 2>/dev/null | cut -d: -f1); do losetup -d "$l" 2>/dev/null; done
-    done
-    rm -rf "$WORK"
+    release_images
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -57,35 +53,6 @@ mkdir -p "$WORK/repo"
 cp -r /usr/include "$WORK/repo/include"
 git -C "$WORK/repo" init -q && git -C "$WORK/repo" add -A \
     && git -C "$WORK/repo" -c user.name=bench -c user.email=bench@bento commit -qm include
-
-mount_fs() {  # mount_fs KIND: a fresh file system on its own image at $WORK/mnt-KIND
-    local kind=$1 mnt="$WORK/mnt-$1" image="$WORK/image-$1"
-    mkdir -p "$mnt"
-    rm -f "$image"
-    truncate -s "$SIZE" "$image"
-    case $kind in
-    ext4-*)
-        local loop; loop=$(losetup -f --show "$image")
-        mkfs.ext4 -q -F "$loop"
-        mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
-    xv6fs)
-        "$BENTO" mkfs "$image" > /dev/null
-        "$BENTO" mount ${XV6FS_OPTIONS:+-o "$XV6FS_OPTIONS"} "$image" "$mnt" 2> /dev/null ;;
-    esac
-}
-
-unmount_fs() {  # unmount_fs KIND: unmounts, detaches the loop device, and fscks an xv6fs image (must be clean)
-    local kind=$1 mnt="$WORK/mnt-$1" source
-    source=$(findmnt -n -o SOURCE "$mnt")
-    umount "$mnt"
-    case $source in /dev/loop*) losetup -d "$source" ;; esac
-    if [ "$kind" = xv6fs ]; then
-        local report=""
-        for _ in $(seq 100); do report=$("$BENTO" fsck "$WORK/image-xv6fs" 2>&1) && return; sleep 0.2; done
-        echo "fsck of xv6fs after the workload failed: $report" >&2
-        exit 1
-    fi
-}
 
 # Each workload: prints one number on stdout, for the file system mounted at $1.
 dbench_mbps() { dbench -D "$1" -t "$RUNTIME" 4 2>&1 | awk '/^Throughput/ { print $2 }'; }
@@ -153,8 +120,7 @@ WORKLOADS=(
 declare -A R
 for kind in "${KINDS[@]}"; do
     echo "measuring $kind..." >&2
-    mount_fs "$kind"
-    mnt="$WORK/mnt-$kind"
+    mnt=$(mount_fs "$kind")
     for workload in "${WORKLOADS[@]}"; do
         IFS='|' read -r name _ _ command <<< "$workload"
         # the rocksdb rows after fillseq reuse its database; every other workload starts from an empty directory

@@ -18,14 +18,8 @@ WORK=${WORK:-$(mktemp -d /var/tmp/xv6bench.XXXXXX)}
 [ "$(id -u)" = 0 ] || { echo "run as root (loop devices, mount)" >&2; exit 1; }
 [ -x "$BENTO" ] || { echo "build first: swift build -c release --product bento" >&2; exit 1; }
 
-cleanup() {
-    for m in "$WORK"/mnt-*; do mountpoint -q "$m" 2>/dev/null && umount "$m" 2>/dev/null || true; done
-    for image in "$WORK"/image-*; do
-        for l in $(losetup -j "$image" 2>/dev/null | cut -d: -f1); do losetup -d "$l" 2>/dev/null || true; done
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/images.sh"
+trap release_images EXIT
 
 now() { date +%s.%N; }
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
@@ -51,34 +45,6 @@ PY
     git init -q "$WORK/repo"
     cp -r "$src"/dir00* "$WORK/repo/"
     git -C "$WORK/repo" add -A && git -C "$WORK/repo" -c user.email=b@b -c user.name=b commit -qm one
-}
-
-# mount_fs KIND → prints the mount point.
-mount_fs() {
-    local kind=$1 mnt="$WORK/mnt-$1" image="$WORK/image-$1"
-    mkdir -p "$mnt"
-    rm -f "$image"
-    truncate -s "$SIZE" "$image"
-    case $kind in
-    ext4-journal|ext4-ordered)
-        local loop; loop=$(losetup -f --show "$image")  # mount_fs runs in $(...): cleanup finds it with losetup -j
-        mkfs.ext4 -q -F "$loop"
-        mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
-    xv6fs)
-        "$BENTO" mkfs "$image" >/dev/null 2>&1
-        "$BENTO" mount ${XV6FS_OPTIONS:+-o "$XV6FS_OPTIONS"} "$image" "$mnt" ;;
-    esac
-    echo "$mnt"
-}
-
-unmount_fs() {
-    local kind=$1 mnt="$WORK/mnt-$1"
-    local source; source=$(findmnt -n -o SOURCE "$mnt")
-    umount "$mnt"
-    case $source in /dev/loop*) losetup -d "$source" ;; esac
-    if [ "$kind" = xv6fs ]; then
-        for _ in $(seq 100); do "$BENTO" fsck "$WORK/image-xv6fs" >/dev/null 2>&1 && break; sleep 0.2; done
-    fi
 }
 
 declare -A T
