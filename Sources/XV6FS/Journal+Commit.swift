@@ -75,6 +75,11 @@ extension Journal {
     struct ClosedTransaction: Sendable {
         let sequence: UInt64
         let blocks: [BlockNumber]
+
+        /// Descriptor blocks naming its blocks.
+        var descriptors: Int { (blocks.count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor }
+        /// Log blocks it takes: descriptors, blocks and the commit record.
+        var length: UInt64 { UInt64(blocks.count + descriptors + 1) }
     }
 
     /// Commits with the committer lock held and the gate closed (checkpoints and handovers, which keep it closed).
@@ -89,11 +94,10 @@ extension Journal {
     /// closed: makes room in the log first (a checkpoint) if the transaction would not fit, then starts the next
     /// transaction; the closed one's blocks stay pinned and are marked as committing.
     private func close(_ log: inout Log) throws(Errno) -> ClosedTransaction? {
-        let (sequence, blocks) = running.withLock { ($0.sequence, $0.blocks) }
-        guard !blocks.isEmpty else { return nil }
-        let needed = UInt64(blocks.count + Self.descriptors(for: blocks.count) + 1)
-        guard needed <= logBlocks else { return try fail(.noSpace) }
-        if log.used + needed > logBlocks { try checkpointClosed(&log) }
+        let closing = running.withLock { ClosedTransaction(sequence: $0.sequence, blocks: $0.blocks) }
+        guard !closing.blocks.isEmpty else { return nil }
+        guard closing.length <= logBlocks else { return try fail(.noSpace) }
+        if log.used + closing.length > logBlocks { try checkpointClosed(&log) }
         running.withLock { running in
             running.committing = running.members
             running.frozenForCommit = [:]
@@ -102,12 +106,7 @@ extension Journal {
             running.members = []
             running.frozen = [:]  // the closed transaction's contents are the last committed ones once it commits
         }
-        return ClosedTransaction(sequence: sequence, blocks: blocks)
-    }
-
-    /// Descriptor blocks a transaction of `count` blocks needs.
-    private static func descriptors(for count: Int) -> Int {
-        (count + JournalRecord.tagsPerDescriptor - 1) / JournalRecord.tagsPerDescriptor
+        return closing
     }
 
     /// Writes a closed transaction to the log with the committer lock held (the gate may be open): each
@@ -115,8 +114,6 @@ extension Journal {
     /// carried from group to group, then flush, commit block, flush.
     private func write(_ closed: ClosedTransaction, _ log: inout Log) throws(Errno) {
         let blocks = closed.blocks
-        let descriptors = Self.descriptors(for: blocks.count)
-        let needed = UInt64(blocks.count + descriptors + 1)
         var checksum: UInt32 = 0
         var position = log.head
         do {
@@ -130,15 +127,15 @@ extension Journal {
                 position += UInt64(chunk.count + 1)
             }
             try device.flush()
-            let commitRecord = JournalRecord.commit(sequence: closed.sequence, blockCount: UInt32(blocks.count + descriptors),
+            let commitRecord = JournalRecord.commit(sequence: closed.sequence, blockCount: UInt32(closed.length - 1),
                                                     checksum: checksum)
-            try writeLog(commitRecord.encoded, at: log.head + needed - 1)
+            try writeLog(commitRecord.encoded, at: log.head + closed.length - 1)
             try device.flush()
         } catch {
             return try fail(error)
         }
-        log.head = (log.head + needed) % logBlocks
-        log.used += needed
+        log.head = (log.head + closed.length) % logBlocks
+        log.used += closed.length
         log.committed = closed.sequence
         usedBlocks.store(log.used, ordering: .relaxed)
         committedSequence.store(closed.sequence, ordering: .releasing)
