@@ -10,3 +10,13 @@ int bento_malloc_limit_arenas(int count) {
     return 0;
 #endif
 }
+
+int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold) {
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+#else
+    (void)mmap_threshold;
+    (void)trim_threshold;
+    return 0;
+#endif
+}

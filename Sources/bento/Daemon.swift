@@ -16,6 +16,11 @@ struct Daemon {
     /// with one arena, at the same speed; docs/PERFORMANCE.md).
     static let allocatorArenas = 1
 
+    /// The largest buffer the C allocator keeps for reuse (`HostProcess.keepAllocatorBuffers`): above the largest
+    /// request or reply (1 MiB of data plus headers), so the buffers of READ and WRITE are reused, not faulted in
+    /// afresh each time.
+    static let keptAllocatorBuffer = 4 << 20
+
     /// Starts `bento mount --foreground --notify-ready ...` as a detached child and waits until it reports the
     /// mount live (exit 0) or fails (its exit status; it has printed why on our standard error).
     static func startInBackground(arguments: [String]) throws -> Int32 {
@@ -35,6 +40,7 @@ struct Daemon {
     /// Mounts and serves until the mount ends; exits the process with 0 after a clean end.
     func run() throws {
         HostProcess.limitAllocatorArenas(to: Self.allocatorArenas)
+        HostProcess.keepAllocatorBuffers(upTo: Self.keptAllocatorBuffer)
         if mount.notifyReady { setsid() }
         SignalWatcher.blockTerminationSignals()
         let registry = BuiltinTypes.registry()
