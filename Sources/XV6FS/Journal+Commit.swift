@@ -5,10 +5,12 @@ import BentoServices
 //   commit:     close the running transaction (gate closed: no handle in flight; the next transaction starts)
 //               → gate open → [data=ordered: the data is already home] descriptor + logged blocks → flush →
 //               commit block → flush
-//   checkpoint: logged blocks → home → flush → journal header moved past them → flush → unpin (a block the
-//               running transaction changed goes home as its frozen committed copy and stays pinned)
-// Both run under the committer lock (`log`). A commit closes the gate only to close the transaction; a checkpoint
-// keeps it closed throughout, so no operation changes a block it writes home.
+//   checkpoint: commit → logged blocks → home → flush → journal header moved past them → flush → unpin (a block
+//               the running transaction changed goes home as its frozen committed copy and stays pinned)
+// Both run under the committer lock (`log`), so they never overlap each other. A commit closes the gate only to
+// close the transaction; a checkpoint not at all: operations go on while it writes, and it decides what a block's
+// committed contents are under that block's hold (which every change takes first), so it never writes home a byte
+// that has not committed.
 
 extension Journal {
     /// Commits the running transaction (group commit: everything since the last commit), if it holds anything.
@@ -59,15 +61,21 @@ extension Journal {
         held.store(false, ordering: .releasing)
     }
 
-    /// Commits, then writes every logged block home and empties the log.
-    func checkpoint() throws(Errno) {
-        _ = try log.withLock { (log: inout Log) throws(Errno) -> Bool in
-            reclaim()
-            return try gate.closed { () throws(Errno) -> Bool in
-                try commitClosed(&log)
-                try checkpointClosed(&log)
-                return true
+    /// Commits, then writes every logged block home and empties the log, with operations running. With
+    /// `ifLogAbove`, does nothing when the log and the running transaction together hold no more blocks than
+    /// that by the time this has the committer lock (another thread checkpointed meanwhile). `inBackground`
+    /// (the checkpoint thread) also does nothing once the journal was handed over or is held for an upgrade,
+    /// where any other caller takes logging back.
+    func checkpoint(ifLogAbove threshold: UInt64? = nil, inBackground: Bool = false) throws(Errno) {
+        try log.withLock { (log: inout Log) throws(Errno) in
+            if inBackground {
+                guard !handedOver.load(ordering: .acquiring), !held.load(ordering: .acquiring) else { return }
+            } else {
+                reclaim()
             }
+            if let threshold, log.used + UInt64(running.withLock { $0.blocks.count }) <= threshold { return }
+            _ = try commitOpening(&log)
+            try checkpointCommitted(&log)
         }
     }
 
@@ -97,7 +105,7 @@ extension Journal {
         let closing = running.withLock { ClosedTransaction(sequence: $0.sequence, blocks: $0.blocks) }
         guard !closing.blocks.isEmpty else { return nil }
         guard closing.length <= logBlocks else { return try fail(.noSpace) }
-        if log.used + closing.length > logBlocks { try checkpointClosed(&log) }
+        if log.used + closing.length > logBlocks { try checkpointCommitted(&log) }
         running.withLock { running in
             running.committing = running.members
             running.frozenForCommit = [:]
@@ -152,19 +160,23 @@ extension Journal {
         return running.withLock { $0.frozenForCommit[block] } ?? buffer.bytes
     }
 
-    /// Checkpoints with the committer lock held and the gate closed: writes home the last committed contents of
-    /// every pinned block, then empties the log. The running transaction may hold blocks (a commit making room
-    /// for it): those stay pinned, and for those a committed transaction also changed, the frozen committed
-    /// copy goes home instead of the cache's uncommitted bytes.
-    func checkpointClosed(_ log: inout Log) throws(Errno) {
-        let (pinned, members, frozen) = running.withLock { ($0.pinned, $0.members, $0.frozen) }
+    /// Checkpoints with the committer lock held, the gate open or closed: writes home the last committed contents
+    /// of every pinned block, then empties the log. The running transaction may hold blocks and take more while
+    /// this writes: those stay pinned, and for those a committed transaction also changed, the frozen committed copy
+    /// goes home instead of the cache's uncommitted bytes. Which of the two a block is, is decided under the
+    /// block's hold: a change holds the block before it joins the running transaction (`record`), so between
+    /// that decision and the write nothing can change it.
+    func checkpointCommitted(_ log: inout Log) throws(Errno) {
+        let pinned = running.withLock { $0.pinned }
         do {
             for block in pinned.sorted(by: { $0.rawValue < $1.rawValue }) {  // ascending: near writes, and the same order every run
-                if let committed = frozen[block] {
-                    try device.write(block, committed)
-                } else if !members.contains(block) {
-                    try cache.writeBack(block)
+                let held = try cache.read(block)
+                switch running.withLock({ $0.members.contains(block) ? CommittedCopy.frozen($0.frozen[block]) : .cached }) {
+                case .cached: try cache.writeBack(block)  // unchanged since it committed; held, so written as it is
+                case .frozen(let committed?): try device.write(block, committed)
+                case .frozen(nil): break  // only the running transaction pins it: nothing of it has committed
                 }
+                held.release()
             }
             try device.flush()
             try device.write(BlockNumber(start), JournalHeader(sequence: log.committed + 1, tail: log.head).encoded)
@@ -172,15 +184,25 @@ extension Journal {
         } catch {
             _ = try fail(error) as Bool
         }
-        let released = pinned.subtracting(members)
-        for block in released { cache.unpin(block) }
         running.withLock { running in
-            running.pinned.subtract(released)
-            running.frozen = [:]
+            for block in pinned {
+                running.frozen[block] = nil  // home now: a later checkpoint has nothing to write for it
+                guard !running.members.contains(block) else { continue }
+                running.pinned.remove(block)
+                cache.unpin(block)  // under the lock: a change that pins it again pins after this unpin
+            }
         }
         log.used = 0
         usedBlocks.store(0, ordering: .relaxed)
         checkpointedThrough.store(log.committed, ordering: .releasing)
+    }
+
+    /// What a checkpoint writes home for a pinned block.
+    private enum CommittedCopy {
+        /// The cached bytes: the running transaction has not changed the block.
+        case cached
+        /// The copy kept when the running transaction first changed it, nil when no committed transaction had.
+        case frozen([UInt8]?)
     }
 
     /// Writes `bytes` (whole blocks) into the log at index `position`, wrapping around its end.

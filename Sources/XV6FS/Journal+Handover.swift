@@ -39,7 +39,7 @@ extension Journal {
             _ = try gate.closed { () throws(Errno) -> Bool in
                 if running.withLock({ $0.pinned.count }) * Format.blockSize > Self.handoverLimit {
                     try commitClosed(&log)
-                    try checkpointClosed(&log)
+                    try checkpointCommitted(&log)
                 }
                 return true
             }
@@ -89,6 +89,12 @@ extension Journal {
             guard !handedOver.load(ordering: .acquiring), !held.load(ordering: .acquiring) else { return }
             _ = try commitOpening(&log)
         }
+    }
+
+    /// The checkpoint thread's checkpoint: only while the log is still a quarter full once this has the committer
+    /// lock, and nothing once the journal was handed over or is held for an upgrade.
+    func checkpointInBackground() throws(Errno) {
+        try checkpoint(ifLogAbove: Self.backgroundCheckpointShare(of: logBlocks), inBackground: true)
     }
 
     /// Takes logging back after a handover the upgrade did not use; call with the committer lock held.

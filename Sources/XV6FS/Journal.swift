@@ -1,5 +1,6 @@
 import BentoKit
 import BentoServices
+import Dispatch
 import Synchronization
 
 // The log layer: a physical redo journal in the style of JBD2 (xv6's log.c grown up).
@@ -18,7 +19,9 @@ import Synchronization
 // commit record and the flushes reach the device. A block the running transaction changes while the closed one
 // still has to log it is copied first (`frozenForCommit`), and the commit logs that copy; every other block it
 // reads under the buffer's hold, so it never sees a later change. The committer lock (`log`) serializes commits
-// and checkpoints and is held across their I/O; checkpoints keep the gate closed throughout. `usedBlocks` and
+// and checkpoints and is held across their I/O; a checkpoint, like a commit, runs with the gate open (it writes a
+// block's committed contents under the block's hold), in the background once the log is a quarter full, or in the
+// operation that finds it half full. `usedBlocks` and
 // `committedSequence` mirror the log's counters so that starting a handle and asking whether a transaction has
 // committed never wait for a commit's I/O. Rule: start a handle before taking any inode lock, and never start
 // one while holding one (handles do not nest).
@@ -95,6 +98,9 @@ final class Journal: Sendable {
     let failed = Atomic<Bool>(false)
     /// Set once the journal's state went to a successor (`handOver`): the committer thread then writes nothing.
     let handedOver = Atomic<Bool>(false)
+    /// Asked for once the log is a quarter full; the file system's checkpoint thread waits for it
+    /// (`checkpointInBackground`), so operations seldom reach the half-full mark where they checkpoint themselves.
+    let checkpointWanted = CheckpointRequest()
     /// Set while a live upgrade prepares (`hold`): no commit starts — fsync asks to be retried on the next
     /// version, and the size limits that commit at a handle's start wait — so the pause waits for no I/O.
     let held = Atomic<Bool>(false)
@@ -111,6 +117,9 @@ final class Journal: Sendable {
         committedSequence = Atomic(position.sequence - 1)
     }
 
+    /// The log fill past which a background checkpoint is asked for.
+    static func backgroundCheckpointShare(of logBlocks: UInt64) -> UInt64 { logBlocks / 4 }
+
     // MARK: Handles
 
     /// Runs `body` inside a handle of the running transaction, committing or checkpointing first when the log
@@ -122,10 +131,11 @@ final class Journal: Sendable {
         if held.load(ordering: .acquiring) {
             // soft limits: the upgrade's pause is short, and the successor commits right after
         } else if used + UInt64(size) > logBlocks / 2 {
-            try checkpoint()
+            try checkpoint(ifLogAbove: logBlocks / 2)  // the background checkpoint fell behind: make room now
         } else if size >= transactionLimit {
             try commit()
         }
+        if used + UInt64(size) > Self.backgroundCheckpointShare(of: logBlocks) { checkpointWanted.request() }
         return try gate.admit { () throws(Errno) -> Result in try body(Handle(sequence: running.withLock { $0.sequence })) }
     }
 
@@ -195,5 +205,23 @@ final class TransactionGate: Sendable {
     /// Runs `body` once no handle is in flight, admitting none meanwhile.
     func closed<Result: Sendable>(_ body: () throws(Errno) -> Result) throws(Errno) -> Result {
         try turnstile.withLock { (_: inout Void) throws(Errno) -> Result in try barrier.withWriteLock(body) }
+    }
+}
+
+/// A background checkpoint asked for: set by any thread, waited for by the file system's checkpoint thread.
+final class CheckpointRequest: Sendable {
+    private let wanted = Atomic<Bool>(false)
+    private let signal = DispatchSemaphore(value: 0)
+
+    /// Asks for a checkpoint; cheap when one is already asked for.
+    func request() {
+        if !wanted.exchange(true, ordering: .acquiringAndReleasing) { signal.signal() }
+    }
+
+    /// Waits up to `timeout` for a request and takes it: true if there was one.
+    func take(waitingAtMost timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        _ = signal.wait(timeout: .now() + seconds)
+        return wanted.exchange(false, ordering: .acquiringAndReleasing)
     }
 }

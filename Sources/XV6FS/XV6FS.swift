@@ -37,7 +37,9 @@ public final class XV6FS: FileSystem {
         public var writebackCache: Bool
         /// Refuse every change with `EROFS` (no journal replay either).
         public var readOnly: Bool
-        /// How often the running transaction commits on its own; nil commits only on fsync, sync and unmount.
+        /// How often the running transaction commits on its own; nil runs no background thread at all: commits
+        /// only on fsync, sync and unmount, checkpoints only when the log needs room (deterministic device
+        /// writes, as the crash explorer needs).
         public var commitInterval: Duration?
         /// The value of `user.bento.version` on every file and directory; nil leaves that name to the user.
         public var versionAttribute: String?
@@ -130,7 +132,25 @@ public final class XV6FS: FileSystem {
         data = FileData(map: map, mode: dataMode)
         directories = Directories(map: map)
         readOnly = Atomic(options.readOnly)
-        if !options.readOnly, let interval = options.commitInterval { startCommitter(every: interval) }
+        if !options.readOnly, let interval = options.commitInterval {
+            startCommitter(every: interval)
+            startCheckpointer()
+        }
+    }
+
+    /// Checkpoints whenever the journal asks for it (its log a quarter full), until unmount, so operations seldom
+    /// wait for a checkpoint themselves (JBD2's checkpointing ahead of need).
+    private func startCheckpointer() {
+        let requests = journal.checkpointWanted
+        let thread = Thread { [weak self] in
+            while true {
+                let wanted = requests.take(waitingAtMost: .seconds(1))
+                guard let fs = self, !fs.isDestroyed.load(ordering: .relaxed) else { return }
+                if wanted { try? fs.journal.checkpointInBackground() }
+            }
+        }
+        thread.name = "xv6fs-checkpoint"
+        thread.start()
     }
 
     /// Commits the running transaction every `interval` until unmount, as ext4's `commit=` does, so work that

@@ -27,37 +27,48 @@ final class HeldFlushDevice: BlockDeviceFilter {
     }
 }
 
-/// The journal commits as JBD2 does: the running transaction is closed with no handle in flight, then written
-/// while new operations go on; fsyncs that wait behind one commit need no second one; nothing is lost when
-/// writers, fsyncs and commits run together.
+/// The journal commits and checkpoints as JBD2 does: the running transaction is closed with no handle in flight,
+/// then written while new operations go on, and checkpoints write home with operations going on; fsyncs that wait
+/// behind one commit need no second one; nothing is lost when writers, fsyncs and commits or checkpoints run
+/// together.
 @Suite struct ConcurrentCommitTests {
     static func name(_ text: String) -> FileName { (try? FileName(text)) ?? .dot }
 
-    @Test func operationsGoOnWhileACommitWaitsForTheDevice() throws {
+    /// The journal's device work that operations must not wait for: a commit's, or a checkpoint's.
+    enum Racer: Sendable, CaseIterable { case commits, checkpoints }
+
+    /// An operation completes while a commit, or a checkpoint, waits in its device flush (both used to keep the
+    /// gate closed throughout).
+    @Test(arguments: Racer.allCases)
+    func operationsGoOnWhileTheJournalWaitsForTheDevice(_ racer: Racer) throws {
         let disk = SimulatedDisk(blockCount: 16384)
         try XV6FS.mkfs(device: disk, options: MkfsOptions())
         let device = HeldFlushDevice(disk)
         let fs = try XV6FS(device: device, options: XV6FS.Options(commitInterval: nil))
         _ = try fs.mkdir(.root, parent: .root, name: Self.name("before"), mode: FileMode(type: .directory, permissions: 0o755))
+        if racer == .checkpoints { try fs.journal.commit() }  // what then waits is the checkpoint's own flush
 
         device.hold(true)
-        let committed = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            _ = try? fs.journal.commit()
-            committed.signal()
+            switch racer {
+            case .commits: _ = try? fs.journal.commit()
+            case .checkpoints: try? fs.journal.checkpoint()
+            }
+            finished.signal()
         }
-        #expect(waitUntil { device.flushesWaiting > 0 }, "the commit reached the device")
-        // The commit holds the committer lock and waits in its flush; a new operation must not wait for it.
+        #expect(waitUntil { device.flushesWaiting > 0 }, "the \(racer) reached the device")
+        // The journal holds the committer lock and waits in its flush; a new operation must not wait for it.
         let created = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             _ = try? fs.mkdir(.root, parent: .root, name: Self.name("during"), mode: FileMode(type: .directory, permissions: 0o755))
             created.signal()
         }
-        let madeDuringCommit = created.wait(timeout: .now() + 5) == .success
+        let madeMeanwhile = created.wait(timeout: .now() + 5) == .success
         device.hold(false)
-        #expect(madeDuringCommit, "mkdir waited for a commit's device flush")
-        if !madeDuringCommit { _ = created.wait(timeout: .now() + 30) }
-        _ = committed.wait(timeout: .now() + 30)
+        #expect(madeMeanwhile, "mkdir waited for the device flush of \(racer)")
+        if !madeMeanwhile { _ = created.wait(timeout: .now() + 30) }
+        _ = finished.wait(timeout: .now() + 30)
 
         fs.destroy()
         let again = try XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil))
@@ -67,15 +78,20 @@ final class HeldFlushDevice: BlockDeviceFilter {
         #expect(XV6FS.fsck(device: disk).isConsistent)
     }
 
-    @Test(arguments: [DataMode.ordered, .journal])
-    func writersFsyncsAndCommitsTogetherLoseNothing(_ mode: DataMode) throws {
+    @Test(arguments: [DataMode.ordered, .journal], Racer.allCases)
+    func writersFsyncsAndCommitsTogetherLoseNothing(_ mode: DataMode, _ racer: Racer) throws {
         let disk = SimulatedDisk(blockCount: 16384)
         try XV6FS.mkfs(device: disk, options: MkfsOptions(journalBlocks: 256, dataMode: mode))
         let fs = try XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil))
         let failures = Mutex<[String]>([])
         let done = Atomic<Bool>(false)
-        Thread.detachNewThread {  // a committer racing the writers, as the periodic one does
-            while !done.load(ordering: .relaxed) { _ = try? fs.journal.commit() }
+        Thread.detachNewThread {  // a committer or checkpointer racing the writers, as the background ones do
+            while !done.load(ordering: .relaxed) {
+                switch racer {
+                case .commits: _ = try? fs.journal.commit()
+                case .checkpoints: try? fs.journal.checkpoint()
+                }
+            }
         }
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             do {
