@@ -25,15 +25,17 @@ public enum HostProcess {
     }
 
     /// Makes the C allocator keep freed buffers of up to `size` bytes for reuse (glibc's `M_MMAP_THRESHOLD`, with
-    /// `M_TRIM_THRESHOLD` at four times it): a daemon allocates and frees a request-sized buffer (up to 1 MiB) for
-    /// nearly every READ and WRITE, and glibc's defaults gave each of them fresh pages from the kernel (a mapping
-    /// of its own, or heap trimmed after the free), so every 4 KiB of every request paid a page fault and a
-    /// zeroing. Measured on xv6fs reading 1 GiB from the host's page cache over `/dev/fuse`: 1.0–1.2 s and
-    /// 1.15–1.47 s of daemon CPU with the defaults, 0.48–0.59 s and 0.40–0.52 s with 4 MiB. Costs at most
-    /// 4 × `size` of free memory kept at the top of the heap. Call before starting threads. Returns false if the
-    /// allocator refused.
+    /// `M_TRIM_THRESHOLD` at four times it) and grow its heap four times `size` at a time (`M_TOP_PAD`).
+    /// A daemon allocates and frees a request-sized buffer (up to 1 MiB) for nearly every READ and WRITE, and
+    /// glibc's defaults gave each of them fresh pages from the kernel (a mapping of its own, or heap trimmed after
+    /// the free), so every 4 KiB of every request paid a page fault and a zeroing: xv6fs reading 1 GiB from the
+    /// host's page cache over `/dev/fuse` took 1.0–1.2 s and 1.15–1.47 s of daemon CPU with the defaults,
+    /// 0.48–0.59 s and 0.40–0.52 s with 4 MiB. A file system that keeps what it is sent (memfs storing a 1 GiB
+    /// write) grew the heap 128 KiB per `brk`: the first 1 GiB write on a fresh memfs mount took 3.1 s (1.7 s of
+    /// daemon system time), 1.3 s (0.8 s) growing 16 MiB at a time. Costs at most 4 × `size` of free memory kept
+    /// at the top of the heap. Call before starting threads. Returns false if the allocator refused.
     @discardableResult
     public static func keepAllocatorBuffers(upTo size: Int) -> Bool {
-        bento_malloc_keep_buffers(CInt(clamping: size), CInt(clamping: size * 4)) == 1
+        bento_malloc_keep_buffers(CInt(clamping: size), CInt(clamping: size * 4), CInt(clamping: size * 4)) == 1
     }
 }

@@ -11,12 +11,14 @@ int bento_malloc_limit_arenas(int count) {
 #endif
 }
 
-int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold) {
-#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold, int top_pad) {
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD) && defined(M_TOP_PAD)
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1 &&
+           mallopt(M_TOP_PAD, top_pad) == 1;
 #else
     (void)mmap_threshold;
     (void)trim_threshold;
+    (void)top_pad;
     return 0;
 #endif
 }

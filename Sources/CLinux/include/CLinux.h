@@ -8,10 +8,10 @@
 /// C library refused. Call before the process starts threads: arenas made earlier stay.
 int bento_malloc_limit_arenas(int count);
 
-/// Serves allocations up to `mmap_threshold` bytes from the arenas instead of a mapping of their own, and returns
-/// free memory at the top of the heap to the system only beyond `trim_threshold` bytes (mallopt(M_MMAP_THRESHOLD)
-/// and mallopt(M_TRIM_THRESHOLD); setting either ends glibc's own adjustment of both). Returns 1 on success, 0
-/// when the C library refused either.
-int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold);
+/// Serves allocations up to `mmap_threshold` bytes from the arenas instead of a mapping of their own, returns free
+/// memory at the top of the heap to the system only beyond `trim_threshold` bytes, and grows the heap by `top_pad`
+/// bytes more than each request needs (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD; setting either of
+/// the first two ends glibc's own adjustment of both). Returns 1 on success, 0 when the C library refused any.
+int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold, int top_pad);
 
 #endif
