@@ -18,12 +18,15 @@ public struct FileSystemType: Sendable {
     public private(set) var make: Make
     /// The module behind the type, which takes part in live upgrades; nil for types that cannot be upgraded.
     public let module: (any FileSystemModule)?
+    /// The `-o` options it takes besides the common ones (`MountOptions.common`).
+    public let optionNames: Set<String>
 
-    /// A file-system type that cannot be upgraded live.
-    public init(name: String, version: String, summary: String, make: @escaping Make) {
+    /// A file-system type that cannot be upgraded live, taking the options `optionNames` besides the common ones.
+    public init(name: String, version: String, summary: String, optionNames: Set<String> = [], make: @escaping Make) {
         self.name = name
         self.version = version
         self.summary = summary
+        self.optionNames = optionNames
         self.make = make
         self.module = nil
     }
@@ -33,12 +36,26 @@ public struct FileSystemType: Sendable {
         name = module.name
         version = module.version
         summary = module.summary
+        optionNames = Set(module.optionNames)
         make = { source, options throws(HostError) in
             do { return try module.make(source: source, options: options.moduleOptions) } catch {
                 throw HostError("\(source): \(error)")
             }
         }
         self.module = module
+    }
+
+    /// Refuses, naming them, the options this type does not take: a misspelt or misplaced option would otherwise
+    /// be ignored without a word (`-o noexec` on a mount that cannot honour it, `data=journal` on memfs).
+    public func check(_ options: MountOptions) throws(HostError) {
+        let unknown = options.unknown(besides: optionNames)
+        guard !unknown.isEmpty else { return }
+        let own = optionNames.isEmpty ? "none" : optionNames.sorted().joined(separator: ", ")
+        let names = unknown.map { "-o \($0)" }.joined(separator: ", ")
+        throw HostError("""
+            \(names): not \(unknown.count == 1 ? "an option" : "options") of \(name) (its own: \(own); every type \
+            takes the common ones in `bento mount --help`)
+            """)
     }
 
     /// This type with `check` run on the source before each fresh mount (an upgrade does not run it again):

@@ -28,10 +28,26 @@ public struct MountOptions: Sendable, Hashable {
     /// passthrough); nil = the file system decides (passthrough asks for it wherever the kernel offers it).
     public var passthrough: Bool?
     /// How much the kernel may cache of a file system whose source others can change (`cache=never|auto|always`,
-    /// Bento's own; passthrough, default `auto`). File systems that are their source's only writer ignore it.
+    /// Bento's own; passthrough, default `auto`). Refused for types that do not list it (`FileSystemType.check`):
+    /// a file system that is its source's only writer declares its own caching.
     public var cache: CacheMode?
     /// Options we do not interpret, passed to the file system (`key=value` or `key`).
     public var extra: [String: String] = [:]
+    /// The names of the options given, in order (`key` of `key` or `key=value`).
+    public private(set) var given: [String] = []
+
+    /// The options every file-system type takes: the kernel's and the host's. `cache` and `passthrough` are
+    /// parsed here too but belong to the types that list them (`FileSystemType.optionNames`).
+    public static let common: Set<String> = [
+        "allow_other", "default_permissions", "no_default_permissions", "ro", "rw", "fsname", "subtype", "max_read",
+        "suid", "dev", "noatime", "threads", "writeback", "nowriteback", "transport", "readahead",
+    ]
+
+    /// The options given that are neither common nor in `own` (a type's own), once each, in the order given.
+    public func unknown(besides own: Set<String>) -> [String] {
+        var seen: Set<String> = []
+        return given.filter { !Self.common.contains($0) && !own.contains($0) && seen.insert($0).inserted }
+    }
 
     /// Defaults: no options.
     public init() {}
@@ -48,6 +64,7 @@ public struct MountOptions: Sendable, Hashable {
     }
 
     private mutating func apply(key: String, value: String?) throws(MountOptionError) {
+        given.append(key)
         switch key {
         case "allow_other": allowOther = true
         case "default_permissions": defaultPermissions = true

@@ -34,6 +34,7 @@ public final class Registry: Sendable {
     public func mount(type typeName: String, source: String, at mountpoint: String,
                       options: MountOptions) throws(HostError) -> Session {
         let type = try type(named: typeName)
+        try type.check(options)
         let path = try Mounter.validatedMountpoint(mountpoint)
         if mounts.withLock({ $0[path] }) != nil { throw HostError("\(path) is already mounted by this host") }
         let fileSystem = try type.make(source, options)

@@ -21,6 +21,9 @@ public protocol FileSystemModule: AnyObject, Sendable {
     var version: String { get }
     /// One line saying what it is.
     var summary: String { get }
+    /// The `-o` options of its own that it reads from `ModuleOptions.extra` (`data`, `cache_size`); the host
+    /// refuses, before mounting, any option that is neither one of these nor one every type takes.
+    var optionNames: [String] { get }
     /// A new file system for a fresh mount of `source`.
     func make(source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem
     /// A file system that goes on from `state`, which an earlier version's `prepareUpgrade` returned while it
@@ -37,6 +40,9 @@ public protocol FileSystemModule: AnyObject, Sendable {
 }
 
 extension FileSystemModule {
+    /// None: only the options every type takes.
+    public var optionNames: [String] { [] }
+
     /// Asks an `UpgradableFileSystem` for its state; other file systems cannot be upgraded live.
     public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {
         try prepare(fileSystem as? any UpgradableFileSystem)

@@ -196,6 +196,8 @@ public final class XV6FSModule: FileSystemModule {
     public let name = "xv6fs"
     public let version: String
     public let summary = "journaled xv6 file system (SOURCE: an image or block device)"
+    /// `data=journal|ordered` and `cache_size=SIZE`.
+    public let optionNames = ["cache_size", "data"]
     /// Whether files answer `user.bento.version` with `version`.
     private let showsVersion: Bool
 

@@ -15,7 +15,8 @@ enum BuiltinTypes {
     static let memfs = FileSystemType(module: MemFSModule(version: "1.0.0"))
     /// Mirrors a host directory; SOURCE is that directory.
     static let passthrough = FileSystemType(
-        name: "passthrough", version: "1.0.0", summary: "mirror of a host directory (SOURCE: the directory)"
+        name: "passthrough", version: "1.0.0", summary: "mirror of a host directory (SOURCE: the directory)",
+        optionNames: ["cache", "passthrough"]
     ) { source, options throws(HostError) in
         do {
             return try PassthroughFS(root: source, options: .init(cache: options.cache ?? .auto))

@@ -10,6 +10,30 @@ import BentoHost
         #expect(options.extra == ["color": "blue"])
     }
 
+    /// An option neither common nor the type's own is refused before mounting, named in the message; a type's
+    /// own options (xv6fs's `data`, passthrough's `cache`) pass for it and for no other type.
+    @Test func optionsATypeDoesNotTakeAreRefusedByName() throws {
+        let memfs = FileSystemType(name: "memfs", version: "1", summary: "") { _, _ throws(HostError) in throw HostError("unused") }
+        let xv6fs = FileSystemType(name: "xv6fs", version: "1", summary: "", optionNames: ["data", "cache_size"]) {
+            _, _ throws(HostError) in throw HostError("unused")
+        }
+        let common = try MountOptions(parsing: "allow_other,default_permissions,no_default_permissions,ro,rw,fsname=x,subtype=y,max_read=4096,suid,dev,noatime,threads=2,writeback,nowriteback,transport=dev,readahead=512")
+        try memfs.check(common)
+        try xv6fs.check(try MountOptions(parsing: "ro,data=journal,cache_size=64M"))
+        #expect(try MountOptions(parsing: "ro,bogus=1,data=x,bogus,noexec").unknown(besides: []) == ["bogus", "data", "noexec"])
+        for (type, list, named) in [(memfs, "ro,bogus=1", "-o bogus"), (memfs, "data=journal", "-o data"),
+                                    (memfs, "cache=never", "-o cache"), (xv6fs, "passthrough=on", "-o passthrough"),
+                                    (xv6fs, "noexec,color=blue", "-o noexec, -o color")] {
+            do {
+                try type.check(try MountOptions(parsing: list))
+                Issue.record("\(type.name) took -o \(list)")
+            } catch {
+                let message = "\(error)"
+                #expect(message.contains(named) && message.contains(type.name), "\(message)")
+            }
+        }
+    }
+
     @Test func passthroughIsOnOffOrTheFileSystemsChoice() throws {
         #expect(try MountOptions(parsing: "ro").passthrough == nil)
         #expect(try MountOptions(parsing: "passthrough=off").passthrough == false)

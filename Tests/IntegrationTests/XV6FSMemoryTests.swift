@@ -3,8 +3,8 @@ import Testing
 
 /// xv6fs's memory budget (`-o cache_size=`) on a real mount: with a budget holding far fewer inodes than the
 /// workload touches, real programs still see every file as written, `bento stats` shows the inodes evicted and
-/// the table within its capacity, and the image is fsck-clean; a budget too small for the journal, or a value
-/// that is not a size or a data mode, is refused before anything is mounted.
+/// the table within its capacity, and the image is fsck-clean; a budget too small for the journal, a value that
+/// is not a size or a data mode, or an option xv6fs does not take, is refused before anything is mounted.
 @Suite("xv6fs memory budget", .enabled(if: TestEnvironment.runsMountTests), .serialized)
 struct XV6FSMemoryTests {
     @Test func aSmallBudgetEvictsInodesAndLosesNothing() throws {
@@ -33,7 +33,9 @@ struct XV6FSMemoryTests {
         try Shell.check("mkdir -p \(Shell.quote(mountPoint))")
         for (option, message) in [("cache_size=lots", "cache_size: 'lots' is not a size (try 256M)"),
                                   ("cache_size=1M", "cache_size=1M is too small for this image: its journal alone can pin 128 MiB"),
-                                  ("data=sometimes", "data=sometimes is not a data mode (journal or ordered)")] {
+                                  ("data=sometimes", "data=sometimes is not a data mode (journal or ordered)"),
+                                  ("bogus=1", "-o bogus: not an option of xv6fs (its own: cache_size, data;"),
+                                  ("cache=never", "-o cache: not an option of xv6fs")] {
             let refused = try Shell.run("""
                 \(Shell.quote(TestEnvironment.bentoBinary)) mount -o \(option) \(Shell.quote(image)) \(Shell.quote(mountPoint))
                 """, timeLimit: 30)
