@@ -36,7 +36,9 @@ struct Shell: ParsableCommand {
         }
         let fileSystem: any FileSystem
         do {
-            fileSystem = try BuiltinTypes.registry().type(named: fs).make(source, mountOptions)
+            let type = try BuiltinTypes.registry().type(named: fs)
+            try type.check(mountOptions)
+            fileSystem = try type.make(source, mountOptions)
         } catch {
             throw Failure(error.description)
         }

@@ -33,4 +33,11 @@ import Testing
         #expect(result.stdout.contains("error: /a: Directory not empty")
                 || result.stderr.contains("error: /a: Directory not empty"))
     }
+
+    /// An option the type does not take is refused, as `bento mount` refuses it.
+    @Test func anOptionTheTypeDoesNotTakeIsRefused() throws {
+        let result = try Shell.run("echo ls | \(Shell.quote(TestEnvironment.bentoBinary)) shell --fs memfs -o data=journal",
+                                   timeLimit: 30)
+        #expect(result.status != 0 && result.stderr.contains("-o data: not an option of memfs"), "\(result)")
+    }
 }
