@@ -20,13 +20,18 @@ public struct FileSystemType: Sendable {
     public let module: (any FileSystemModule)?
     /// The `-o` options it takes besides the common ones (`MountOptions.common`).
     public let optionNames: Set<String>
+    /// Whether its file systems check permissions themselves on a mount without `default_permissions`
+    /// (`FileSystemModule.checksPermissions`).
+    public let checksPermissions: Bool
 
     /// A file-system type that cannot be upgraded live, taking the options `optionNames` besides the common ones.
-    public init(name: String, version: String, summary: String, optionNames: Set<String> = [], make: @escaping Make) {
+    public init(name: String, version: String, summary: String, optionNames: Set<String> = [],
+                checksPermissions: Bool = false, make: @escaping Make) {
         self.name = name
         self.version = version
         self.summary = summary
         self.optionNames = optionNames
+        self.checksPermissions = checksPermissions
         self.make = make
         self.module = nil
     }
@@ -37,6 +42,7 @@ public struct FileSystemType: Sendable {
         version = module.version
         summary = module.summary
         optionNames = Set(module.optionNames)
+        checksPermissions = module.checksPermissions
         make = { source, options throws(HostError) in
             do { return try module.make(source: source, options: options.moduleOptions) } catch {
                 throw HostError("\(source): \(error)")
@@ -46,8 +52,16 @@ public struct FileSystemType: Sendable {
     }
 
     /// Refuses, naming them, the options this type does not take: a misspelt or misplaced option would otherwise
-    /// be ignored without a word (`-o noexec` on a mount that cannot honour it, `data=journal` on memfs).
+    /// be ignored without a word (`-o noexec` on a mount that cannot honour it, `data=journal` on memfs). Refuses
+    /// `allow_other` without `default_permissions` for a type that does no permission checks of its own: every
+    /// user would act with the daemon's rights.
     public func check(_ options: MountOptions) throws(HostError) {
+        if options.allowOther, !options.defaultPermissions, !checksPermissions {
+            throw HostError("""
+                \(name) does no permission checks of its own: allow_other needs default_permissions (drop \
+                no_default_permissions), or every user would act with the daemon's rights
+                """)
+        }
         let unknown = options.unknown(besides: optionNames)
         guard !unknown.isEmpty else { return }
         let own = optionNames.isEmpty ? "none" : optionNames.sorted().joined(separator: ", ")

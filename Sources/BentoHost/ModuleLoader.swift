@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import BentoKit
+import BentoSystem
+import Foundation
 
 /// Loads file-system modules: shared libraries exporting `bento_module` (see `FileSystemModule`).
 ///
@@ -16,8 +18,10 @@ public enum ModuleLoader {
     /// The entry point every module exports.
     public static let entryPoint = "bento_module"
 
-    /// Opens the shared library at `path` and takes the module its entry point hands over.
+    /// Opens the shared library at `path` and takes the module its entry point hands over, once `checkTrusted`
+    /// accepted the file.
     public static func load(_ path: String) throws(HostError) -> any FileSystemModule {
+        let path = try checkTrusted(path)
         guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw HostError("cannot load module \(path): \(lastError()) — give the path of a module's .so file")
         }
@@ -35,6 +39,37 @@ public enum ModuleLoader {
                 + "\(FileSystemModules.fingerprint)): rebuild it with this bento's sources and compiler")
         }
         return export.module
+    }
+
+    /// Refuses a module file that someone other than root and the daemon's user could have written: loading it
+    /// runs its code with the daemon's rights (root, for most mounts). The file (symlinks followed, as `dlopen`
+    /// does) and its directory must be owned by root or the daemon's user and not writable by others.
+    /// Returns the resolved path, which is what gets loaded.
+    static func checkTrusted(_ path: String) throws(HostError) -> String {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let directory = URL(fileURLWithPath: resolved).deletingLastPathComponent().path
+        for (item, what) in [(resolved, "module"), (directory, "module's directory")] {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: item) else {
+                if item == resolved { return resolved }  // missing: dlopen says so
+                throw HostError("cannot read the attributes of \(item)")
+            }
+            let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value ?? .max
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o777
+            let user = HostProcess.effectiveUserID
+            guard owner == 0 || owner == user else {
+                throw HostError("""
+                    refusing \(what) \(item): it is owned by uid \(owner), not by root or this daemon's user (uid \
+                    \(user)), and loading it would run its code with the daemon's rights
+                    """)
+            }
+            guard mode & 0o002 == 0 else {
+                throw HostError("""
+                    refusing \(what) \(item): anyone may write it (mode \(String(mode, radix: 8))), and loading \
+                    it would run their code with the daemon's rights; chmod o-w \(item)
+                    """)
+            }
+        }
+        return resolved
     }
 
     /// The dynamic linker's message for the last failure.

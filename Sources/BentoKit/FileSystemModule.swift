@@ -24,6 +24,10 @@ public protocol FileSystemModule: AnyObject, Sendable {
     /// The `-o` options of its own that it reads from `ModuleOptions.extra` (`data`, `cache_size`); the host
     /// refuses, before mounting, any option that is neither one of these nor one every type takes.
     var optionNames: [String] { get }
+    /// Whether its file systems check permissions themselves when the kernel does not (a mount without
+    /// `default_permissions`). One that does not must not be mounted `allow_other` without `default_permissions`:
+    /// every user would act with the daemon's rights, and the host refuses that mount.
+    var checksPermissions: Bool { get }
     /// A new file system for a fresh mount of `source`.
     func make(source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem
     /// A file system that goes on from `state`, which an earlier version's `prepareUpgrade` returned while it
@@ -42,6 +46,9 @@ public protocol FileSystemModule: AnyObject, Sendable {
 extension FileSystemModule {
     /// None: only the options every type takes.
     public var optionNames: [String] { [] }
+
+    /// No: a module says so when its file systems check permissions themselves.
+    public var checksPermissions: Bool { false }
 
     /// Asks an `UpgradableFileSystem` for its state; other file systems cannot be upgraded live.
     public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {

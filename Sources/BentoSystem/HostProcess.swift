@@ -10,6 +10,9 @@ public enum HostProcess {
     /// Whether the process runs as root (effective uid 0): mounting with mount(2), writing kernel parameters.
     public static var isRoot: Bool { geteuid() == 0 }
 
+    /// The process's effective user id.
+    public static var effectiveUserID: UInt32 { geteuid() }
+
     /// The machine's page size in bytes (`getpagesize`).
     public static let pageSize = Int(getpagesize())
 

@@ -30,6 +30,8 @@ public final class MemFSModule: FileSystemModule {
     public let name = "memfs"
     public let version: String
     public let summary = "in-memory file system (SOURCE: any word)"
+    /// Yes: without `default_permissions` memfs checks every access itself.
+    public let checksPermissions = true
     /// Whether files answer `user.bento.version` with `version`.
     private let showsVersion: Bool
 

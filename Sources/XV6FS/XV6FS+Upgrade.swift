@@ -198,6 +198,8 @@ public final class XV6FSModule: FileSystemModule {
     public let summary = "journaled xv6 file system (SOURCE: an image or block device)"
     /// `data=journal|ordered` and `cache_size=SIZE`.
     public let optionNames = ["cache_size", "data"]
+    /// Yes: without `default_permissions` xv6fs checks every access itself.
+    public let checksPermissions = true
     /// Whether files answer `user.bento.version` with `version`.
     private let showsVersion: Bool
 

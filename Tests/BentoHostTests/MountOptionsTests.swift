@@ -34,6 +34,23 @@ import BentoHost
         }
     }
 
+    /// `allow_other` without `default_permissions` is refused for a type that does no permission checks itself.
+    @Test func allowOtherWithoutKernelChecksNeedsATypeThatChecks() throws {
+        let checking = FileSystemType(name: "memfs", version: "1", summary: "", checksPermissions: true) {
+            _, _ throws(HostError) in throw HostError("unused")
+        }
+        let trusting = FileSystemType(name: "passthrough", version: "1", summary: "") { _, _ throws(HostError) in throw HostError("unused") }
+        try checking.check(try MountOptions(parsing: "allow_other"))
+        try trusting.check(try MountOptions(parsing: "allow_other,default_permissions"))
+        try trusting.check(try MountOptions(parsing: "ro"))
+        do {
+            try trusting.check(try MountOptions(parsing: "allow_other"))
+            Issue.record("passthrough took allow_other without default_permissions")
+        } catch {
+            #expect("\(error)".contains("allow_other needs default_permissions"), "\(error)")
+        }
+    }
+
     @Test func passthroughIsOnOffOrTheFileSystemsChoice() throws {
         #expect(try MountOptions(parsing: "ro").passthrough == nil)
         #expect(try MountOptions(parsing: "passthrough=off").passthrough == false)

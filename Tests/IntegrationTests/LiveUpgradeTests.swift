@@ -5,7 +5,8 @@ import Testing
 // (the MemFSModuleV1/V2 and XV6FSModuleV1/V2 libraries) while scripts/upgrade_load.py runs 10 writer threads
 // (create, write, fsync, read back, unlink) and a reader, each also reading through a descriptor opened before the
 // first upgrade. Nothing may fail or read wrong; the new version's `user.bento.version` shows after the upgrade;
-// xv6fs is fsck-clean after unmount. Then the failure paths: each leaves the running version serving.
+// xv6fs is fsck-clean after unmount. Then the failure paths: each leaves the running version serving (among them
+// modules that someone besides root could have written, which are refused before they are loaded).
 // Self-contained (Foundation, the built `bento` and module libraries).
 
 /// The package's root, found from this file's path.
@@ -108,6 +109,12 @@ struct LiveUpgradeTests {
             let open = try #require(FileHandle(forReadingAtPath: "\(mountpoint)/file"))
             defer { try? open.close() }
             let attempts: [(module: String, setup: String, reason: String)] = [
+                ("\(scratch)/writable.so", "cp \(v2) \(scratch)/writable.so && chmod 666 \(scratch)/writable.so",
+                 "refusing module \(scratch)/writable.so: anyone may write it (mode 666)"),
+                ("\(scratch)/theirs.so", "cp \(v2) \(scratch)/theirs.so && chown 4321 \(scratch)/theirs.so",
+                 "refusing module \(scratch)/theirs.so: it is owned by uid 4321"),
+                ("\(scratch)/open/v2.so", "mkdir -m 777 \(scratch)/open && cp \(v2) \(scratch)/open/v2.so",
+                 "refusing module's directory \(scratch)/open: anyone may write it"),
                 ("\(scratch)/missing.so", "touch \(scratch)/missing.so", "cannot load module"),
                 (libc, "true", "no 'bento_module' symbol"),
                 (refusing, "true", "unknown xv6fs state version 3"),

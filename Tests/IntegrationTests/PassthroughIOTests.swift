@@ -80,4 +80,19 @@ struct PassthroughIOTests {
         #expect(after.reads == before.reads && after.writes == before.writes)
         try mount.unmount()
     }
+
+    /// Passthrough acts on its source with the daemon's rights, so `allow_other` without `default_permissions`
+    /// would let every user act as the daemon: refused before anything is mounted.
+    @Test func allowOtherWithoutDefaultPermissionsIsRefused() throws {
+        let scratch = try ScratchDirectory("passthrough-door")
+        let (source, mountPoint) = ("\(scratch.path)/source", "\(scratch.path)/mnt")
+        try Shell.check("mkdir -p \(Shell.quote(source)) \(Shell.quote(mountPoint))")
+        let refused = try Shell.run("""
+            \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs passthrough -o allow_other,no_default_permissions \
+            \(Shell.quote(source)) \(Shell.quote(mountPoint))
+            """, timeLimit: 30)
+        #expect(refused.status != 0 && refused.stderr.contains("allow_other needs default_permissions"), "\(refused)")
+        #expect(MountTable.entry(at: mountPoint) == nil)
+        if MountTable.entry(at: mountPoint) != nil { BentoMount.detach(mountPoint) }
+    }
 }
