@@ -5,8 +5,9 @@ import BentoKit
 import Foundation
 import Logging
 
-/// The daemon's control socket (`/run/bento/<pid>.sock`, root-only): answers `bento status`, `bento stats` and
-/// `bento upgrade`.
+/// The daemon's control socket (`/run/bento/<pid>.sock`, mode 0600 in a 0700 directory): answers `bento status`,
+/// `bento stats` and `bento upgrade`, to root and the daemon's own user only (the peer's uid, `SO_PEERCRED`, is
+/// checked on every connection, so a widened mode lets nobody else in either).
 ///
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source<TAB>transport`
@@ -67,6 +68,13 @@ public final class ControlServer: Sendable {
     private func serve() {
         while true {
             guard let client = try? socket.accept() else { return }
+            let user = geteuid()
+            guard let peer = client.peerUserID, peer == 0 || peer == user else {
+                // The socket's mode (0600) already keeps others out; this holds even if someone widened it.
+                logger.warning("control socket: refused a client with uid \(client.peerUserID.map(String.init) ?? "unknown")")
+                try? client.write(Array("error: only root or uid \(user) may use this daemon's control socket\n".utf8))
+                continue
+            }
             let command = String(decoding: (try? client.readLine()) ?? [], as: UTF8.self)
             try? client.write(Array(answer(command).utf8))
         }

@@ -48,6 +48,9 @@ final class UnixSocket: Sendable {
         return client
     }
 
+    /// The user id of the process at the other end (`SO_PEERCRED`: who connected), nil if the kernel does not say.
+    var peerUserID: UInt32? { PeerCredentials.userID(of: descriptor) }
+
     /// Writes all of `bytes`.
     func write(_ bytes: [UInt8]) throws(Errno) {
         var offset = 0

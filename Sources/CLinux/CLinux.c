@@ -1,6 +1,8 @@
+#define _GNU_SOURCE  // struct ucred
 #include "CLinux.h"
 
 #include <malloc.h>
+#include <sys/socket.h>
 
 int bento_malloc_limit_arenas(int count) {
 #ifdef M_ARENA_MAX
@@ -21,4 +23,12 @@ int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold, int top_pa
     (void)top_pad;
     return 0;
 #endif
+}
+
+int bento_peer_user(int socket, unsigned *uid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return 0;
+    *uid = credentials.uid;
+    return 1;
 }

@@ -14,8 +14,11 @@ struct Status: ParsableCommand {
         var rows: [[String]] = []
         let now = Date().timeIntervalSince1970
         for path in ControlServer.socketPaths() {
-            guard let answer = try? ControlServer.send("status", to: path) else {
-                try? FileManager.default.removeItem(atPath: path)  // its daemon is gone
+            let answer: String
+            do {
+                answer = try ControlServer.send("status", to: path)
+            } catch {
+                if error == .connectionRefused { try? FileManager.default.removeItem(atPath: path) }  // its daemon is gone
                 continue
             }
             for line in answer.split(separator: "\n") {

@@ -42,6 +42,16 @@ struct UnprivilegedMountTests {
         #expect(made.stdout.contains("65534:65534 \(mountPoint)/d"))
         let status = try Shell.check("\(asNobody) \(Shell.quote(TestEnvironment.bentoBinary)) status", timeLimit: 30)
         #expect(status.stdout.contains(mountPoint))
+        // The control socket answers root and the mount's owner only, even with its mode widened for everyone.
+        try Shell.check("chmod 755 \(Shell.quote(runtime)) && chmod 666 \(Shell.quote(runtime))/*.sock")
+        let stranger = try Shell.check("""
+            setpriv --reuid=4321 --regid=4321 --clear-groups env BENTO_RUNTIME_DIR=\(Shell.quote(runtime)) \
+            \(Shell.quote(TestEnvironment.bentoBinary)) status
+            """, timeLimit: 30)
+        #expect(!stranger.stdout.contains(mountPoint), "another user reached the daemon: \(stranger.stdout)")
+        let root = try Shell.check("BENTO_RUNTIME_DIR=\(Shell.quote(runtime)) \(Shell.quote(TestEnvironment.bentoBinary)) status",
+                                   timeLimit: 30)
+        #expect(root.stdout.contains(mountPoint), "root was refused: \(root.stdout)")
         let expected = TestEnvironment.autoTransport(asRoot: false)
         var shown = ""
         let served = MountTable.wait(upTo: 10) {
