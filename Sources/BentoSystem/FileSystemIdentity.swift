@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinux
 import SystemPackage
 
 /// Runs `body` on the current thread with the file-system user and group ids set to `uid` and `gid`
@@ -29,4 +30,34 @@ public func withFileSystemIdentity<Result>(
         throw .notPermitted
     }
     return try body()
+}
+
+/// Runs `body` on the current thread with the file-system ids `uid` and `gid` and the supplementary groups `groups`
+/// (per thread: the raw `setgroups` system call, not glibc's, which changes every thread), then restores all
+/// three. Needs CAP_SETGID for the groups (`EPERM` otherwise, before `body` runs).
+public func withFileSystemIdentity<Result>(
+    uid: UInt32, gid: UInt32, groups: [UInt32], _ body: () throws(Errno) -> Result
+) throws(Errno) -> Result {
+    let previous = try threadGroups()
+    try setThreadGroups(groups)
+    defer { try? setThreadGroups(previous) }
+    return try withFileSystemIdentity(uid: uid, gid: gid, body)
+}
+
+/// The calling thread's supplementary groups.
+func threadGroups() throws(Errno) -> [UInt32] {
+    while true {
+        let count = bento_thread_get_groups(0, nil)
+        if count < 0 { throw Errno(rawValue: -count) }
+        var groups = [UInt32](repeating: 0, count: Int(count))
+        let read = groups.withUnsafeMutableBufferPointer { bento_thread_get_groups(count, $0.baseAddress) }
+        if read >= 0 { return Array(groups.prefix(Int(read))) }
+        if read != -EINVAL { throw Errno(rawValue: -read) }  // EINVAL: the groups grew meanwhile; ask again
+    }
+}
+
+/// Sets the calling thread's supplementary groups.
+func setThreadGroups(_ groups: [UInt32]) throws(Errno) {
+    let result = groups.withUnsafeBufferPointer { bento_thread_set_groups($0.count, $0.baseAddress) }
+    if result < 0 { throw Errno(rawValue: -result) }
 }

@@ -13,6 +13,16 @@ public enum HostProcess {
     /// The process's effective user id.
     public static var effectiveUserID: UInt32 { geteuid() }
 
+    /// The supplementary groups of process `pid` (the `Groups:` line of `/proc/PID/status`), nil when it cannot be
+    /// read (the process is gone, or `pid` is 0 as in requests the kernel makes on its own).
+    public static func supplementaryGroups(of pid: UInt32) -> [UInt32]? {
+        guard pid != 0, let status = try? HostDescriptor(opening: "/proc/\(pid)/status", flags: O_RDONLY | O_CLOEXEC),
+              let bytes = try? status.read(at: 0, count: 16384) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") }) else { return nil }
+        return line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
+    }
+
     /// The machine's page size in bytes (`getpagesize`).
     public static let pageSize = Int(getpagesize())
 

@@ -1,8 +1,11 @@
 #define _GNU_SOURCE  // struct ucred
 #include "CLinux.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int bento_malloc_limit_arenas(int count) {
 #ifdef M_ARENA_MAX
@@ -31,4 +34,13 @@ int bento_peer_user(int socket, unsigned *uid) {
     if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return 0;
     *uid = credentials.uid;
     return 1;
+}
+
+int bento_thread_set_groups(size_t count, const unsigned *groups) {
+    return syscall(SYS_setgroups, count, groups) == 0 ? 0 : -errno;
+}
+
+int bento_thread_get_groups(int capacity, unsigned *groups) {
+    long count = syscall(SYS_getgroups, capacity, groups);
+    return count < 0 ? -errno : (int)count;
 }

@@ -13,7 +13,8 @@ extension PassthroughFS {
         }
         let object = target
         let throughOpenFile = isOpenFile
-        try asCaller(request) { () throws(Errno) in
+        let setsGroupID = changes.mode.map { $0.permissions & BentoKit.FileMode.setGroupID != 0 } ?? false
+        try asCaller(request, needsGroups: setsGroupID || changes.gid != nil) { () throws(Errno) in
             if let mode = changes.mode {
                 try object.changeMode(mode.permissions, isOpenFile: throughOpenFile)
             } else if changes.killSetID {

@@ -65,10 +65,32 @@ extension PassthroughFS {
             device: UInt32(truncatingIfNeeded: status.specialDevice), blockSize: UInt32(clamping: status.blockSize))
     }
 
-    /// Runs `body` with the caller's file-system uid and gid (only switching when the caller is not root).
-    func asCaller<Result>(_ request: Request, _ body: () throws(Errno) -> Result) throws(Errno) -> Result {
+    /// Runs `body` as the caller: its file-system uid and gid, and its supplementary groups (only switching when
+    /// the caller is not root). FUSE requests carry no groups, and reading them from `/proc/PID/status` costs more
+    /// than most operations, so `body` first runs with none, and runs again with the caller's when that fails with
+    /// EACCES or EPERM (what a missing group makes the host refuse, before it changes anything) — or runs with them
+    /// at once when `needsGroups`: where a missing group makes the host quietly do something else (a chmod that
+    /// keeps set-group-id only for a member of the file's group). Runs with no groups rather than the daemon's, so
+    /// root's groups never lend a caller their rights.
+    func asCaller<Result>(_ request: Request, needsGroups: Bool = false,
+                          _ body: () throws(Errno) -> Result) throws(Errno) -> Result {
         if request.uid == .root && request.gid == .root { return try body() }
-        return try withFileSystemIdentity(uid: request.uid.rawValue, gid: request.gid.rawValue, body)
+        let (uid, gid) = (request.uid.rawValue, request.gid.rawValue)
+        // A daemon that is not root serves its own user only and may not set groups: its own ones apply.
+        guard HostProcess.isRoot else { return try withFileSystemIdentity(uid: uid, gid: gid, body) }
+        if needsGroups { return try withFileSystemIdentity(uid: uid, gid: gid, groups: callerGroups(request), body) }
+        do {
+            return try withFileSystemIdentity(uid: uid, gid: gid, groups: [], body)
+        } catch let error where error == .permissionDenied || error == .notPermitted {
+            let groups = callerGroups(request)
+            guard !groups.isEmpty else { throw error }
+            return try withFileSystemIdentity(uid: uid, gid: gid, groups: groups, body)
+        }
+    }
+
+    /// The caller's supplementary groups, none when its process cannot be asked.
+    private func callerGroups(_ request: Request) -> [UInt32] {
+        HostProcess.supplementaryGroups(of: request.pid) ?? []
     }
 }
 

@@ -5,7 +5,8 @@ import Testing
 // read with real programs moves between the caller and the host file without READ or WRITE requests reaching the
 // daemon (`bento stats` stops counting them), mmap maps the host file, and the writeback cache or
 // `-o passthrough=off` sends the same I/O through the daemon again. The real-program suites (TreeWorkloadTests and
-// the rest) run on passthrough mounts too, so they cover its everyday behaviour.
+// the rest) run on passthrough mounts too, so they cover its everyday behaviour. Also what passthrough must do
+// beyond the kernel's checks: act with the caller's groups, and refuse a mount that would skip those checks.
 @Suite(.enabled(if: TestEnvironment.runsMountTests), .serialized)
 struct PassthroughIOTests {
     /// READ and WRITE requests the daemon has received for `mount`, from `bento stats MOUNTPOINT`.
@@ -94,5 +95,27 @@ struct PassthroughIOTests {
         #expect(refused.status != 0 && refused.stderr.contains("allow_other needs default_permissions"), "\(refused)")
         #expect(MountTable.entry(at: mountPoint) == nil)
         if MountTable.entry(at: mountPoint) != nil { BentoMount.detach(mountPoint) }
+    }
+
+    /// A caller acts with its supplementary groups on every file system, passthrough included (whose host calls
+    /// run as the caller, and which must find the groups itself: FUSE requests carry none): a non-root owner
+    /// changes a file's group to one of its groups, creates and removes in a directory writable through one, and
+    /// keeps set-group-id on chmod as a member of the file's group; a group it is not in lends it nothing.
+    @Test(arguments: FileSystemKind.allCases)
+    func supplementaryGroupsCount(_ kind: FileSystemKind) throws {
+        let scratch = try ScratchDirectory("groups")
+        let mount = try BentoMount(kind, in: scratch, options: ["allow_other"])
+        let mnt = mount.mountPoint
+        try Shell.check("chmod 777 \(mnt) && mkdir \(mnt)/shared && chgrp 2000 \(mnt)/shared && chmod 2770 \(mnt)/shared")
+        try Shell.check("echo root > \(mnt)/rootgroup && chmod 664 \(mnt)/rootgroup")
+        let asMember = "setpriv --reuid=1000 --regid=1000 --groups=2000"
+        let done = try Shell.run("""
+            cd \(mnt) && \(asMember) sh -c 'touch mine && chgrp 2000 mine && chmod 2755 mine && \
+            echo in > shared/made && stat -c "%g %a" mine shared/made && rm shared/made && echo removed'
+            """, timeLimit: 30)
+        #expect(done.status == 0 && done.stdout == "2000 2755\n2000 644\nremoved\n", "\(kind): \(done)")
+        let refused = try Shell.run("cd \(mnt) && \(asMember) sh -c 'echo more >> rootgroup'", timeLimit: 30)
+        #expect(refused.status != 0 && refused.stderr.contains("Permission denied"), "\(kind): \(refused)")
+        try mount.unmount()
     }
 }

@@ -4,6 +4,8 @@
 #ifndef CLINUX_H
 #define CLINUX_H
 
+#include <stddef.h>
+
 /// Caps the number of malloc arenas at `count` (mallopt(M_ARENA_MAX, count)). Returns 1 on success, 0 when the
 /// C library refused. Call before the process starts threads: arenas made earlier stay.
 int bento_malloc_limit_arenas(int count);
@@ -17,5 +19,14 @@ int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold, int top_pa
 /// The user id of the process connected at the other end of Unix socket `socket` (getsockopt SO_PEERCRED) in
 /// `*uid`. Returns 1, or 0 when the kernel does not say.
 int bento_peer_user(int socket, unsigned *uid);
+
+/// Sets the calling thread's supplementary groups to `groups[0..<count]` with the raw system call: glibc's
+/// setgroups() changes every thread of the process, this only the caller (the kernel's credentials are per
+/// thread). Needs CAP_SETGID. Returns 0 or a negative errno.
+int bento_thread_set_groups(size_t count, const unsigned *groups);
+
+/// The calling thread's supplementary groups: their count, written into `groups` when `capacity` is enough (0
+/// asks for the count only). Returns the count or a negative errno (-EINVAL when `capacity` is too small).
+int bento_thread_get_groups(int capacity, unsigned *groups);
 
 #endif
