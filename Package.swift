@@ -68,6 +68,18 @@ let package = Package(
         .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
         // xv6fs's own cost per operation, in-process (bench/xv6fs-ops.sh).
         .executableTarget(name: "XV6FSBenchmark", dependencies: ["XV6FS", "BentoKit", "BentoServices"], swiftSettings: swift6),
+        // Fuzz targets (fuzz/run builds them with libFuzzer; a plain build replays saved inputs through them).
+        .target(name: "FuzzSupport", path: "fuzz/Sources/FuzzSupport", swiftSettings: swift6),
+        .executableTarget(
+            name: "FuzzRequests",
+            dependencies: ["FuzzSupport", "BentoHost", "BentoKit", "BentoServices", "FUSEWire", "MemFS", "XV6FS"],
+            path: "fuzz/Sources/FuzzRequests", swiftSettings: swift6),
+        .executableTarget(
+            name: "FuzzUpgradeState", dependencies: ["FuzzSupport", "BentoKit", "BentoServices", "MemFS", "XV6FS"],
+            path: "fuzz/Sources/FuzzUpgradeState", swiftSettings: swift6),
+        .executableTarget(
+            name: "FuzzXV6FSImage", dependencies: ["FuzzSupport", "BentoKit", "BentoServices", "XV6FS"],
+            path: "fuzz/Sources/FuzzXV6FSImage", swiftSettings: swift6),
         .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
         // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
         .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),

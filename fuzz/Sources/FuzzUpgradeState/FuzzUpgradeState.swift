@@ -1,0 +1,58 @@
+import BentoKit
+import BentoServices
+import FuzzSupport
+import MemFS
+import XV6FS
+
+// Any bytes as the upgrade state a live upgrade hands to the next version: memfs's module and xv6fs (on a copy
+// of a small formatted image with a file in it) must refuse what they cannot use, and whatever they take must
+// serve (getattr, a directory listing) without a trap. The first byte picks the file system and the state's
+// version; the rest is the state.
+enum FuzzUpgradeState: FuzzTarget {
+    /// A formatted image holding one file, made once.
+    static let image: DiskImage = {
+        let disk = SimulatedDisk(blockCount: 1024)
+        guard (try? XV6FS.mkfs(device: disk, options: MkfsOptions(journalBlocks: 256))) != nil,
+              let fs = try? XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil)),
+              let name = try? FileName("f"),
+              (try? fs.create(.root, parent: .root, name: name, mode: FileMode(type: .regular, permissions: 0o644),
+                              flags: .readWrite)) != nil else {
+            fatalError("the fuzz target's image could not be made")
+        }
+        fs.destroy()
+        return disk.durableImage
+    }()
+
+    static func run(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let state = Array(bytes.dropFirst())
+        let version = UInt32(first >> 1 & 3) + 1
+        let fileSystem: (any FileSystem)?
+        if first & 1 == 0 {
+            fileSystem = try? MemFSModule(version: "fuzz").resume(
+                from: UpgradeState(format: "memfs", version: version, bytes: state), source: "fuzz", options: ModuleOptions())
+        } else {
+            fileSystem = try? XV6FS(device: SimulatedDisk(image: image), options: XV6FS.Options(commitInterval: nil),
+                                    resuming: UpgradeState(format: "xv6fs", version: version, bytes: state))
+        }
+        guard let fileSystem else { return }
+        _ = try? fileSystem.getattr(.root, inode: .root, handle: nil)
+        if let directory = try? fileSystem.opendir(.root, inode: .root, flags: []) {
+            var listing = DirectoryListing(capacity: 64, isPlus: false) { _, _ in 1 }
+            _ = try? fileSystem.readdir(.root, inode: .root, handle: directory.handle, offset: 0, into: &listing)
+        }
+        fileSystem.destroy()
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    FuzzUpgradeState.run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+    return 0
+}
+#else
+@main enum Replay {
+    static func main() { FuzzUpgradeState.replay(Array(CommandLine.arguments.dropFirst())) }
+}
+#endif
