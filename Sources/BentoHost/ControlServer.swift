@@ -12,7 +12,8 @@ import Logging
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source<TAB>transport`
 /// (`uring`, `dev`, or `dev(auto)` when the default `transport=auto` is served through `/dev/fuse`;
-/// `Session.transportStatus`).
+/// `Session.transportStatus`)<TAB>state (`rw`, `ro`, or `ro(error)` once the file system stopped taking changes after
+/// an error; `Session.stateStatus`).
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`, then the file
 /// system's own counters (xv6fs: `cache_blocks`, `inodes_cached`, their capacities, evictions).
@@ -88,7 +89,7 @@ public final class ControlServer: Sendable {
             return registry.liveMounts.map { session in
                 [session.mountpoint, session.type.name, session.type.version, "\(getpid())",
                  "\(Int(session.started.timeIntervalSince1970))", session.source,
-                 session.transportStatus].joined(separator: "\t") + "\n"
+                 session.transportStatus, session.stateStatus].joined(separator: "\t") + "\n"
             }.joined()
         case "stats":
             return registry.liveMounts.map { session in

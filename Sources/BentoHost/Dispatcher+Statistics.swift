@@ -37,6 +37,13 @@ extension Dispatcher {
     /// Requests received so far with opcodes Bento does not know.
     public var unknownRequestCount: UInt64 { counters.unknown }
 
+    /// Why the file system stopped taking changes, if it did (`FileSystem.failure`), read inside the gate.
+    public var fileSystemFailure: String? {
+        gate.enter()
+        defer { gate.leave() }
+        return fileSystem.failure
+    }
+
     /// The file system's own counters, read inside the gate (an upgrade never swaps the file system under it).
     public var fileSystemCounters: [FileSystemCounter] {
         gate.enter()

@@ -32,6 +32,8 @@ public final class Session: Sendable {
     let workers: DispatchGroup
     /// io_uring queues that have registered their entries and not yet ended (`Session+URing.swift`).
     let ringQueuesServing = Atomic<Int>(0)
+    /// Whether the file system's failure has been logged (`stateStatus`).
+    let failureLogged = Atomic<Bool>(false)
     /// Set when a mount settled on `uring` ends up served through `/dev/fuse` after all: INIT did not settle the
     /// ring, or a queue could not start (`Session+URing.swift`).
     let ringFellBack = Atomic<Bool>(false)
@@ -127,6 +129,16 @@ public final class Session: Sendable {
     /// Detaches the mount (lazily); the workers end once the kernel lets go of it.
     public func unmount() throws(HostError) {
         try Mounter.unmount(mountpoint)
+    }
+
+    /// What `bento status` shows in its STATE column: `rw`, `ro` (mounted read-only), or `ro(error)` once the file
+    /// system stopped taking changes after an error (`FileSystem.failure`; the daemon logs the reason once).
+    public var stateStatus: String {
+        if let failure = dispatcher.fileSystemFailure {
+            if !failureLogged.exchange(true, ordering: .relaxed) { logger.error("\(mountpoint): \(failure)") }
+            return "ro(error)"
+        }
+        return options.readOnly ? "ro" : "rw"
     }
 
     /// The mount's counters: requests per opcode seen so far, unknown requests, lookups the kernel holds, then the

@@ -4,6 +4,8 @@ extension FileSystem {
     public func initialize(_ connection: inout Connection) throws(Errno) {}
     public func destroy() {}
     public var counters: [FileSystemCounter] { [] }
+    /// Never stops taking changes on its own.
+    public var failure: String? { nil }
     public func forget(_ inode: Inode, count: UInt64) {}
     public func setattr(_ request: Request, inode: Inode, changes: AttributeChanges) throws(Errno) -> AttributesReply { throw .noFunction }
     public func readlink(_ request: Request, inode: Inode) throws(Errno) -> [UInt8] { throw .noFunction }

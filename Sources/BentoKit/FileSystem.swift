@@ -16,6 +16,10 @@ public protocol FileSystem: Sendable {
     /// The file system's own counters for `bento stats` (cache sizes, evictions); read from any thread at any
     /// time, so cheap and thread-safe. Default: none.
     var counters: [FileSystemCounter] { get }
+    /// Why the file system stopped taking changes, if it did: an error it cannot go past without being mounted
+    /// again (as ext4's `errors=remount-ro`); changes then fail with `EROFS` and reads go on. `bento status`
+    /// shows it. Read from any thread at any time. Default: nil (it takes changes).
+    var failure: String? { get }
 
     /// Finds `name` in directory `parent`.
     func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry

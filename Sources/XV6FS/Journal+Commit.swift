@@ -217,7 +217,8 @@ extension Journal {
 
     /// Marks the journal failed (later changes get EIO) and throws `error`.
     private func fail<Result>(_ error: Errno) throws(Errno) -> Result {
-        failed.store(true, ordering: .relaxed)
+        _ = failure.compareExchange(expected: 0, desired: error.rawValue, ordering: .relaxed)
+        failed.store(true, ordering: .releasing)
         throw error
     }
 

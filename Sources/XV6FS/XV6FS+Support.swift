@@ -147,3 +147,14 @@ extension XV6FS {
         }
     }
 }
+
+extension XV6FS {
+    /// Set once the journal could not write a commit or a checkpoint: from then on changes fail with EROFS and
+    /// reads go on, as ext4 does with errors=remount-ro; the device keeps what the last commit left, which a new
+    /// mount replays.
+    public var failure: String? {
+        let errno = journal.failure.load(ordering: .relaxed)
+        guard errno != 0 else { return nil }
+        return "the journal could not write (\(Errno(rawValue: errno))): read-only until mounted again"
+    }
+}

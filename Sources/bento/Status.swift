@@ -6,8 +6,9 @@ import Foundation
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: """
-            List live mounts: mount point, type, version, daemon pid, uptime and transport (uring, dev, or dev(auto) \
-            when the default transport=auto could not use FUSE over io_uring; the daemon logged why).
+            List live mounts: mount point, type, version, daemon pid, uptime, transport (uring, dev, or dev(auto) \
+            when the default transport=auto could not use FUSE over io_uring; the daemon logged why) and state (rw, \
+            ro, or ro(error) once the file system stopped taking changes after an error, as ext4's errors=remount-ro).
             """)
 
     func run() throws {
@@ -25,10 +26,11 @@ struct Status: ParsableCommand {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 guard fields.count >= 5, let started = Double(fields[4]) else { continue }
                 let transport = fields.count > 6 ? fields[6] : "-"  // a daemon from before the field
-                rows.append([fields[0], fields[1], fields[2], fields[3], Self.uptime(now - started), transport])
+                let state = fields.count > 7 ? fields[7] : "-"
+                rows.append([fields[0], fields[1], fields[2], fields[3], Self.uptime(now - started), transport, state])
             }
         }
-        print(Self.table([["MOUNTPOINT", "TYPE", "VERSION", "PID", "UPTIME", "TRANSPORT"]] + rows.sorted { $0[0] < $1[0] }))
+        print(Self.table([["MOUNTPOINT", "TYPE", "VERSION", "PID", "UPTIME", "TRANSPORT", "STATE"]] + rows.sorted { $0[0] < $1[0] }))
     }
 
     /// `1h02m03s` style.

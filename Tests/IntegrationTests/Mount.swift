@@ -92,7 +92,7 @@ enum TestEnvironment {
     static func shownTransport(at mountPoint: String, statusCommand: String? = nil) -> String {
         let rows = (try? Shell.run(statusCommand ?? "\(Shell.quote(bentoBinary)) status", timeLimit: 20))?.stdout ?? ""
         let row = rows.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.first.map(String.init) == mountPoint }
-        return row?.last.map(String.init) ?? "no row"
+        return row.map { $0.count > 5 ? String($0[5]) : "no transport column" } ?? "no row"  // MOUNTPOINT ... TRANSPORT STATE
     }
 
     /// Expects `bento status` to show the mount at `mountPoint` served through `expected` — by default the
