@@ -6,7 +6,8 @@ import FUSEWire
 // their own files.
 extension Dispatcher {
     /// Calls the file system for `operation` on `node` and shapes its answer as a reply body.
-    func perform(_ operation: Operation, on node: Inode, for request: Request) throws(Errno) -> ReplyBody {
+    func perform(_ operation: Operation, on node: Inode, for request: Request,
+                 replyBuffer: ReplyBuffer? = nil) throws(Errno) -> ReplyBody {
         let fs = fileSystem
         switch operation {
         // Entries: each returned entry counts one lookup.
@@ -58,6 +59,11 @@ extension Dispatcher {
             let (reply, backing) = opened(try fs.open(request, inode: node, flags: flags), of: node)
             return .open(reply, backing: backing)
         case .read(let handle, let offset, let size):
+            if let replyBuffer, Int(size) <= replyBuffer.capacity {
+                return .dataInPlace(count: try replyBuffer.fill { (output: inout OutputSpan<UInt8>) throws(Errno) in
+                    try fs.read(request, inode: node, handle: handle, offset: offset, size: size, into: &output)
+                })
+            }
             let data = try fs.read(request, inode: node, handle: handle, offset: offset, size: size)
             return .data(data.count > Int(size) ? Array(data.prefix(Int(size))) : data)
         case .write(let handle, let offset, let data, let flags):

@@ -70,8 +70,9 @@ public final class Dispatcher: Sendable {
 
     /// Serves one request: `request` holds exactly the bytes one read of `/dev/fuse` returned. Returns the
     /// reply to write, or nil when none is due: FORGET, BATCH_FORGET, INTERRUPT, or a buffer too short to
-    /// hold a request id (or holding id 0, which the kernel reserves for notifications).
-    public func handle(_ request: UnsafeRawBufferPointer) -> Reply? {
+    /// hold a request id (or holding id 0, which the kernel reserves for notifications). With `replyBuffer`, a
+    /// READ that fits writes its data there (`Reply.payloadInPlace`).
+    public func handle(_ request: UnsafeRawBufferPointer, replyBuffer: ReplyBuffer? = nil) -> Reply? {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
         let expectsReply = Opcode.expectsReply(opcode)
@@ -83,23 +84,24 @@ public final class Dispatcher: Sendable {
         }
         let body: ReplyBody?
         do {
-            body = try serveAcrossUpgrades(decoded)
+            body = try serveAcrossUpgrades(decoded, replyBuffer)
         } catch {
             return expectsReply ? Self.failure(error, unique: unique) : nil
         }
         guard let body, expectsReply else { return nil }
         let (head, payload) = ReplyEncoder.encode(body, unique: unique, policy: policy)
+        if case .dataInPlace(let count) = body { return Reply(head: head, payloadInPlace: count) }
         return Reply(head: head, payload: payload)
     }
 
     /// Serves a request inside the gate; one the file system asks to retry (it is preparing to hand over) runs
     /// again once the upgrade is over, on the version serving then.
-    private func serveAcrossUpgrades(_ decoded: DecodedRequest) throws(Errno) -> ReplyBody? {
+    private func serveAcrossUpgrades(_ decoded: DecodedRequest, _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
         for _ in 0..<Self.retriesAfterUpgrade {
             gate.enter()
             do {
                 defer { gate.leave() }
-                return try serve(decoded)
+                return try serve(decoded, replyBuffer)
             } catch .retryAfterUpgrade {
                 gate.waitForUpgrade()
             }
@@ -112,7 +114,7 @@ public final class Dispatcher: Sendable {
 
     /// Admits a request to the session phase it arrived in, then serves it; nil for requests without reply.
     /// Requests that reach the file system are registered as in flight, so that INTERRUPT can find them.
-    private func serve(_ decoded: DecodedRequest) throws(Errno) -> ReplyBody? {
+    private func serve(_ decoded: DecodedRequest, _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
         let header = decoded.header
         if case .initialize(let arguments) = decoded.operation { return try initialize(arguments) }
         guard phase.load(ordering: .acquiring) == Phase.running.rawValue else { throw .ioError }
@@ -134,7 +136,7 @@ public final class Dispatcher: Sendable {
             defer { inFlight.end(header.unique) }
             let request = Request(unique: header.unique, uid: header.uid, gid: header.gid, pid: header.pid,
                                   interruption: interruption)
-            return try perform(operation, on: header.nodeID, for: request)
+            return try perform(operation, on: header.nodeID, for: request, replyBuffer: replyBuffer)
         }
     }
 

@@ -61,6 +61,10 @@ struct URingEntry {
     /// `fuse_uring_ent_in_out.commit_id`: what COMMIT_AND_FETCH sends back to name the request answered.
     var commitID: UInt64 { UInt64(littleEndian: header.loadUnaligned(fromByteOffset: RingLayout.commitIDOffset, as: UInt64.self)) }
 
+    /// The payload buffer lent to the dispatcher for a READ's data, which then needs no copy into the entry. A READ
+    /// carries no payload of its own (its arguments arrive in `op_in`), so the request never overlaps it.
+    var replyBuffer: ReplyBuffer { ReplyBuffer(payload) }
+
     /// The request the kernel wrote, rebuilt as /dev/fuse would deliver it (fuse_in_header · op_in · payload),
     /// or nil when its lengths contradict each other or the buffers. Valid until the entry's next command.
     func request() -> UnsafeRawBufferPointer? {
@@ -79,12 +83,14 @@ struct URingEntry {
     }
 
     /// Writes `reply` the way the ring takes it: `fuse_out_header` into in_out, everything after it (the rest of
-    /// `head`, then `payload`) into the payload buffer and its size into `payload_sz`. False, with nothing
+    /// `head`, then `payload`) into the payload buffer and its size into `payload_sz`; data already in the payload
+    /// buffer (`Reply.payloadInPlace`, a READ served into `replyBuffer`) stays where it is. False, with nothing
     /// written, when the body does not fit the payload buffer.
     func write(_ reply: Reply) -> Bool {
         let headerSize = WireLayout.outHeaderSize
-        let bodySize = reply.head.count - headerSize + reply.payload.count
-        guard reply.head.count >= headerSize, bodySize <= payloadCapacity else { return false }
+        let bodySize = reply.head.count - headerSize + reply.payload.count + reply.payloadInPlace
+        guard reply.head.count >= headerSize, bodySize <= payloadCapacity,
+              reply.payloadInPlace == 0 || (reply.head.count == headerSize && reply.payload.isEmpty) else { return false }
         reply.head.withUnsafeBytes { head in
             UnsafeMutableRawBufferPointer(rebasing: header[RingLayout.inOutOffset...])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: head[0..<headerSize]))

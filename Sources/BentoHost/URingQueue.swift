@@ -92,7 +92,7 @@ struct URingQueue: ~Copyable {
     /// Serves the entry's request and writes the reply into it; a request that cannot be rebuilt, gets no
     /// reply, or whose reply does not fit is answered EIO, so the kernel never waits for it.
     private func answer(_ entry: URingEntry, with dispatcher: Dispatcher, logger: Logger) {
-        guard let request = entry.request(), let reply = dispatcher.handle(request) else {
+        guard let request = entry.request(), let reply = dispatcher.handle(request, replyBuffer: entry.replyBuffer) else {
             logger.warning("FUSE over io_uring queue \(index): request \(entry.unique) not served; answered EIO")
             _ = entry.write(Dispatcher.failure(.ioError, unique: entry.unique))
             return

@@ -6,6 +6,12 @@ extension FileSystem {
     public var counters: [FileSystemCounter] { [] }
     /// Never stops taking changes on its own.
     public var failure: String? { nil }
+    /// What `read` returns, appended (as much as `output` has room for).
+    public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
+                     into output: inout OutputSpan<UInt8>) throws(Errno) {
+        let bytes = try read(request, inode: inode, handle: handle, offset: offset, size: size)
+        for byte in bytes.prefix(min(Int(size), output.freeCapacity)) { output.append(byte) }
+    }
     public func forget(_ inode: Inode, count: UInt64) {}
     public func setattr(_ request: Request, inode: Inode, changes: AttributeChanges) throws(Errno) -> AttributesReply { throw .noFunction }
     public func readlink(_ request: Request, inode: Inode) throws(Errno) -> [UInt8] { throw .noFunction }

@@ -50,6 +50,11 @@ public protocol FileSystem: Sendable {
     func open(_ request: Request, inode: Inode, flags: OpenFlags) throws(Errno) -> OpenReply
     /// Reads up to `size` bytes at `offset`; fewer only at end of file.
     func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> [UInt8]
+    /// `read`, with the bytes appended to `output` (at most `size` of them; `output` has room for `size`): the
+    /// host hands in the buffer the reply goes out from, so a file system that implements this spares a copy of
+    /// every byte read. The default appends what `read` returns.
+    func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
+              into output: inout OutputSpan<UInt8>) throws(Errno)
     /// Writes `data` at `offset` and returns how many bytes were written.
     func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
                flags: OpenFlags) throws(Errno) -> UInt32

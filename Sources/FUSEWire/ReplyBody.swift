@@ -30,6 +30,9 @@ public enum ReplyBody: Sendable, Hashable {
     case protocolVersion(major: UInt32, minor: UInt32)
     /// Raw data after the header: read, readlink, getxattr, listxattr, readdir, readdirplus.
     case data([UInt8])
+    /// `count` bytes of read data already where the transport sends the payload from: only the header is encoded,
+    /// its length counting them.
+    case dataInPlace(count: Int)
 }
 
 /// The server's half of INIT (`fuse_init_out`).

@@ -9,6 +9,7 @@ public enum ReplyEncoder {
         var writer = WireWriter(capacity: WireLayout.outHeaderSize + WireLayout.entryOutSize + WireLayout.openOutSize,
                                 policy: policy)
         var payload: [UInt8] = []
+        var inPlace = 0
         writer.zeros(WireLayout.outHeaderSize)
         switch body {
         case .empty: break
@@ -29,9 +30,10 @@ public enum ReplyEncoder {
             writer.append(major)
             writer.append(minor)
         case .data(let data): payload = data
+        case .dataInPlace(let count): inPlace = count
         }
         var head = writer.bytes
-        writeHeader(into: &head, length: head.count + payload.count, error: 0, unique: unique)
+        writeHeader(into: &head, length: head.count + payload.count + inPlace, error: 0, unique: unique)
         return (head, payload)
     }
 

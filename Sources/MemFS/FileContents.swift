@@ -237,13 +237,16 @@ struct ReadSnapshot: Sendable {
 
     /// The bytes read: stored data, zeros for holes.
     func bytes() -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(Int(count))
+        [UInt8](capacity: Int(count)) { write(into: &$0) }
+    }
+
+    /// Appends the bytes read to `output`, which has room for `count` of them.
+    func write(into output: inout OutputSpan<UInt8>) {
+        let start = output.count
         for segment in segments() {
-            result.append(contentsOf: repeatElement(0, count: Int(segment.offset - offset) - result.count))
-            result.append(contentsOf: segment.bytes)
+            output.append(repeating: 0, count: Int(segment.offset - offset) - (output.count - start))
+            for byte in segment.bytes { output.append(byte) }
         }
-        result.append(contentsOf: repeatElement(0, count: Int(count) - result.count))
-        return result
+        output.append(repeating: 0, count: Int(count) - (output.count - start))
     }
 }

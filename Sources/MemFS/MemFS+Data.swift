@@ -21,12 +21,23 @@ extension MemFS {
     /// Reads up to `size` bytes; fewer at the end of the file, holes as zeros. `EBADF` on a write-only handle
     /// unless the kernel's writeback cache is on (it then reads through any handle).
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> [UInt8] {
-        let snapshot = try locked { (state: inout State) throws(Errno) -> ReadSnapshot in
+        try snapshot(inode: inode, handle: handle, offset: offset, size: size).bytes()
+    }
+
+    /// Reads straight into the host's reply buffer (no array in between).
+    public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
+                     into output: inout OutputSpan<UInt8>) throws(Errno) {
+        try snapshot(inode: inode, handle: handle, offset: offset, size: size).write(into: &output)
+    }
+
+    /// The chunks a read of `size` bytes at `offset` through `handle` needs, taken under the lock (the bytes are
+    /// copied out after it). `EBADF` for a handle not open for reading (unless the kernel caches writes).
+    private func snapshot(inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> ReadSnapshot {
+        try locked { (state: inout State) throws(Errno) -> ReadSnapshot in
             let file = try state.openFile(handle, on: inode)
             guard file.flags.isReadable || state.writebackCache else { throw .badFileDescriptor }
             return try state.regularFile(inode).contents.snapshot(offset: offset, count: UInt64(size))
         }
-        return snapshot.bytes()
     }
 
     /// Writes `data` at `offset`, or at the end of the file for `O_APPEND` (in `flags` or the open flags) when

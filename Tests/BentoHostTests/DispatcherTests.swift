@@ -2,6 +2,7 @@ import BentoHost
 import BentoKit
 import Dispatch
 import FUSEWire
+import MemFS
 import Synchronization
 import Testing
 
@@ -60,6 +61,37 @@ import Testing
         #expect(written.error == 0 && written.u32(at: 0) == 5)
         let read = try #require(dispatcher.handle(request(.read, unique: 8, nodeID: inode, readIn(offset: 1, size: 3))))
         #expect(read.payload == Array("ent".utf8) && ParsedReply(read).length == 19)
+    }
+
+    /// With a reply buffer (the ring's payload buffer), a READ's data is written there and the reply counts it;
+    /// a READ asking for more than the buffer holds, and every other request, takes the usual path.
+    @Test func readsWriteIntoAReplyBufferTheTransportLends() throws {
+        let memfs = MemFS(options: MemFS.Options(checksPermissions: false))  // the requests come from uid 1000
+        let dispatcher = Dispatcher(fileSystem: memfs, options: MountOptions())
+        _ = dispatcher.handle(initRequest(flags: kernelOffer))
+        let created = try #require(dispatcher.reply(request(
+            .create, unique: 4, u32(0o2) + u32(0o100644) + u32(0o022) + u32(0) + cString("new.txt"))))  // O_RDWR
+        let (inode, handle) = (created.u64(at: 0), created.u64(at: 128))
+        let write = u64(handle) + u64(4096) + u32(5) + u32(0) + u64(0) + u32(0) + u32(0) + Array("bento".utf8)
+        #expect(dispatcher.reply(request(.write, unique: 6, nodeID: inode, write))?.error == 0)
+
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 16)
+        defer { memory.deallocate() }
+        memory.initializeMemory(as: UInt8.self, repeating: 0xAA)
+        let read = { (size: UInt32, unique: UInt64) in
+            request(.read, unique: unique, nodeID: inode, readIn(handle: handle, offset: 4094, size: size)).withUnsafeBytes {
+                dispatcher.handle($0, replyBuffer: ReplyBuffer(memory))
+            }
+        }
+        let inPlace = try #require(read(100, 8))
+        #expect(inPlace.payload.isEmpty && inPlace.payloadInPlace == 7 && ParsedReply(inPlace).length == 16 + 7)
+        #expect(Array(memory[0..<7]) == [0, 0] + Array("bento".utf8))  // the hole before the data reads as zeros
+        let tooBig = try #require(read(9000, 10))
+        #expect(tooBig.payloadInPlace == 0 && tooBig.payload == [0, 0] + Array("bento".utf8))
+        let attributes = try #require(request(.getattr, unique: 12, nodeID: inode, u32(0) + u32(0) + u64(0)).withUnsafeBytes {
+            dispatcher.handle($0, replyBuffer: ReplyBuffer(memory))
+        })
+        #expect(attributes.payloadInPlace == 0 && ParsedReply(attributes).error == 0)
     }
 
     @Test func xattrRepliesFollowTheCallersSize() throws {
