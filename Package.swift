@@ -69,7 +69,7 @@ let package = Package(
         // xv6fs's own cost per operation, in-process (bench/xv6fs-ops.sh).
         .executableTarget(name: "XV6FSBenchmark", dependencies: ["XV6FS", "BentoKit", "BentoServices"], swiftSettings: swift6),
         // Fuzz targets (fuzz/run builds them with libFuzzer; a plain build replays saved inputs through them).
-        .target(name: "FuzzSupport", path: "fuzz/Sources/FuzzSupport", swiftSettings: swift6),
+        .target(name: "FuzzSupport", dependencies: ["BentoKit"], path: "fuzz/Sources/FuzzSupport", swiftSettings: swift6),
         .executableTarget(
             name: "FuzzRequests",
             dependencies: ["FuzzSupport", "BentoHost", "BentoKit", "BentoServices", "FUSEWire", "MemFS", "XV6FS"],

@@ -65,13 +65,7 @@ enum FuzzRequests: FuzzTarget {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    FuzzRequests.run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
-    return 0
-}
+@_cdecl("LLVMFuzzerTestOneInput") public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt { FuzzRequests.fuzz(data, count) }
 #else
-@main enum Replay {
-    static func main() { FuzzRequests.replay(Array(CommandLine.arguments.dropFirst())) }
-}
+@main enum Replay: ReplayMain { typealias Target = FuzzRequests }
 #endif

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BentoKit
 // What every fuzz target shares: the libFuzzer entry point's shape and a replay mode.
 //
 // A fuzz target is an executable whose `Target.run(_ bytes:)` must never trap, whatever the bytes. Built for
@@ -16,6 +17,12 @@ public protocol FuzzTarget {
 }
 
 extension FuzzTarget {
+    /// Feeds libFuzzer's input (`LLVMFuzzerTestOneInput`'s arguments) to `run`; always 0, as libFuzzer asks.
+    public static func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+        run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+        return 0
+    }
+
     /// Replays every file named in `arguments` (a libFuzzer corpus or crash file) and says how many ran.
     public static func replay(_ arguments: [String]) {
         var count = 0
@@ -29,6 +36,25 @@ extension FuzzTarget {
         }
         print("replayed \(count) input\(count == 1 ? "" : "s") without a trap")
     }
+}
+
+/// The replay program of a target built without libFuzzer: `@main enum Replay: ReplayMain { typealias Target = X }`.
+public protocol ReplayMain {
+    /// The target whose inputs it replays.
+    associatedtype Target: FuzzTarget
+}
+
+extension ReplayMain {
+    /// Replays the files named on the command line.
+    public static func main() { Target.replay(Array(CommandLine.arguments.dropFirst())) }
+}
+
+/// Opens and lists directory `inode` of `fileSystem` (up to 64 entries), ignoring every error.
+public func list(_ inode: Inode, of fileSystem: any FileSystem) {
+    guard let directory = try? fileSystem.opendir(.root, inode: inode, flags: []) else { return }
+    var listing = DirectoryListing(capacity: 64, isPlus: false) { _, _ in 1 }
+    try? fileSystem.readdir(.root, inode: inode, handle: directory.handle, offset: 0, into: &listing)
+    try? fileSystem.releasedir(.root, inode: inode, handle: directory.handle)
 }
 
 /// The whole of the file at `path`, nil if it cannot be read.

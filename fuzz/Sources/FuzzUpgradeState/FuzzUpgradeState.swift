@@ -37,22 +37,13 @@ enum FuzzUpgradeState: FuzzTarget {
         }
         guard let fileSystem else { return }
         _ = try? fileSystem.getattr(.root, inode: .root, handle: nil)
-        if let directory = try? fileSystem.opendir(.root, inode: .root, flags: []) {
-            var listing = DirectoryListing(capacity: 64, isPlus: false) { _, _ in 1 }
-            _ = try? fileSystem.readdir(.root, inode: .root, handle: directory.handle, offset: 0, into: &listing)
-        }
+        list(.root, of: fileSystem)
         fileSystem.destroy()
     }
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    FuzzUpgradeState.run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
-    return 0
-}
+@_cdecl("LLVMFuzzerTestOneInput") public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt { FuzzUpgradeState.fuzz(data, count) }
 #else
-@main enum Replay {
-    static func main() { FuzzUpgradeState.replay(Array(CommandLine.arguments.dropFirst())) }
-}
+@main enum Replay: ReplayMain { typealias Target = FuzzUpgradeState }
 #endif

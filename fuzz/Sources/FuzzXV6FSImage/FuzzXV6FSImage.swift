@@ -55,10 +55,7 @@ enum FuzzXV6FSImage: FuzzTarget {
                 _ = try? fs.read(.root, inode: file.inode, handle: open.handle, offset: 0, size: 65536)
                 try? fs.release(.root, inode: file.inode, handle: open.handle, flags: [])
             }
-            if let listed = try? fs.opendir(.root, inode: directory.inode, flags: []) {
-                var listing = DirectoryListing(capacity: 64, isPlus: false) { _, _ in 1 }
-                try? fs.readdir(.root, inode: directory.inode, handle: listed.handle, offset: 0, into: &listing)
-            }
+            list(directory.inode, of: fs)
             _ = try? fs.create(.root, parent: directory.inode, name: g, mode: FileMode(type: .regular, permissions: 0o644),
                                flags: .readWrite)
         }
@@ -67,13 +64,7 @@ enum FuzzXV6FSImage: FuzzTarget {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    FuzzXV6FSImage.run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
-    return 0
-}
+@_cdecl("LLVMFuzzerTestOneInput") public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt { FuzzXV6FSImage.fuzz(data, count) }
 #else
-@main enum Replay {
-    static func main() { FuzzXV6FSImage.replay(Array(CommandLine.arguments.dropFirst())) }
-}
+@main enum Replay: ReplayMain { typealias Target = FuzzXV6FSImage }
 #endif
