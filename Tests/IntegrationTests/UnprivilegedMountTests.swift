@@ -105,7 +105,7 @@ struct UnprivilegedMountTests {
                 "the daemon's log: \(read("auto.err"))")
         let row = read("status.out").split(separator: "\n").map { $0.split(separator: " ") }
             .first { $0.first.map(String.init) == mountPoint }
-        #expect(row?.last == "dev(auto)", "bento status: \(read("status.out"))")
+        #expect(row.map { $0.count > 6 ? String($0[5]) : "" } == "dev(auto)" && row?.last == "rw", "bento status: \(read("status.out"))")
         withExtendedLifetime(loan) {}
     }
 }
