@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BentoKit
+import BentoSystem
 import Foundation
 import Logging
 
@@ -69,10 +70,10 @@ public final class ControlServer: Sendable {
     private func serve() {
         while true {
             guard let client = try? socket.accept() else { return }
-            let user = geteuid()
-            guard let peer = client.peerUserID, peer == 0 || peer == user else {
+            let user = HostProcess.effectiveUserID, peer = client.peerUserID
+            guard let peer, peer == 0 || peer == user else {
                 // The socket's mode (0600) already keeps others out; this holds even if someone widened it.
-                logger.warning("control socket: refused a client with uid \(client.peerUserID.map(String.init) ?? "unknown")")
+                logger.warning("control socket: refused a client with uid \(peer.map(String.init) ?? "unknown")")
                 try? client.write(Array("error: only root or uid \(user) may use this daemon's control socket\n".utf8))
                 continue
             }

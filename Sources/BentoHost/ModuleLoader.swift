@@ -48,6 +48,7 @@ public enum ModuleLoader {
     static func checkTrusted(_ path: String) throws(HostError) -> String {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let directory = URL(fileURLWithPath: resolved).deletingLastPathComponent().path
+        let user = HostProcess.effectiveUserID
         for (item, what) in [(resolved, "module"), (directory, "module's directory")] {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: item) else {
                 if item == resolved { return resolved }  // missing: dlopen says so
@@ -55,7 +56,6 @@ public enum ModuleLoader {
             }
             let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value ?? .max
             let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o777
-            let user = HostProcess.effectiveUserID
             guard owner == 0 || owner == user else {
                 throw HostError("""
                     refusing \(what) \(item): it is owned by uid \(owner), not by root or this daemon's user (uid \
