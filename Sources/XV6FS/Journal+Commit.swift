@@ -215,10 +215,10 @@ extension Journal {
         if first < blocks { try device.write(startingAt: BlockNumber(start + 1), Array(bytes[split...])) }
     }
 
-    /// Marks the journal failed (later changes get EIO) and throws `error`.
+    /// Marks the journal failed (later changes get EROFS; the first error is the one kept) and throws `error`.
     private func fail<Result>(_ error: Errno) throws(Errno) -> Result {
-        _ = failure.compareExchange(expected: 0, desired: error.rawValue, ordering: .relaxed)
-        failed.store(true, ordering: .releasing)
+        _ = failure.compareExchange(expected: 0, desired: error.rawValue != 0 ? error.rawValue : Errno.ioError.rawValue,
+                                    ordering: .acquiringAndReleasing)
         throw error
     }
 

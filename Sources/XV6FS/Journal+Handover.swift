@@ -34,7 +34,7 @@ extension Journal {
     /// Call with no handle in flight (the host's gate closed). A request reaching this instance later means the
     /// upgrade failed and it still serves: `commit`, `checkpoint` and `transaction` then take logging back.
     func handOver() throws(Errno) -> Handover {
-        guard !failed.load(ordering: .relaxed) else { throw .ioError }
+        guard !hasFailed else { throw .ioError }
         return try log.withLock { (log: inout Log) throws(Errno) -> Handover in
             _ = try gate.closed { () throws(Errno) -> Bool in
                 if running.withLock({ $0.pinned.count }) * Format.blockSize > Self.handoverLimit {

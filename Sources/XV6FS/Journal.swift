@@ -94,11 +94,12 @@ final class Journal: Sendable {
     /// The last transaction whose blocks a checkpoint wrote home (the log holds no copy from it or before it):
     /// a block freed in one of those transactions may be reused.
     let checkpointedThrough = Atomic<UInt64>(0)
-    /// Set after a failed commit or checkpoint: the file system then refuses changes with EROFS (as ext4 with
-    /// errors=remount-ro), keeping the device as the last commit left it.
-    let failed = Atomic<Bool>(false)
-    /// The error that failed it (its errno), 0 before.
+    /// The errno of the failed commit or checkpoint that stopped the journal, 0 while it works: the file system
+    /// then refuses changes with EROFS (as ext4 with errors=remount-ro), keeping the device as the last commit
+    /// left it.
     let failure = Atomic<Int32>(0)
+    /// Whether a commit or checkpoint failed (`failure`).
+    var hasFailed: Bool { failure.load(ordering: .acquiring) != 0 }
     /// Set once the journal's state went to a successor (`handOver`): the committer thread then writes nothing.
     let handedOver = Atomic<Bool>(false)
     /// Asked for once the log is a quarter full; the file system's checkpoint thread waits for it
@@ -128,7 +129,7 @@ final class Journal: Sendable {
     /// Runs `body` inside a handle of the running transaction, committing or checkpointing first when the log
     /// needs room.
     func transaction<Result>(_ body: (Handle) throws(Errno) -> Result) throws(Errno) -> Result {
-        guard !failed.load(ordering: .relaxed) else { throw .readOnlyFileSystem }
+        guard !hasFailed else { throw .readOnlyFileSystem }
         if handedOver.load(ordering: .acquiring) { log.withLock { _ in reclaim() } }
         let (size, used) = (running.withLock { $0.blocks.count }, usedBlocks.load(ordering: .relaxed))
         if held.load(ordering: .acquiring) {

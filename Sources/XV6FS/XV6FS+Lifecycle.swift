@@ -65,7 +65,7 @@ extension XV6FS {
                 try withLocks([object]) { () throws(Errno) in try free(object, handle) }
             }
         }
-        guard (try? journal.shutdown()) != nil, !journal.failed.load(ordering: .relaxed) else { return }
+        guard (try? journal.shutdown()) != nil, !journal.hasFailed else { return }
         var clean = superblock
         clean.state = .clean
         (clean.freeBlocks, clean.freeInodes) = allocator.freeCounts

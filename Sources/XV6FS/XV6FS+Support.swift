@@ -153,7 +153,7 @@ extension XV6FS {
     /// reads go on, as ext4 does with errors=remount-ro; the device keeps what the last commit left, which a new
     /// mount replays.
     public var failure: String? {
-        let errno = journal.failure.load(ordering: .relaxed)
+        let errno = journal.failure.load(ordering: .acquiring)
         guard errno != 0 else { return nil }
         return "the journal could not write (\(Errno(rawValue: errno))): read-only until mounted again"
     }
