@@ -223,9 +223,8 @@ final class CheckpointRequest: Sendable {
     }
 
     /// Waits up to `timeout` for a request and takes it: true if there was one.
-    func take(waitingAtMost timeout: Duration) -> Bool {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        _ = signal.wait(timeout: .now() + seconds)
+    func take(waitingAtMost timeout: DispatchTimeInterval) -> Bool {
+        _ = signal.wait(timeout: .now() + timeout)
         return wanted.exchange(false, ordering: .acquiringAndReleasing)
     }
 }
