@@ -7,17 +7,6 @@ import Testing
 /// transaction still open: that checkpoint must not write the running transaction's uncommitted bytes home, nor
 /// release the blocks it freed (the log may still hold copies of them that replay would write over new contents).
 @Suite struct CheckpointInsideCommitTests {
-    /// Allocates `count` blocks and logs a copy of each (what a new indirect or directory block does).
-    private func logNewBlocks(_ count: Int, in fs: XV6FS, _ handle: Handle) throws(Errno) -> [UInt32] {
-        var blocks: [UInt32] = []
-        for _ in 0..<count {
-            let block = try fs.allocator.allocateBlock(near: nil, handle)
-            try fs.journal.initialize(BlockNumber(UInt64(block)), handle, to: [UInt8](repeating: 0xEE, count: Format.blockSize))
-            blocks.append(block)
-        }
-        return blocks
-    }
-
     /// A transaction big enough that its commit must first checkpoint the log to make room: the checkpoint
     /// covers the earlier transactions, not this one, so a block it logged and freed stays unavailable until
     /// the next checkpoint.

@@ -35,19 +35,11 @@ final class HookedWriteDevice: BlockDeviceFilter {
 @Suite struct CheckpointWhileRunningTests {
     static func name(_ text: String) -> FileName { (try? FileName(text)) ?? .dot }
 
-    /// Allocates `count` blocks in one committed transaction, each logged with `fill`.
-    private func commitNewBlocks(_ count: Int, filledWith fill: UInt8, in fs: XV6FS) throws -> [BlockNumber] {
-        let blocks = try fs.journal.transaction { (handle: Handle) throws(Errno) -> [BlockNumber] in
-            var blocks: [BlockNumber] = []
-            for _ in 0..<count {
-                let block = BlockNumber(UInt64(try fs.allocator.allocateBlock(near: nil, handle)))
-                try fs.journal.initialize(block, handle, to: [UInt8](repeating: fill, count: Format.blockSize))
-                blocks.append(block)
-            }
-            return blocks
-        }
+    /// Allocates `count` blocks filled with 0xEE in one committed transaction, in ascending order.
+    private func commitNewBlocks(_ count: Int, in fs: XV6FS) throws -> [BlockNumber] {
+        let blocks = try fs.journal.transaction { (handle: Handle) throws(Errno) in try logNewBlocks(count, in: fs, handle) }
         try fs.journal.commit()
-        return blocks.sorted { $0.rawValue < $1.rawValue }
+        return blocks.sorted().map { BlockNumber(UInt64($0)) }
     }
 
     /// A committed block changed by a new transaction after the checkpoint began, before it wrote that block:
@@ -59,7 +51,7 @@ final class HookedWriteDevice: BlockDeviceFilter {
         try XV6FS.mkfs(device: disk, options: MkfsOptions())
         let device = HookedWriteDevice(disk)
         let fs = try XV6FS(device: device, options: XV6FS.Options(commitInterval: nil))
-        let blocks = try commitNewBlocks(2, filledWith: 0xEE, in: fs)
+        let blocks = try commitNewBlocks(2, in: fs)
         let (first, changed) = (blocks[0], blocks[1])
         let uncommitted = [UInt8](repeating: 0x22, count: Format.blockSize)
 

@@ -97,3 +97,15 @@ struct Fixture {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &* 7 &+ $0 / 4096) }
     }
 }
+
+/// Allocates `count` blocks in `fs` and logs a copy of each filled with 0xEE, in `handle`'s transaction (what a new
+/// indirect or directory block does).
+func logNewBlocks(_ count: Int, in fs: XV6FS, _ handle: Handle) throws(Errno) -> [UInt32] {
+    var blocks: [UInt32] = []
+    for _ in 0..<count {
+        let block = try fs.allocator.allocateBlock(near: nil, handle)
+        try fs.journal.initialize(BlockNumber(UInt64(block)), handle, to: [UInt8](repeating: 0xEE, count: Format.blockSize))
+        blocks.append(block)
+    }
+    return blocks
+}
