@@ -5,9 +5,10 @@ import FUSEWire
 // the file system's method to the reply body. Listings and extended attributes, which need sizing, have
 // their own files.
 extension Dispatcher {
-    /// Calls the file system for `operation` on `node` and shapes its answer as a reply body.
-    func perform(_ operation: Operation, on node: Inode, for request: Request,
-                 replyBuffer: ReplyBuffer? = nil) throws(Errno) -> ReplyBody {
+    /// Calls the file system for `operation` on `node` and shapes its answer as a reply body. `bytes` is the
+    /// request the operation was decoded from: a WRITE's data is lent from there.
+    func perform(_ operation: Operation, on node: Inode, for request: Request, in bytes: UnsafeRawBufferPointer,
+                 replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody {
         let fs = fileSystem
         switch operation {
         // Entries: each returned entry counts one lookup.
@@ -66,8 +67,10 @@ extension Dispatcher {
             }
             let data = try fs.read(request, inode: node, handle: handle, offset: offset, size: size)
             return .data(data.count > Int(size) ? Array(data.prefix(Int(size))) : data)
-        case .write(let handle, let offset, let data, let flags):
-            return .written(try fs.write(request, inode: node, handle: handle, offset: offset, data: data, flags: flags))
+        case .write(let handle, let offset, let payload, let flags):
+            return .written(try payload.withBytes(in: bytes) { (data: Span<UInt8>) throws(Errno) in
+                try fs.write(request, inode: node, handle: handle, offset: offset, data: data, flags: flags)
+            })
         case .flush(let handle, let lockOwner):
             try fs.flush(request, inode: node, handle: handle, lockOwner: lockOwner)
         case .release(let handle, let flags):

@@ -84,7 +84,7 @@ public final class Dispatcher: Sendable {
         }
         let body: ReplyBody?
         do {
-            body = try serveAcrossUpgrades(decoded, replyBuffer)
+            body = try serveAcrossUpgrades(decoded, request, replyBuffer)
         } catch {
             return expectsReply ? Self.failure(error, unique: unique) : nil
         }
@@ -96,12 +96,13 @@ public final class Dispatcher: Sendable {
 
     /// Serves a request inside the gate; one the file system asks to retry (it is preparing to hand over) runs
     /// again once the upgrade is over, on the version serving then.
-    private func serveAcrossUpgrades(_ decoded: DecodedRequest, _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
+    private func serveAcrossUpgrades(_ decoded: DecodedRequest, _ bytes: UnsafeRawBufferPointer,
+                                     _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
         for _ in 0..<Self.retriesAfterUpgrade {
             gate.enter()
             do {
                 defer { gate.leave() }
-                return try serve(decoded, replyBuffer)
+                return try serve(decoded, bytes, replyBuffer)
             } catch .retryAfterUpgrade {
                 gate.waitForUpgrade()
             }
@@ -114,7 +115,9 @@ public final class Dispatcher: Sendable {
 
     /// Admits a request to the session phase it arrived in, then serves it; nil for requests without reply.
     /// Requests that reach the file system are registered as in flight, so that INTERRUPT can find them.
-    private func serve(_ decoded: DecodedRequest, _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
+    /// `bytes` is the request `decoded` came from (a WRITE's data is read there).
+    private func serve(_ decoded: DecodedRequest, _ bytes: UnsafeRawBufferPointer,
+                       _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
         let header = decoded.header
         if case .initialize(let arguments) = decoded.operation { return try initialize(arguments) }
         guard phase.load(ordering: .acquiring) == Phase.running.rawValue else { throw .ioError }
@@ -136,7 +139,7 @@ public final class Dispatcher: Sendable {
             defer { inFlight.end(header.unique) }
             let request = Request(unique: header.unique, uid: header.uid, gid: header.gid, pid: header.pid,
                                   interruption: interruption)
-            return try perform(operation, on: header.nodeID, for: request, replyBuffer: replyBuffer)
+            return try perform(operation, on: header.nodeID, for: request, in: bytes, replyBuffer: replyBuffer)
         }
     }
 

@@ -10,7 +10,12 @@ extension FileSystem {
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
                      into output: inout OutputSpan<UInt8>) throws(Errno) {
         let bytes = try read(request, inode: inode, handle: handle, offset: offset, size: size)
-        for byte in bytes.prefix(min(Int(size), output.freeCapacity)) { output.append(byte) }
+        output.append(copying: bytes.span.extracting(first: min(Int(size), output.freeCapacity)))
+    }
+    /// `write` with the bytes of an array (for callers that hold one: tests, the in-process driver).
+    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+                      flags: OpenFlags) throws(Errno) -> UInt32 {
+        try write(request, inode: inode, handle: handle, offset: offset, data: data.span, flags: flags)
     }
     public func forget(_ inode: Inode, count: UInt64) {}
     public func setattr(_ request: Request, inode: Inode, changes: AttributeChanges) throws(Errno) -> AttributesReply { throw .noFunction }
@@ -25,7 +30,7 @@ extension FileSystem {
     public func link(_ request: Request, inode: Inode, newParent: Inode, newName: FileName) throws(Errno) -> Entry { throw .noFunction }
     public func open(_ request: Request, inode: Inode, flags: OpenFlags) throws(Errno) -> OpenReply { OpenReply(handle: FileHandle(0)) }
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> [UInt8] { throw .noFunction }
-    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 { throw .noFunction }
     public func flush(_ request: Request, inode: Inode, handle: FileHandle, lockOwner: UInt64) throws(Errno) { throw .noFunction }
     public func release(_ request: Request, inode: Inode, handle: FileHandle, flags: OpenFlags) throws(Errno) {}

@@ -55,8 +55,10 @@ public protocol FileSystem: Sendable {
     /// every byte read. The default appends what `read` returns.
     func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
               into output: inout OutputSpan<UInt8>) throws(Errno)
-    /// Writes `data` at `offset` and returns how many bytes were written.
-    func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+    /// Writes `data` at `offset` and returns how many bytes were written. `data` is borrowed from the request
+    /// for the length of the call (the host hands in the bytes the kernel delivered, with no copy): keep what
+    /// you need by copying it (`Array(copying:)`, `append(copying:)`, `overwrite(at:with:)`).
+    func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                flags: OpenFlags) throws(Errno) -> UInt32
     /// Called on each `close(2)` of a descriptor of this open file.
     func flush(_ request: Request, inode: Inode, handle: FileHandle, lockOwner: UInt64) throws(Errno)

@@ -40,7 +40,7 @@ extension HostDescriptor {
     ///
     /// - Throws: `EFBIG` when the bytes would reach past `off_t.max`, the largest file there can be (ext4's
     ///   answer to a write past its largest file), without calling the host.
-    public func write(_ data: [UInt8], at offset: UInt64) throws(Errno) -> Int {
+    public func write(_ data: Span<UInt8>, at offset: UInt64) throws(Errno) -> Int {
         let start = try fileOffset(offset, count: UInt64(data.count), beyond: .fileTooLarge)
         var written = 0
         while written < data.count {

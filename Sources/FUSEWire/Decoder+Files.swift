@@ -66,7 +66,7 @@ extension RequestDecoder {
         let flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
         try reader.skip(4)
         guard reader.remaining == Int(size) else { throw DecodeError(.lengthMismatch, at: reader.offset) }
-        return .write(handle: handle, offset: offset, data: reader.rest(), flags: flags)
+        return .write(handle: handle, offset: offset, data: reader.restInPlace(), flags: flags)
     }
 
     /// `fuse_flush_in { fh, unused, padding, lock_owner }`.

@@ -37,8 +37,8 @@ public enum Operation: Sendable, Hashable {
     case open(flags: OpenFlags)
     /// Read `size` bytes at `offset`.
     case read(handle: FileHandle, offset: UInt64, size: UInt32)
-    /// Write `data` at `offset`.
-    case write(handle: FileHandle, offset: UInt64, data: [UInt8], flags: OpenFlags)
+    /// Write the request's bytes at `data` to the file at `offset`.
+    case write(handle: FileHandle, offset: UInt64, data: RequestPayload, flags: OpenFlags)
     /// Report file-system statistics.
     case statfs
     /// Close an open file.

@@ -62,6 +62,13 @@ struct WireReader {
         return copy
     }
 
+    /// Skips everything left and says where it was (for data the file system reads in place).
+    mutating func restInPlace() -> RequestPayload {
+        let payload = RequestPayload(offset..<end)
+        offset = end
+        return payload
+    }
+
     /// Copies out everything left.
     mutating func rest() -> [UInt8] {
         let copy = Array(bytes[offset..<end])

@@ -97,23 +97,23 @@ struct FileContents: Sendable {
     // MARK: Changing
 
     /// Writes `data` at `offset`, growing the file if it ends past the current size.
-    mutating func write(_ data: ArraySlice<UInt8>, at offset: UInt64) {
+    mutating func write(_ data: Span<UInt8>, at offset: UInt64) {
         let range = offset..<(offset + UInt64(data.count))
         for index in chunkIndices(touching: range) {
             let start = index * Self.chunkSize
             let lower = Int(max(range.lowerBound, start) - start), upper = Int(min(range.upperBound, start + Self.chunkSize) - start)
-            let source = data.startIndex + (lower + Int(start) - Int(offset))
+            let source = lower + Int(start) - Int(offset)  // where the chunk's piece starts in `data`
             var chunk = chunks.removeValue(forKey: index) ?? []  // owned here, so it grows in place
             let stored = chunk.count
             // Bytes the chunk holds are overwritten; bytes past its end are appended as they are, not zeroed first.
             if lower < stored {
                 let end = min(upper, stored)
-                chunk.replaceSubrange(lower..<end, with: data[source..<source + (end - lower)])
+                chunk.overwrite(at: lower, with: data.extracting(source..<source + (end - lower)))
             }
             if upper > stored {
                 if lower > stored { chunk.append(contentsOf: Self.zeros[..<(lower - stored)]) }
                 let from = max(lower, stored)
-                chunk.append(contentsOf: data[source + (from - lower)..<source + (upper - lower)])
+                chunk.append(copying: data.extracting(source + (from - lower)..<source + (upper - lower)))
             }
             let padded = Int(Self.roundUpToPage(UInt64(chunk.count)))
             if padded > chunk.count { chunk.append(contentsOf: Self.zeros[..<(padded - chunk.count)]) }
@@ -245,7 +245,7 @@ struct ReadSnapshot: Sendable {
         let start = output.count
         for segment in segments() {
             output.append(repeating: 0, count: Int(segment.offset - offset) - (output.count - start))
-            for byte in segment.bytes { output.append(byte) }
+            output.append(copying: segment.bytes.span)
         }
         output.append(repeating: 0, count: Int(count) - (output.count - start))
     }

@@ -98,7 +98,7 @@ extension MemFS {
                 contents.extend(toSize: range.upperBound)
             }
             for segment in snapshot.segments() {
-                _ = try state.write(segment.bytes, to: node, at: destinationOffset + (segment.offset - sourceOffset),
+                _ = try state.write(segment.bytes.span, to: node, at: destinationOffset + (segment.offset - sourceOffset),
                                     for: request, now: now)
             }
             node.contentsChanged(at: now)

@@ -44,7 +44,7 @@ extension MemFS {
     /// the kernel does not cache writes. Clears set-id bits when the writer is not root; sets mtime and ctime.
     /// `EBADF` on a read-only handle, `EFBIG` at the size limit (a write crossing it is shortened), `ENOSPC`.
     /// Writes at most `UInt32.max` bytes, the most a reply can count.
-    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         let now = clock.now()
         return try modifying { (state: inout State) throws(Errno) -> UInt32 in
@@ -52,7 +52,7 @@ extension MemFS {
             guard file.flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
             let appends = (flags.contains(.append) || file.flags.contains(.append)) && !state.writebackCache
-            let written = try state.write(data.prefix(Int(UInt32.max)), to: node,
+            let written = try state.write(data.extracting(first: Int(UInt32.max)), to: node,
                                           at: appends ? node.contents.size : offset, for: request, now: now)
             return UInt32(written)
         }
@@ -85,13 +85,13 @@ extension MemFS.State {
 
     /// Writes `data` into `node` at `offset`: the shared path of write and copy_file_range.
     /// Returns the bytes written (shortened at the size limit).
-    mutating func write(_ data: ArraySlice<UInt8>, to node: Node, at offset: UInt64, for request: Request,
+    mutating func write(_ data: Span<UInt8>, to node: Node, at offset: UInt64, for request: Request,
                         now: Timestamp) throws(Errno) -> UInt64 {
         guard !data.isEmpty else { return 0 }
         guard offset < FileContents.maximumSize else { throw .fileTooLarge }
         let count = min(UInt64(data.count), FileContents.maximumSize - offset)
         let needed = node.contents.bytesNeeded(toAllocate: offset..<offset + count)
-        try changeContents(of: node, allocating: needed) { $0.write(data.prefix(Int(count)), at: offset) }
+        try changeContents(of: node, allocating: needed) { $0.write(data.extracting(first: Int(count)), at: offset) }
         node.contentsChanged(at: now)
         node.clearSetIDAfterChange(by: request)
         return count

@@ -46,7 +46,7 @@ extension PassthroughFS {
         try openFile(handle).read(at: offset, count: Int(size))
     }
 
-    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         UInt32(clamping: try openFile(handle).write(data, at: offset))
     }

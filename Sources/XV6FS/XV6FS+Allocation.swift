@@ -58,7 +58,7 @@ extension XV6FS {
             for edge in edges where !edge.isEmpty && edge.lowerBound < disk.size {
                 guard try map.lookup(disk, edge.lowerBound / blockSize) != 0 else { continue }
                 let clipped = edge.lowerBound..<min(edge.upperBound, disk.size)
-                _ = try data.write(&disk, Array(repeating: 0, count: clipped.count)[...], at: clipped.lowerBound, handle)
+                _ = try data.write(&disk, [UInt8](repeating: 0, count: clipped.count).span, at: clipped.lowerBound, handle)
             }
         }
     }
@@ -70,7 +70,7 @@ extension XV6FS {
         try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
             for index in range.lowerBound / blockSize..<(range.upperBound + blockSize - 1) / blockSize
             where try map.lookup(disk, index) == 0 {
-                _ = try data.write(&disk, zeros[...], at: index * blockSize, handle)
+                _ = try data.write(&disk, zeros.span, at: index * blockSize, handle)
             }
         }
     }

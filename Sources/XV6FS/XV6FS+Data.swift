@@ -35,18 +35,18 @@ extension XV6FS {
     /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk or by the maximum file
     /// size returns what it wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
     /// fails with `ENOSPC` or `EFBIG` instead, as the kernel ignores a short count for the pages it writes back.
-    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: [UInt8],
+    public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
         let file = try handles.withLock { (table: inout HandleTable) throws(Errno) -> OpenFile in try table.file(handle, on: inode) }
         guard file.flags.isWritable else { throw .badFileDescriptor }
         let object = try object(inode)
         guard object.disk.mode.isRegular else { throw .badFileDescriptor }
         let appends = (flags.contains(.append) || file.flags.contains(.append)) && !kernelCachesWrites.load(ordering: .relaxed)
-        let bytes = bytes.prefix(Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
+        let bytes = bytes.extracting(first: Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
         var written = 0
         var position = offset
         while written < bytes.count {
-            let piece = bytes[written..<min(bytes.count, written + Self.writePiece)]
+            let piece = bytes.extracting(written..<min(bytes.count, written + Self.writePiece))
             let count = try changing { (handle: Handle) throws(Errno) -> Int in
                 try withLocks([object]) { () throws(Errno) -> Int in
                     if appends, written == 0 { position = object.disk.size }
@@ -68,10 +68,10 @@ extension XV6FS {
 
     /// Writes into `object` at `offset` and updates size, times and set-id bits: the shared path of write and
     /// fallocate's zeroing. Call with the change lock held.
-    func writeLocked(_ bytes: ArraySlice<UInt8>, to object: CachedInode, at offset: UInt64, for request: Request,
+    func writeLocked(_ bytes: Span<UInt8>, to object: CachedInode, at offset: UInt64, for request: Request,
                      _ handle: Handle) throws(Errno) -> Int {
         guard offset < Format.maximumFileSize else { throw .fileTooLarge }
-        let bytes = bytes.prefix(Int(min(UInt64(bytes.count), Format.maximumFileSize - offset)))
+        let bytes = bytes.extracting(first: Int(min(UInt64(bytes.count), Format.maximumFileSize - offset)))
         let now = clock.now()
         return try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) -> Int in
             let count = try data.write(&disk, bytes, at: offset, handle)

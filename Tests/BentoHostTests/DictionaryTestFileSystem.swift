@@ -86,7 +86,7 @@ final class DictionaryTestFileSystem: FileSystem {
         return Array(file.data[Int(offset)...].prefix(Int(size)))
     }
 
-    func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: [UInt8],
+    func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                flags: OpenFlags) throws(Errno) -> UInt32 {
         let (name, _) = try file(inode)
         guard offset <= 1 << 20 else { throw .fileTooLarge }
@@ -94,7 +94,7 @@ final class DictionaryTestFileSystem: FileSystem {
             var bytes = state.files[name]?.data ?? []
             let end = Int(offset) + data.count
             if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
-            bytes.replaceSubrange(Int(offset)..<end, with: data)
+            bytes.overwrite(at: Int(offset), with: data)
             state.files[name]?.data = bytes
         }
         return UInt32(data.count)

@@ -94,6 +94,20 @@ import Testing
         #expect(attributes.payloadInPlace == 0 && ParsedReply(attributes).error == 0)
     }
 
+    @Test func writesLendTheRequestsOwnBytes() throws {
+        let fileSystem = WriteAddressRecorder()
+        let dispatcher = Dispatcher.started(fileSystem)
+        let data = (0..<100).map { UInt8($0) }
+        let write = request(.write, unique: 4, nodeID: 2, u64(0) + u64(0) + u32(100) + u32(0) + u64(0) + u32(0) + u32(0) + data)
+        let (reply, base) = write.withUnsafeBytes { bytes in
+            (dispatcher.handle(bytes).map(ParsedReply.init), UInt(bitPattern: bytes.baseAddress))
+        }
+        #expect(reply?.error == 0 && reply?.u32(at: 0) == 100)
+        let seen = fileSystem.seen.withLock { $0 }
+        #expect(seen?.bytes == data)
+        #expect(seen?.address == base + 80)  // the data where the request holds it, after the two headers: no copy
+    }
+
     @Test func xattrRepliesFollowTheCallersSize() throws {
         let dispatcher = Dispatcher.started()
         let inode = try #require(dispatcher.reply(request(.lookup, unique: 2, cString("hello.txt")))).u64(at: 0)
@@ -154,5 +168,20 @@ import Testing
         }
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(dispatcher.outstandingLookups == 2000)
+    }
+}
+
+/// Records where the bytes of the last write lay in memory and what they were.
+private final class WriteAddressRecorder: FileSystem {
+    let seen = Mutex<(address: UInt, bytes: [UInt8])?>(nil)
+
+    func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry { throw .noSuchFileOrDirectory }
+    func getattr(_ request: Request, inode: Inode, handle: FileHandle?) throws(Errno) -> AttributesReply { throw .noSuchFileOrDirectory }
+    func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
+               flags: OpenFlags) throws(Errno) -> UInt32 {
+        let address = data.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        let bytes = Array(copying: data)
+        seen.withLock { $0 = (address, bytes) }
+        return UInt32(data.count)
     }
 }

@@ -78,7 +78,7 @@ extension Dispatcher {
     func reply(_ bytes: [UInt8]) -> ParsedReply? { handle(bytes).map(ParsedReply.init) }
 
     /// A dispatcher over `fileSystem` that has answered a 7.45 kernel's INIT.
-    static func started(_ fileSystem: DictionaryTestFileSystem = DictionaryTestFileSystem(),
+    static func started(_ fileSystem: any FileSystem = DictionaryTestFileSystem(),
                         options: MountOptions = MountOptions()) -> Dispatcher {
         let dispatcher = Dispatcher(fileSystem: fileSystem, options: options)
         _ = dispatcher.handle(initRequest(flags: kernelOffer))

@@ -30,12 +30,19 @@ private func readIn(handle: UInt64, offset: UInt64, size: UInt32) -> [UInt8] {
         #expect(failure(request(.copyFileRange, u64(5) + u64(negative) + u64(8) + u64(6) + u64(0) + u64(1) + u64(0))) == .invalidValue)
     }
 
-    @Test func writeCopiesExactlyItsData() throws {
+    @Test func writeLendsExactlyItsDataInPlace() throws {
         let body = u64(5) + u64(100) + u32(3) + u32(0)  // fh, offset, size, write_flags
             + u64(0) + u32(0o2000) + u32(0)             // lock_owner, flags (O_APPEND), padding
             + [0xAA, 0xBB, 0xCC]                        // data
-        #expect(try operation(request(.write, body))
-                == .write(handle: FileHandle(5), offset: 100, data: [0xAA, 0xBB, 0xCC], flags: .append))
+        let bytes = request(.write, body)
+        guard case .write(let handle, let offset, let payload, let flags) = try operation(bytes) else {
+            Issue.record("not decoded as a write")
+            return
+        }
+        #expect(handle == FileHandle(5) && offset == 100 && flags == .append)
+        #expect(payload.range == 80..<83)  // after fuse_in_header and fuse_write_in, 40 bytes each
+        let data = bytes.withUnsafeBytes { request in payload.withBytes(in: request) { Array(copying: $0) } }
+        #expect(data == [0xAA, 0xBB, 0xCC])
     }
 
     @Test func writeWhoseSizeDisagreesWithItsDataIsRejected() {

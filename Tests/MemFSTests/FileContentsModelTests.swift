@@ -24,7 +24,7 @@ import Testing
         for step in 0..<80 {
             let offset = random.next(span), count = 1 + random.next(3 * 4096 + 100)
             let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &+ step &* 7 &+ 1) }
-            contents.write(data[...], at: UInt64(offset))
+            contents.write(data.span, at: UInt64(offset))
             if model.count < offset + count { model += [UInt8](repeating: 0, count: offset + count - model.count) }
             model.replaceSubrange(offset..<offset + count, with: data)
             #expect(contents.size == UInt64(model.count), "seed \(seed) step \(step)")
