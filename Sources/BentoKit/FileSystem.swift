@@ -57,7 +57,11 @@ public protocol FileSystem: Sendable {
               into output: inout OutputSpan<UInt8>) throws(Errno)
     /// Writes `data` at `offset` and returns how many bytes were written. `data` is borrowed from the request
     /// for the length of the call (the host hands in the bytes the kernel delivered, with no copy): keep what
-    /// you need by copying it (`Array(copying:)`, `append(copying:)`, `overwrite(at:with:)`).
+    /// you need by copying it (`Array(copying:)`, `append(copying:)`, `overwrite(at:with:)`). `flags` are the
+    /// open file's flags as they are now (`fcntl` may have changed them since `open`): `.append` asks for the
+    /// bytes at the end of the file, unless the kernel caches writes (it then places them itself); a write of
+    /// the kernel's cached pages (a shared mapping written back) never carries it, whatever the file was opened
+    /// with, and goes at `offset`.
     func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                flags: OpenFlags) throws(Errno) -> UInt32
     /// Called on each `close(2)` of a descriptor of this open file.

@@ -31,6 +31,13 @@ public struct Ownership: Sendable, Hashable {
     /// True when the caller owns the object or is root (`inode_owner_or_capable`).
     public func isOwned(by request: Request) -> Bool { request.isRoot || request.uid == uid }
 
+    /// Whether `request` may not make a chown that names neither owner nor group (`isChownOfNothing`): it
+    /// would clear a set-id bit (`modeWithoutSetID` differs), which only the owner or root may (Linux turns the
+    /// clearing into a mode change, and refuses that to others with `EPERM`).
+    public func refusesEmptyChown(by request: Request) -> Bool {
+        modeWithoutSetID != mode && !isOwned(by: request)
+    }
+
     /// The mode without set-user-id, and without set-group-id when group execute is set, as Linux clears them
     /// when a regular file's contents or owner change (`should_remove_suid`). Other types keep their mode.
     public var modeWithoutSetID: FileMode {

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -36,17 +37,22 @@ extension HostDescriptor {
     /// The most a read allocates before the file has delivered that much.
     private static let initialReadCapacity = 1 << 20
 
-    /// Writes `data` at `offset` (`pwrite`; with `O_APPEND` the host appends) and returns the bytes written. Open file.
+    /// Writes `data` at `offset` and returns the bytes written. Open file. With `appending` the host places them
+    /// (`pwrite`: at the end on a file opened `O_APPEND`); without, they go at `offset` even on such a file
+    /// (`pwritev2` with `RWF_NOAPPEND`), as a write of a FUSE file's cached pages must.
     ///
     /// - Throws: `EFBIG` when the bytes would reach past `off_t.max`, the largest file there can be (ext4's
     ///   answer to a write past its largest file), without calling the host.
-    public func write(_ data: Span<UInt8>, at offset: UInt64) throws(Errno) -> Int {
+    public func write(_ data: Span<UInt8>, at offset: UInt64, appending: Bool = false) throws(Errno) -> Int {
         let start = try fileOffset(offset, count: UInt64(data.count), beyond: .fileTooLarge)
         var written = 0
         while written < data.count {
             let put = try data.withUnsafeBytes { raw in
                 Result { () throws(Errno) in
-                    try systemCall { pwrite(rawValue, raw.baseAddress! + written, data.count - written, start + off_t(written)) }
+                    try systemCall {
+                        let (bytes, count, at) = (raw.baseAddress! + written, data.count - written, start + off_t(written))
+                        return appending ? pwrite(rawValue, bytes, count, at) : bento_pwrite_at_offset(rawValue, bytes, count, Int64(at))
+                    }
                 }
             }.get()
             if put == 0 { break }

@@ -5,7 +5,12 @@
 #include <malloc.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x00000020
+#endif
 
 int bento_malloc_limit_arenas(int count) {
 #ifdef M_ARENA_MAX
@@ -43,4 +48,9 @@ int bento_thread_set_groups(size_t count, const unsigned *groups) {
 int bento_thread_get_groups(int capacity, unsigned *groups) {
     long count = syscall(SYS_getgroups, capacity, groups);
     return count < 0 ? -errno : (int)count;
+}
+
+long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long offset) {
+    struct iovec piece = {(void *)buffer, count};
+    return pwritev2(fd, &piece, 1, offset, RWF_NOAPPEND);
 }

@@ -57,13 +57,18 @@ extension RequestDecoder {
         return (handle, flags & fsyncDataOnlyFlag != 0)
     }
 
-    /// `fuse_write_in` then exactly `size` bytes of data.
+    /// `fuse_write_in { fh, offset, size, write_flags, lock_owner, flags, padding }` then exactly `size` bytes of
+    /// data. A write of the kernel's cached pages (FUSE_WRITE_CACHE: a shared mapping written back, or the
+    /// writeback cache) goes at its offset even on a file opened `O_APPEND`, so its flags lose `O_APPEND`: file
+    /// systems append when a write's flags say so, and for these the kernel has placed the bytes itself.
     private static func decodeWrite(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let handle = FileHandle(try reader.read(UInt64.self))
         let offset = try reader.fileOffset()
         let size: UInt32 = try reader.read()
-        try reader.skip(12)
-        let flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
+        let writeFlags: UInt32 = try reader.read()
+        try reader.skip(8)
+        var flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
+        if writeFlags & writeOfCachedPagesFlag != 0 { flags.remove(.append) }
         try reader.skip(4)
         guard reader.remaining == Int(size) else { throw DecodeError(.lengthMismatch, at: reader.offset) }
         return .write(handle: handle, offset: offset, data: reader.restInPlace(), flags: flags)

@@ -118,3 +118,6 @@ enum SetattrValid {
 let getattrHandleFlag: UInt32 = 1 << 0
 /// `FUSE_FSYNC_FDATASYNC`: sync data only.
 let fsyncDataOnlyFlag: UInt32 = 1 << 0
+/// `fuse_write_in.write_flags`: FUSE_WRITE_CACHE, a write of the kernel's cached pages (mmap or the writeback
+/// cache) at the offset the kernel chose.
+let writeOfCachedPagesFlag: UInt32 = 1 << 0

@@ -282,7 +282,7 @@ extension PathResolver {
         let flags = kernelFlags(description.flags)
         var written = 0
         while written < bytes.count {
-            let piece = Array(bytes[written..<min(bytes.count, written + Int(mount.maximumTransfer))])
+            let piece = bytes.span.extracting(written..<min(bytes.count, written + Int(mount.maximumTransfer)))
             let count = try fileSystem.write(request, inode: description.inode, handle: description.handle,
                                              offset: start + UInt64(written), data: piece, flags: flags)
             written += Int(min(count, UInt32(piece.count)))

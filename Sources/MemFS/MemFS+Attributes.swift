@@ -3,7 +3,8 @@ import BentoKit
 // setattr: chmod, chown, truncate and utimensat, with Linux's rules (setattr_prepare, chown_ok, utimes):
 // - chmod: owner or root (`EPERM`); set-group-id is dropped when a non-root caller is not in the file's group.
 // - chown: only root changes the owner; the owner may change the group to one they belong to (`EPERM`).
-//   Changing either clears set-user-id and set-group-id(with group execute) on non-directories.
+//   Every chown, even one naming neither (`chown(f, -1, -1)`), clears set-user-id and set-group-id (with group
+//   execute) on non-directories; one naming neither is refused to others than owner and root when it would.
 // - size: write permission unless it comes through an open file; clears set-id bits for non-root callers;
 //   sets mtime and ctime when the size changes.
 // - times: explicit times need ownership (`EPERM`); "now" needs ownership or write permission (`EACCES`).
@@ -29,6 +30,8 @@ extension MemFS {
 extension MemFS.State {
     /// Refuses `changes` the caller may not make; changes nothing.
     func checkSetattr(_ changes: AttributeChanges, on node: Node, for request: Request) throws(Errno) {
+        // The kernel checks nothing for this one, even with default_permissions (see `isChownOfNothing`).
+        if changes.isChownOfNothing, node.ownership.refusesEmptyChown(by: request) { throw .notPermitted }
         if changes.mode != nil { try requireOwnership(of: node, for: request) }
         if let uid = changes.uid, uid != node.uid || !node.isOwned(by: request) {
             guard !limits.checksPermissions || request.isRoot else { throw .notPermitted }
@@ -71,7 +74,7 @@ extension MemFS.State {
             node.mode.permissions = permissions
         }
         if changes.size != nil { node.clearSetIDAfterChange(by: request) }
-        if changes.killSetID { node.clearSetID() }
+        if changes.killSetID || changes.isChownOfNothing { node.clearSetID() }
         if let time = changes.accessTime { node.accessTime = Self.resolve(time, now: now) }
         if let time = changes.modificationTime { node.modificationTime = Self.resolve(time, now: now) }
         node.changeTime = changes.changeTime.map { Self.resolve($0, now: now) } ?? now

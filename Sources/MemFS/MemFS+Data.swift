@@ -40,8 +40,8 @@ extension MemFS {
         }
     }
 
-    /// Writes `data` at `offset`, or at the end of the file for `O_APPEND` (in `flags` or the open flags) when
-    /// the kernel does not cache writes. Clears set-id bits when the writer is not root; sets mtime and ctime.
+    /// Writes `data` at `offset`, or at the end of the file for `O_APPEND` in the write's `flags` when the kernel
+    /// does not cache writes. Clears set-id bits when the writer is not root; sets mtime and ctime.
     /// `EBADF` on a read-only handle, `EFBIG` at the size limit (a write crossing it is shortened), `ENOSPC`.
     /// Writes at most `UInt32.max` bytes, the most a reply can count.
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
@@ -51,7 +51,7 @@ extension MemFS {
             let file = try state.openFile(handle, on: inode)
             guard file.flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
-            let appends = (flags.contains(.append) || file.flags.contains(.append)) && !state.writebackCache
+            let appends = flags.contains(.append) && !state.writebackCache  // the write's flags: fcntl may change them
             let written = try state.write(data.extracting(first: Int(UInt32.max)), to: node,
                                           at: appends ? node.contents.size : offset, for: request, now: now)
             return UInt32(written)

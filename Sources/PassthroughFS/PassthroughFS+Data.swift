@@ -48,7 +48,7 @@ extension PassthroughFS {
 
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
-        UInt32(clamping: try openFile(handle).write(data, at: offset))
+        UInt32(clamping: try openFile(handle).write(data, at: offset, appending: flags.contains(.append)))
     }
 
     public func release(_ request: Request, inode: Inode, handle: FileHandle, flags: OpenFlags) throws(Errno) {

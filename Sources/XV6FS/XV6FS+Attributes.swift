@@ -25,6 +25,8 @@ extension XV6FS {
 
     /// Refuses `changes` the caller may not make; changes nothing.
     private func checkSetattr(_ changes: AttributeChanges, on disk: DiskInode, inode: Inode, for request: Request) throws(Errno) {
+        // The kernel checks nothing for this one, even with default_permissions (see `isChownOfNothing`).
+        if changes.isChownOfNothing, disk.ownership.refusesEmptyChown(by: request) { throw .notPermitted }
         if changes.mode != nil { try requireOwnership(of: disk, for: request) }
         if let uid = changes.uid, uid != disk.uid || !disk.ownership.isOwned(by: request) {
             guard !options.checksPermissions || request.isRoot else { throw .notPermitted }
@@ -69,7 +71,7 @@ extension XV6FS {
             }
             disk.mode.permissions = permissions
         }
-        if changes.killSetID { disk.mode = disk.ownership.modeWithoutSetID }
+        if changes.killSetID || changes.isChownOfNothing { disk.mode = disk.ownership.modeWithoutSetID }
         if let time = changes.accessTime { disk.accessTime = resolve(time, now: now) }
         if let time = changes.modificationTime { disk.modificationTime = resolve(time, now: now) }
         disk.changeTime = changes.changeTime.map { resolve($0, now: now) } ?? now

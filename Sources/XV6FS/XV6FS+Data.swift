@@ -41,7 +41,7 @@ extension XV6FS {
         guard file.flags.isWritable else { throw .badFileDescriptor }
         let object = try object(inode)
         guard object.disk.mode.isRegular else { throw .badFileDescriptor }
-        let appends = (flags.contains(.append) || file.flags.contains(.append)) && !kernelCachesWrites.load(ordering: .relaxed)
+        let appends = flags.contains(.append) && !kernelCachesWrites.load(ordering: .relaxed)  // the write's flags: fcntl may change them
         let bytes = bytes.extracting(first: Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
         var written = 0
         var position = offset

@@ -108,6 +108,26 @@ import Testing
         #expect(seen?.address == base + 80)  // the data where the request holds it, after the two headers: no copy
     }
 
+    /// A shared mapping of a file opened `O_APPEND` is written back at its page's offset (FUSE_WRITE_CACHE),
+    /// not appended: fuzz-ops found memfs and xv6fs appending it, doubling the file.
+    @Test(arguments: HostileKind.allCases)
+    func aWriteOfCachedPagesIsNotAppended(_ kind: HostileKind) throws {
+        let target = try HostileTarget(kind)
+        let created = try target.require(.create, u32(0o2002) + u32(0o100644) + u32(0o022) + u32(0) + cString("log"),
+                                         "create O_RDWR|O_APPEND")
+        let (inode, handle) = (created.u64(at: 0), created.u64(at: 128))
+        let write = { (writeFlags: UInt32, data: String) in
+            target.send(.write, node: inode, u64(handle) + u64(0) + u32(UInt32(data.utf8.count)) + u32(writeFlags)
+                        + u64(0) + u32(0o2002) + u32(0) + Array(data.utf8), "write")?.error
+        }
+        #expect(write(0, "hello") == 0)
+        #expect(write(0, "!") == 0)  // an appending write at offset 0 goes at the end
+        #expect(write(1, "J") == 0)  // the written-back page: at offset 0
+        let read = try target.require(.read, node: inode, readIn(handle: handle, offset: 0, size: 100), "read")
+        #expect(read.body == Array("Jello!".utf8))
+        #expect(target.problems.isEmpty, "\(target.problems)")
+    }
+
     @Test func xattrRepliesFollowTheCallersSize() throws {
         let dispatcher = Dispatcher.started()
         let inode = try #require(dispatcher.reply(request(.lookup, unique: 2, cString("hello.txt")))).u64(at: 0)

@@ -45,6 +45,19 @@ private func readIn(handle: UInt64, offset: UInt64, size: UInt32) -> [UInt8] {
         #expect(data == [0xAA, 0xBB, 0xCC])
     }
 
+    @Test func aWriteOfCachedPagesGoesAtItsOffsetEvenOnAnAppendingFile() throws {
+        // write_flags FUSE_WRITE_CACHE: a shared mapping's page written back; the file was opened O_APPEND|O_RDWR.
+        let cached = u64(5) + u64(0) + u32(1) + u32(1) + u64(0) + u32(0o2002) + u32(0) + [0xAA]
+        guard case .write(_, _, _, let flags) = try operation(request(.write, cached)) else {
+            Issue.record("not decoded as a write")
+            return
+        }
+        #expect(!flags.contains(.append) && flags.isWritable)
+        let plain = u64(5) + u64(0) + u32(1) + u32(0) + u64(0) + u32(0o2002) + u32(0) + [0xAA]
+        guard case .write(_, _, _, let appending) = try operation(request(.write, plain)) else { return }
+        #expect(appending.contains(.append))
+    }
+
     @Test func writeWhoseSizeDisagreesWithItsDataIsRejected() {
         let header = u64(5) + u64(0) + u32(4) + u32(0) + u64(0) + u32(0) + u32(0)  // size 4
         #expect(failure(request(.write, header + [1, 2, 3])) == .lengthMismatch)

@@ -9,20 +9,6 @@ import Testing
 private let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("scripts/hostile_calls.py").path
 
-/// A fresh ext4 on a loop image inside `scratch`, unmounted in `deinit`: the reference answers.
-private final class Ext4Reference {
-    let path: String
-
-    init(in scratch: ScratchDirectory) throws {
-        path = "\(scratch.path)/ext4"
-        let image = "\(scratch.path)/ext4.img"
-        try Shell.check("truncate -s 256M \(image) && mkfs.ext4 -q \(image) && mkdir -p \(path) && mount -o loop \(image) \(path)",
-                        timeLimit: 60)
-    }
-
-    deinit { BentoMount.stop(pid: nil, mountPoint: path) }
-}
-
 @Suite(.enabled(if: TestEnvironment.runsMountTests), .serialized)
 struct HostileCallTests {
     @Test(arguments: FileSystemKind.allCases)

@@ -29,4 +29,9 @@ int bento_thread_set_groups(size_t count, const unsigned *groups);
 /// asks for the count only). Returns the count or a negative errno (-EINVAL when `capacity` is too small).
 int bento_thread_get_groups(int capacity, unsigned *groups);
 
+/// Writes `count` bytes from `buffer` at `offset` of file `fd`, at that offset even when `fd` was opened O_APPEND
+/// (pwritev2 with RWF_NOAPPEND, Linux 6.9 and later). Returns the bytes written, or -1 with errno set (EINVAL or
+/// EOPNOTSUPP from a kernel without the flag).
+long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long offset);
+
 #endif
