@@ -125,9 +125,10 @@ extension InProcessFileSystem {
         try change(path, AttributeChanges(mode: FileMode(rawValue: mode & 0o7777)))
     }
 
-    /// Changes the owner and/or group; nil leaves one as it is.
+    /// Changes the owner and/or group; nil leaves one as it is. With neither, the file system still gets the
+    /// (empty) change, as the kernel sends it: it clears set-id bits (`AttributeChanges.isChownOfNothing`).
     public func chown(_ path: String, uid: UserID?, gid: GroupID?) throws(Errno) {
-        try change(path, AttributeChanges(uid: uid, gid: gid))
+        try change(path, AttributeChanges(uid: uid, gid: gid), evenIfEmpty: true)
     }
 
     /// Sets the access and/or modification time (`utimensat`); nil leaves one as it is (`UTIME_OMIT`).
@@ -171,12 +172,12 @@ extension InProcessFileSystem {
     }
 
     /// Sends one setattr for the object `path` names, after `check` and the kernel's permission rules;
-    /// nothing at all when there is nothing to change.
-    private func change(_ path: String, _ changes: AttributeChanges,
+    /// nothing at all when there is nothing to change, unless `evenIfEmpty` (a chown naming neither owner nor group).
+    private func change(_ path: String, _ changes: AttributeChanges, evenIfEmpty: Bool = false,
                         check: (Attributes) throws(Errno) -> Void = { _ in }) throws(Errno) {
         try perform { (resolver: inout PathResolver) throws(Errno) in
             let object = try resolver.resolve(path)
-            guard changes != AttributeChanges() else { return }
+            guard evenIfEmpty || changes != AttributeChanges() else { return }
             try check(object.attributes)
             try mount.requireWritable()
             try resolver.permissions.requireSetattr(changes, on: object.attributes)

@@ -103,6 +103,19 @@ let permissionCases: [BehaviourCase] = [
         #expect(failure { try alice.utimens(w.path("f"), access: .time(.zero), modification: nil) } == .notPermitted)
         try alice.utimens(w.path("f"), access: .now, modification: .now)
     },
+    // Found by scripts/fuzz_ops.py: chown(f, -1, -1) reaches the file system as a SETATTR with nothing in it.
+    BehaviourCase("aChownNamingNeitherOwnerNorGroupClearsSetIDAndNeedsTheOwner") { w in
+        try w.create("f")
+        try w.driver.chmod(w.path("f"), mode: 0o4755)
+        try w.driver.chown(w.path("f"), uid: nil, gid: nil)
+        #expect(try w.driver.stat(w.path("f")).mode.permissions == 0o755)
+        try w.driver.chmod(w.path("f"), mode: 0o4755)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        #expect(failure { try alice.chown(w.path("f"), uid: nil, gid: nil) } == .notPermitted)
+        #expect(try w.driver.stat(w.path("f")).mode.permissions == 0o4755)
+        try w.driver.chmod(w.path("f"), mode: 0o755)
+        try alice.chown(w.path("f"), uid: nil, gid: nil)  // nothing to clear: allowed to anyone
+    },
     BehaviourCase("aUserCannotGiveAwayTheirOwnFile") { w in
         try w.create("f")
         try w.driver.chown(w.path("f"), uid: UserID(user.uid), gid: GroupID(user.gid))
