@@ -97,11 +97,16 @@ import Testing
     }
 
     @Test func appendWritesGoToTheEndWithoutWritebackCache() throws {
-        let file = try t.create("log", flags: [.writeOnly, .append])
-        try t.write(Array("one".utf8), to: file, at: 0)
-        try t.write(Array("two".utf8), to: file, at: 0)
+        let flags: OpenFlags = [.writeOnly, .append]
+        let file = try t.create("log", flags: flags)
+        let write = { (text: String, flags: OpenFlags) in
+            try t.fs.write(t.root, inode: file.inode, handle: file.handle, offset: 0, data: Array(text.utf8), flags: flags)
+        }
+        _ = try write("one", flags)  // each write carries the file's flags, as the kernel sends them
+        _ = try write("two", flags)
+        _ = try write("O", [.writeOnly])  // a written-back page of a shared mapping: at its offset
         let reader = try t.fs.open(t.root, inode: file.inode, flags: [])
-        #expect(try t.read((file.inode, reader.handle), at: 0, count: 10) == Array("onetwo".utf8))
+        #expect(try t.read((file.inode, reader.handle), at: 0, count: 10) == Array("Onetwo".utf8))
     }
 
     @Test func appendIsTheKernelsJobWithWritebackCache() throws {
