@@ -32,8 +32,8 @@ extension XV6FS {
     }
 
     /// Writes `data` at `offset` (at the end for `O_APPEND` when the kernel does not cache writes). Clears set-id
-    /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk or by the maximum file
-    /// size returns what it wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
+    /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk (full even after a
+    /// checkpoint made the blocks freed since the last one reusable) or by the maximum file size returns what it wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
     /// fails with `ENOSPC` or `EFBIG` instead, as the kernel ignores a short count for the pages it writes back.
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
@@ -47,15 +47,25 @@ extension XV6FS {
         var position = offset
         while written < bytes.count {
             let piece = bytes.extracting(written..<min(bytes.count, written + Self.writePiece))
-            let count = try changing { (handle: Handle) throws(Errno) -> Int in
-                try withLocks([object]) { () throws(Errno) -> Int in
-                    if appends, written == 0 { position = object.disk.size }
-                    return try writeLocked(piece, to: object, at: position, for: request, handle)
+            let count: Int
+            do {
+                count = try changing { (handle: Handle) throws(Errno) -> Int in
+                    try withLocks([object]) { () throws(Errno) -> Int in
+                        if appends, written == 0 { position = object.disk.size }
+                        return try writeLocked(piece, to: object, at: position, for: request, handle)
+                    }
                 }
+            } catch .noSpace where written > 0 {
+                break  // full after some bytes: the count says how many
             }
             written += count
             position += UInt64(count)
-            if count < piece.count { break }
+            if count < piece.count {
+                // The disk filled inside the piece. Blocks freed since the last checkpoint are not reused before one
+                // (Allocator): make them free and go on, rather than answer a short count the disk did not force.
+                guard position < Format.maximumFileSize, allocator.hasPendingFrees else { break }
+                try journal.checkpoint()
+            }
         }
         // A write of the kernel's cached pages (the writeback cache) cannot be cut short: the kernel does not read
         // the count and would drop the rest without a word, and an fsync would then succeed. Say why it stopped
