@@ -41,6 +41,22 @@ enum Format {
         let p = UInt64(pointersPerBlock)
         return (UInt64(directPointers) + p + p * p + p * p * p) * UInt64(blockSize)
     }()
+
+    /// The indirect blocks one file needs to map its first `count` blocks: what statfs keeps back from the free
+    /// blocks, so that a file can really use every block it calls available.
+    static func indirectBlocks(mapping count: UInt64) -> UInt64 {
+        let p = UInt64(pointersPerBlock)
+        var rest = count - min(count, UInt64(directPointers))
+        guard rest > 0 else { return 0 }
+        var blocks: UInt64 = 1  // the single-indirect block
+        rest -= min(rest, p)
+        guard rest > 0 else { return blocks }
+        let double = min(rest, p * p)
+        blocks += 1 + (double + p - 1) / p  // the double-indirect block and its pointer blocks
+        rest -= double
+        guard rest > 0 else { return blocks }
+        return blocks + 1 + (rest + p * p - 1) / (p * p) + (rest + p - 1) / p  // the triple-indirect tree
+    }
 }
 
 /// Why a block does not decode as the structure expected (a message for mount and fsck).

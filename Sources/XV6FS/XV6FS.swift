@@ -214,10 +214,14 @@ public final class XV6FS: FileSystem {
     }
 
     /// Reports capacity and use.
+    /// Space and inodes. Available blocks are the free ones less the indirect blocks a file filling them would
+    /// need, so that what `df` shows as available can be allocated (issue 20, item 4).
     public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {
         let free = allocator.freeCounts
         return FileSystemStatistics(blockSize: UInt32(Format.blockSize), totalBlocks: superblock.blockCount - superblock.dataStart,
-                                    freeBlocks: free.blocks, totalInodes: superblock.inodeCount - 2, freeInodes: free.inodes)
+                                    freeBlocks: free.blocks,
+                                    availableBlocks: free.blocks - Format.indirectBlocks(mapping: free.blocks),
+                                    totalInodes: superblock.inodeCount - 2, freeInodes: free.inodes)
     }
 }
 

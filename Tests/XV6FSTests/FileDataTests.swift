@@ -148,4 +148,20 @@ import Testing
         #expect(try f.read(second, at: 0, count: UInt32(size)) == Fixture.pattern(size, seed: 7))
         try f.expectClean()
     }
+
+    /// What statfs calls available can be allocated to one file: an fallocate of all of it but 512 KiB succeeds
+    /// (issue 20, item 4: the indirect blocks were not counted, and it failed with ENOSPC).
+    @Test func theSpaceStatfsCallsAvailableCanBeAllocated() throws {
+        // 547 MiB: a file filling it needs 138 indirect blocks, more than the 128 of the 512 KiB left over.
+        let f = try Fixture(blocks: 140_000)
+        let statistics = try f.fs.statfs(f.root, inode: .root)
+        #expect(statistics.availableBlocks < statistics.freeBlocks)
+        let file = try f.create("all")
+        let length = statistics.availableBlocks * 4096 - 512 * 1024
+        try f.fs.fallocate(f.root, inode: file.inode, handle: file.handle, offset: 0, length: length, mode: [])
+        #expect(try f.attributes(file.inode).size == length)
+        #expect(Format.indirectBlocks(mapping: 12) == 0 && Format.indirectBlocks(mapping: 13) == 1)
+        #expect(Format.indirectBlocks(mapping: 12 + 1024 + 1) == 3)  // single, double, one pointer block under it
+        try f.expectClean()
+    }
 }
