@@ -3,11 +3,13 @@ import Foundation
 /// The advisory lock a serving daemon holds on its image (`flock`), so that a second mount is refused.
 enum ImageLock {
     /// Takes the lock on `path` for the rest of this process's life (the descriptor is never closed: the lock
-    /// goes when the daemon exits, however it exits). Throws a message when another process holds it.
+    /// goes when the daemon exits, however it exits). Throws a message when another process holds it. A holder
+    /// whose mount is already gone, a daemon finishing after `umount`, is waited for (`holder(of:)`), so that
+    /// `umount M && bento mount IMAGE M` mounts again instead of failing for a moment.
     static func acquire(_ path: String) throws -> Int32 {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 || (holder(of: path) == nil && flock(descriptor, LOCK_EX | LOCK_NB) == 0) else {
             close(descriptor)
             throw Failure("\(path) is already mounted by another bento process (it holds the image lock)")
         }

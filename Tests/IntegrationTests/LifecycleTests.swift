@@ -32,6 +32,31 @@ struct LifecycleTests {
         #expect(!look.timedOut, "listing the former mount point hangs")
     }
 
+    /// `umount` returns before the daemon has exited, and for that moment it still holds the image's lock: a mount
+    /// right then waits for the lock instead of failing (issue 20, item 6). Here `flock` holds it for 1.5 s with
+    /// the image mounted nowhere, as an exiting daemon would.
+    @Test func aMountWaitsForTheImageLockOfADaemonThatIsExiting() throws {
+        let scratch = try ScratchDirectory("relock")
+        let image = try FileSystemKind.xv6fs.makeSource(in: scratch)
+        let mountPoint = "\(scratch.path)/mnt"
+        try Shell.check("mkdir -p \(Shell.quote(mountPoint))")
+        defer {
+            BentoMount.stop(pid: nil, mountPoint: mountPoint)
+            FileSystemKind.xv6fs.checkSource(image)
+        }
+        let holder = try BackgroundCommand("exec flock -x \(Shell.quote(image)) sleep 1.5", timeLimit: 30)
+        try #require(MountTable.wait(upTo: 5) { (try? Shell.run("flock -n \(Shell.quote(image)) true").status) == 1 },
+                     "flock did not take the image's lock")
+        let mounted = try Shell.run("""
+            \(Shell.quote(TestEnvironment.bentoBinary)) mount --fs xv6fs \(TestEnvironment.transportOption) \
+              \(Shell.quote(image)) \(Shell.quote(mountPoint))
+            """, timeLimit: 60)
+        #expect(mounted.status == 0, "\(mounted)")
+        #expect(MountTable.entry(at: mountPoint)?.type.hasPrefix("fuse") == true)
+        _ = holder.wait(upTo: 10)
+        try Shell.check("umount \(Shell.quote(mountPoint))", timeLimit: 30)
+    }
+
     @Test(arguments: FileSystemKind.allCases)
     func umountEndsAForegroundDaemonWithStatusZeroTwice(_ kind: FileSystemKind) throws {
         let scratch = try ScratchDirectory("cycle-\(kind.rawValue)")
