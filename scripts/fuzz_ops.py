@@ -85,6 +85,7 @@ def generate(rng, count):
         (2, lambda: ["truncate", name(), rng.choice(OFFSETS), rng.random() < 0.3]),
         (3, lambda: ["fallocate", slot(), rng.choice(list(FALLOCATE_MODES)), rng.choice(OFFSETS), rng.choice(SIZES[1:])]),
         (2, lambda: ["mmapwrite", slot(), rng.choice(OFFSETS[:6]), *data()]),
+        (2, lambda: ["user_write", name(), rng.choice(["O_APPEND", "O_TRUNC", ""]), *data()]),
         (2, lambda: ["fsync", slot()]),
         (2, lambda: ["fstat", slot()]),
         (4, lambda: ["lstat", name()]),
@@ -96,7 +97,7 @@ def generate(rng, count):
         # Targets stay inside the sequence's directory: one outside would be shared by both sides and by reruns.
         (2, lambda: ["symlink", rng.choice(NAMES + ["/proc/bento-fuzz-ops-nowhere"]), name()]),
         (1, lambda: ["readlink", name()]),
-        (2, lambda: ["chmod", name(), rng.choice([0o644, 0o600, 0o777, 0o4755, 0o2755, 0o1777, 0o000]), rng.random() < 0.3]),
+        (2, lambda: ["chmod", name(), rng.choice([0o644, 0o600, 0o777, 0o4755, 0o2755, 0o6777, 0o1777, 0o000]), rng.random() < 0.3]),
         (2, lambda: ["chown", name(), rng.choice([-1, 0, USER, USER + 1]), rng.choice([-1, 0, USER, USER + 1]), rng.random() < 0.3]),
         (2, lambda: ["utime", name(), rng.choice([None, [1_000_000_000, 5], [2_000_000_000, 123456789]]), rng.random() < 0.3]),
         (2, lambda: ["setxattr", name(), rng.choice(["user.x", "user.y"]), rng.randrange(64), rng.choice([0, 1, 2])]),
@@ -264,6 +265,18 @@ class Runner:
                 mapped.flush()
                 return len(piece)
         return attempt(written)
+
+    def do_user_write(self, name, flag, length, seed):
+        """Opens, writes and closes `name` as uid 1000 (set-id bits of a file written by another user go)."""
+        flags = os.O_WRONLY | {"O_APPEND": os.O_APPEND, "O_TRUNC": os.O_TRUNC, "": 0}[flag]
+
+        def written():
+            fd = os.open(self.path(name), flags)
+            try:
+                return os.write(fd, payload(length, seed))
+            finally:
+                os.close(fd)
+        return as_user(written)
 
     def do_fsync(self, slot):
         return attempt(lambda: os.fsync(self.descriptor(slot)))
@@ -448,6 +461,10 @@ SWIFT_CALLS = {
     "ftruncate": lambda slot, size: "try fs.ftruncate(fd[%d], size: %d)" % (slot, size),
     "truncate": lambda name, size, user: 'try %s.truncate("%s", size: %d)' % (receiver(user), name, size),
     "fsync": lambda slot: "try fs.fsync(fd[%d])" % slot,
+    "user_write": lambda name, flag, length, seed: (
+        'let user = fs.as(user: UserID(1000), group: GroupID(1000)); let d = try user.open("%s", [.writeOnly%s], mode: 0); '
+        '_ = try user.write(d, payload(%d, %d)); try user.close(d)' % (name, {"O_APPEND": ", .append", "O_TRUNC": ", .truncate", "": ""}[flag],
+                                                                       length, seed)),
     "fstat": lambda slot: "_ = try fs.fstat(fd[%d])" % slot,
     "lstat": lambda name: '_ = try fs.lstat("%s")' % name,
     "mkdir": lambda name, mode, user: 'try %s.mkdir("%s", mode: 0o%o)' % (receiver(user), name, mode),

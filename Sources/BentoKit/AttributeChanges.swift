@@ -27,10 +27,11 @@ public struct AttributeChanges: Sendable, Hashable {
     /// The kernel asks to clear set-user-id and set-group-id (`FATTR_KILL_SUIDGID`).
     public var killSetID: Bool
 
-    /// True for a `chown` that names neither owner nor group (`chown(f, -1, -1)`): the kernel sends a SETATTR
-    /// with nothing in it and leaves the rest to the file system, which must do what Linux does for every chown
-    /// of a non-directory: clear set-user-id (and set-group-id with group execute), refusing with `EPERM` a
-    /// caller who is neither the owner nor root when there is a bit to clear (`Ownership.refusesEmptyChown`).
+    /// True for a SETATTR with nothing in it. The kernel sends one for a `chown` that names neither owner nor
+    /// group (`chown(f, -1, -1)`) and before a write by a caller without `CAP_FSETID` to a set-id file
+    /// (`file_remove_privs`), and leaves the rest to the file system, which must clear set-user-id (and
+    /// set-group-id with group execute) on a non-directory, refusing with `EPERM` only where Linux's chown would
+    /// (`Ownership.refusesEmptyChown`).
     public var isChownOfNothing: Bool { self == AttributeChanges(handle: handle) }
 
     /// No changes.

@@ -31,11 +31,14 @@ public struct Ownership: Sendable, Hashable {
     /// True when the caller owns the object or is root (`inode_owner_or_capable`).
     public func isOwned(by request: Request) -> Bool { request.isRoot || request.uid == uid }
 
-    /// Whether `request` may not make a chown that names neither owner nor group (`isChownOfNothing`): it
-    /// would clear a set-id bit (`modeWithoutSetID` differs), which only the owner or root may (Linux turns the
-    /// clearing into a mode change, and refuses that to others with `EPERM`).
+    /// Whether `request` may not make an empty setattr (`AttributeChanges.isChownOfNothing`) that would clear a
+    /// set-id bit (`modeWithoutSetID` differs). The kernel sends one for `chown(f, -1, -1)`, which Linux refuses
+    /// to others than the owner and root (`EPERM`), and one before a write, fallocate or truncate by a caller
+    /// without `CAP_FSETID` (`file_remove_privs`, which must clear the bits). The two look the same; only the
+    /// second comes from a caller allowed to write the file, so the empty change is refused to a caller who
+    /// neither owns the file nor may write it.
     public func refusesEmptyChown(by request: Request) -> Bool {
-        modeWithoutSetID != mode && !isOwned(by: request)
+        modeWithoutSetID != mode && !isOwned(by: request) && !grants(.write, to: request)
     }
 
     /// The mode without set-user-id, and without set-group-id when group execute is set, as Linux clears them

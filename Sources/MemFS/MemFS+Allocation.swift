@@ -18,6 +18,7 @@ extension MemFS {
             guard try state.openFile(handle, on: inode).flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
             let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, range.upperBound)
+            node.clearSetIDAfterChange(by: request)  // every mode, as ext4's file_modified does
             if mode.contains(.punchHole) {
                 try state.changeContents(of: node) { $0.punchHole(range) }
             } else {
@@ -30,7 +31,6 @@ extension MemFS {
                 guard mode.contains(.zeroRange) || growsTo != node.contents.size else { return }
             }
             node.contentsChanged(at: now)
-            node.clearSetIDAfterChange(by: request)
         }
     }
 

@@ -13,16 +13,29 @@ extension PassthroughFS {
         }
         let object = target
         let throughOpenFile = isOpenFile
+        var changes = changes
+        // Clearing set-id bits because a non-owner writes or truncates the file: the kernel decided it (a mode
+        // change it forces, or FATTR_KILL_SUIDGID), but the host would refuse the caller a chmod of a file they do
+        // not own, so the daemon clears them after checking the caller may write.
+        let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID
+        let status = try object.status()
+        let current = status.mode & 0o7777
+        let clearsOnlySetID = changes.mode.map { mode in
+            mode.permissions != current && mode.permissions & ~current == 0 && (current & ~mode.permissions) & ~setIDBits == 0
+        } ?? false
+        if (clearsOnlySetID || changes.killSetID), !request.isRoot, request.uid.rawValue != status.uid {
+            do {
+                try asCaller(request) { () throws(Errno) in try object.checkAccess(2) }  // W_OK
+            } catch .permissionDenied {
+                throw .notPermitted  // a chmod by someone else, as the host would answer it
+            }
+            if let mode = changes.mode { try object.changeMode(mode.permissions, isOpenFile: throughOpenFile) }
+            changes.mode = nil
+        }
         let setsGroupID = changes.mode.map { $0.permissions & BentoKit.FileMode.setGroupID != 0 } ?? false
         try asCaller(request, needsGroups: setsGroupID || changes.gid != nil) { () throws(Errno) in
             if let mode = changes.mode {
                 try object.changeMode(mode.permissions, isOpenFile: throughOpenFile)
-            } else if changes.killSetID {
-                let mode = try object.status().mode
-                let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID
-                if mode & setIDBits != 0 {
-                    try object.changeMode(mode & 0o7777 & ~setIDBits, isOpenFile: throughOpenFile)
-                }
             }
             if changes.uid != nil || changes.gid != nil {
                 try object.changeOwner(uid: changes.uid?.rawValue, gid: changes.gid?.rawValue)
@@ -34,6 +47,10 @@ extension PassthroughFS {
                 try object.setTimes(access: HostTimeChange(changes.accessTime),
                                     modification: HostTimeChange(changes.modificationTime))
             }
+        }
+        if changes.killSetID, changes.mode == nil {  // after the change the caller was allowed: as the daemon
+            let mode = try object.status().mode & 0o7777
+            if mode & setIDBits != 0 { try object.changeMode(mode & ~setIDBits, isOpenFile: throughOpenFile) }
         }
         return AttributesReply(attributes(of: try object.status(), as: inode))
     }

@@ -42,6 +42,7 @@ extension XV6FS {
                     if !mode.contains(.keepSize) { disk.size = max(disk.size, end) }
                     disk.modificationTime = now
                     disk.changeTime = now
+                    if !request.isRoot { disk.mode = disk.ownership.modeWithoutSetID }  // as ext4's file_modified
                 }
             }
         }

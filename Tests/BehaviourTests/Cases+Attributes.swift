@@ -116,6 +116,21 @@ let permissionCases: [BehaviourCase] = [
         try w.driver.chmod(w.path("f"), mode: 0o755)
         try alice.chown(w.path("f"), uid: nil, gid: nil)  // nothing to clear: allowed to anyone
     },
+    // The kernel sends an empty SETATTR before such a write too (file_remove_privs): it must clear, not refuse.
+    BehaviourCase("aWriterWhoIsNotTheOwnerClearsSetIDBits") { w in
+        try w.create("f", [1, 2, 3])
+        try w.driver.chmod(w.path("f"), mode: 0o6777)
+        let alice = w.driver.asUser(user.uid, group: user.gid)
+        let descriptor = try alice.open(w.path("f"), [.writeOnly, .append], mode: 0)
+        #expect(try alice.write(descriptor, [4]) == 1)
+        try alice.close(descriptor)
+        #expect(try w.driver.stat(w.path("f")).mode.permissions == 0o777)
+        try w.driver.chmod(w.path("f"), mode: 0o6777)
+        let second = try alice.open(w.path("f"), [.writeOnly], mode: 0)
+        try alice.fallocate(second, mode: [], offset: 0, length: 8192)
+        try alice.close(second)
+        #expect(try w.driver.stat(w.path("f")).mode.permissions == 0o777)
+    },
     BehaviourCase("aUserCannotGiveAwayTheirOwnFile") { w in
         try w.create("f")
         try w.driver.chown(w.path("f"), uid: UserID(user.uid), gid: GroupID(user.gid))
