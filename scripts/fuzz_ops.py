@@ -537,17 +537,23 @@ def concurrent(directory, seed, processes, count):
     for index in range(processes):
         child = os.fork()
         if child == 0:
-            rng = random.Random(seed * 7919 + index)
-            runner = Runner(directory)
-            for call in generate(rng, count):
-                if call[0] != "readdir_changing":
-                    runner.run(call)
-            runner.close_all()
-            os._exit(0)
+            status = 1
+            try:
+                rng = random.Random(seed * 7919 + index)
+                runner = Runner(directory)
+                for call in generate(rng, count):
+                    if call[0] != "readdir_changing":
+                        runner.run(call)
+                runner.close_all()
+                status = 0
+            finally:
+                os._exit(status)  # never back into the parent's code, whatever happened
         children.append(child)
-    for child in children:
-        os.waitpid(child, 0)
     problems, names_of = [], {}
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        if status != 0:
+            problems.append("process %d of the run failed (wait status %d)" % (child, status))
     for root, directories, files in os.walk(directory):
         listed = os.listdir(root)
         if len(listed) != len(set(listed)):

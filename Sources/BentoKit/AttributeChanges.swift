@@ -27,12 +27,13 @@ public struct AttributeChanges: Sendable, Hashable {
     /// The kernel asks to clear set-user-id and set-group-id (`FATTR_KILL_SUIDGID`).
     public var killSetID: Bool
 
-    /// True for a SETATTR with nothing in it. The kernel sends one for a `chown` that names neither owner nor
+    /// True for a SETATTR with nothing in it (but ctime, which the kernel adds under the writeback cache). The
+    /// kernel sends one for a `chown` that names neither owner nor
     /// group (`chown(f, -1, -1)`) and before a write by a caller without `CAP_FSETID` to a set-id file
     /// (`file_remove_privs`), and leaves the rest to the file system, which must clear set-user-id (and
     /// set-group-id with group execute) on a non-directory, refusing with `EPERM` only where Linux's chown would
     /// (`Ownership.refusesEmptyChown`).
-    public var isChownOfNothing: Bool { self == AttributeChanges(handle: handle) }
+    public var isChownOfNothing: Bool { self == AttributeChanges(changeTime: changeTime, handle: handle) }  // ctime: writeback
 
     /// No changes.
     public init(mode: FileMode? = nil, uid: UserID? = nil, gid: GroupID? = nil, size: UInt64? = nil,

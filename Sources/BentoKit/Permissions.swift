@@ -36,9 +36,11 @@ public struct Ownership: Sendable, Hashable {
     /// to others than the owner and root (`EPERM`), and one before a write, fallocate or truncate by a caller
     /// without `CAP_FSETID` (`file_remove_privs`, which must clear the bits). The two look the same; only the
     /// second comes from a caller allowed to write the file, so the empty change is refused to a caller who
-    /// neither owns the file nor may write it.
+    /// neither owns the file nor may write it. A group-writable file counts as writable by the caller: the host
+    /// does not pass a FUSE caller's supplementary groups, through which the kernel may have let them write.
     public func refusesEmptyChown(by request: Request) -> Bool {
         modeWithoutSetID != mode && !isOwned(by: request) && !grants(.write, to: request)
+            && mode.permissions & 0o020 == 0
     }
 
     /// The mode without set-user-id, and without set-group-id when group execute is set, as Linux clears them

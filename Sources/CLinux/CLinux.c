@@ -52,5 +52,7 @@ int bento_thread_get_groups(int capacity, unsigned *groups) {
 
 long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long offset) {
     struct iovec piece = {(void *)buffer, count};
-    return pwritev2(fd, &piece, 1, offset, RWF_NOAPPEND);
+    long written = pwritev2(fd, &piece, 1, offset, RWF_NOAPPEND);
+    if (written < 0 && errno == EOPNOTSUPP) return pwrite(fd, buffer, count, offset);  // before Linux 6.9
+    return written;
 }

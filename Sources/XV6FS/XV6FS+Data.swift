@@ -33,7 +33,8 @@ extension XV6FS {
 
     /// Writes `data` at `offset` (at the end for `O_APPEND` when the kernel does not cache writes). Clears set-id
     /// bits for non-root writers; sets mtime and ctime. A write cut short by a full disk (full even after a
-    /// checkpoint made the blocks freed since the last one reusable) or by the maximum file size returns what it wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
+    /// checkpoint made the blocks freed since the last one reusable) or by the maximum file size returns what it
+    /// wrote (`EFBIG` when it starts at or past that size); under the writeback cache it
     /// fails with `ENOSPC` or `EFBIG` instead, as the kernel ignores a short count for the pages it writes back.
     public func write(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, data bytes: Span<UInt8>,
                       flags: OpenFlags) throws(Errno) -> UInt32 {
@@ -63,7 +64,8 @@ extension XV6FS {
             if count < piece.count {
                 // The disk filled inside the piece. Blocks freed since the last checkpoint are not reused before one
                 // (Allocator): make them free and go on, rather than answer a short count the disk did not force.
-                guard position < Format.maximumFileSize, allocator.hasPendingFrees else { break }
+                guard position < Format.maximumFileSize, allocator.hasPendingFrees,
+                      !journal.held.load(ordering: .acquiring) else { break }  // no I/O in an upgrade's pause
                 try journal.checkpoint()
             }
         }

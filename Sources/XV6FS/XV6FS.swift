@@ -213,9 +213,8 @@ public final class XV6FS: FileSystem {
         kernelCachesWrites.store(connection.enabled.contains(.writebackCache), ordering: .relaxed)
     }
 
-    /// Reports capacity and use.
-    /// Space and inodes. Available blocks are the free ones less the indirect blocks a file filling them would
-    /// need, so that what `df` shows as available can be allocated (issue 20, item 4).
+    /// Reports capacity and use. Available blocks are the free ones less the indirect blocks a file filling them
+    /// would need, so that what `df` shows as available can be allocated.
     public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {
         let free = allocator.freeCounts
         return FileSystemStatistics(blockSize: UInt32(Format.blockSize), totalBlocks: superblock.blockCount - superblock.dataStart,

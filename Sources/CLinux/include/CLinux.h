@@ -30,8 +30,8 @@ int bento_thread_set_groups(size_t count, const unsigned *groups);
 int bento_thread_get_groups(int capacity, unsigned *groups);
 
 /// Writes `count` bytes from `buffer` at `offset` of file `fd`, at that offset even when `fd` was opened O_APPEND
-/// (pwritev2 with RWF_NOAPPEND, Linux 6.9 and later). Returns the bytes written, or -1 with errno set (EINVAL or
-/// EOPNOTSUPP from a kernel without the flag).
+/// (pwritev2 with RWF_NOAPPEND, Linux 6.9 and later; an older kernel gets a plain pwrite, which appends on such a
+/// file). Returns the bytes written, or -1 with errno set.
 long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long offset);
 
 #endif
