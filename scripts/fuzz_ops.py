@@ -542,7 +542,9 @@ def concurrent(directory, seed, processes, count):
                 rng = random.Random(seed * 7919 + index)
                 runner = Runner(directory)
                 for call in generate(rng, count):
-                    if call[0] != "readdir_changing":
+                    # Not here: a listing's own check, and writes through a mapping, which another process may
+                    # shrink the file under (SIGBUS, as POSIX says).
+                    if call[0] not in ("readdir_changing", "mmapwrite"):
                         runner.run(call)
                 runner.close_all()
                 status = 0

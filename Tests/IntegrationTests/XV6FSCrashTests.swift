@@ -41,6 +41,9 @@ private let xv6CanMount = TestEnvironment.runsMountTests
             """
         try writer.write(toFile: "\(scratch)/writer.py", atomically: true, encoding: .utf8)
         try Shell.run("(python3 \(scratch)/writer.py \(mnt) \(log) >/dev/null 2>&1 &) ; sleep 3; kill -9 $(cat \(scratch)/pid); sleep 1")
+        // The dead mount answers at once, and with ENOTCONN: nothing hangs on it.
+        let dead = try Shell.run("timeout 10 stat \(mnt)/f0", timeLimit: 20)
+        #expect(dead.output.contains("Transport endpoint is not connected"), "after kill -9: \(dead.output)")
         try Shell.run("umount -l \(mnt) 2>/dev/null || fusermount3 -uz \(mnt) 2>/dev/null; sleep 0.5")
         let fsynced = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n") ?? []
         #expect(fsynced.count > 3, "the writer got \(fsynced.count) fsyncs done in 3 s")
