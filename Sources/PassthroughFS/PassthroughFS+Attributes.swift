@@ -17,13 +17,8 @@ extension PassthroughFS {
         // Clearing set-id bits because a non-owner writes or truncates the file: the kernel decided it (a mode
         // change it forces, or FATTR_KILL_SUIDGID), but the host would refuse the caller a chmod of a file they do
         // not own, so the daemon clears them after checking the caller may write.
-        let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID
-        let status = try object.status()
-        let current = status.mode & 0o7777
-        let clearsOnlySetID = changes.mode.map { mode in
-            mode.permissions != current && mode.permissions & ~current == 0 && (current & ~mode.permissions) & ~setIDBits == 0
-        } ?? false
-        if (clearsOnlySetID || changes.killSetID), !request.isRoot, request.uid.rawValue != status.uid {
+        if !request.isRoot, changes.mode != nil || changes.killSetID,
+           try clearsSetIDOfAnothersFile(changes, object, for: request) {
             do {
                 try asCaller(request) { () throws(Errno) in try object.checkAccess(2) }  // W_OK
             } catch .permissionDenied {
@@ -50,9 +45,22 @@ extension PassthroughFS {
         }
         if changes.killSetID, changes.mode == nil {  // after the change the caller was allowed: as the daemon
             let mode = try object.status().mode & 0o7777
-            if mode & setIDBits != 0 { try object.changeMode(mode & ~setIDBits, isOpenFile: throughOpenFile) }
+            if mode & Self.setIDBits != 0 { try object.changeMode(mode & ~Self.setIDBits, isOpenFile: throughOpenFile) }
         }
         return AttributesReply(attributes(of: try object.status(), as: inode))
+    }
+
+    private static let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID
+
+    /// Whether `changes` clear set-id bits of a file the caller does not own: FATTR_KILL_SUIDGID, or a mode that
+    /// is the current one less set-id bits (the kernel's forced change before another user's write).
+    private func clearsSetIDOfAnothersFile(_ changes: AttributeChanges, _ object: HostDescriptor,
+                                           for request: Request) throws(Errno) -> Bool {
+        let status = try object.status()
+        guard request.uid.rawValue != status.uid else { return false }
+        guard let mode = changes.mode?.permissions, !changes.killSetID else { return changes.killSetID }
+        let current = status.mode & 0o7777
+        return mode != current && mode & ~current == 0 && (current & ~mode) & ~Self.setIDBits == 0
     }
 
     public func access(_ request: Request, inode: Inode, mask: AccessMask) throws(Errno) {
