@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzXV6FSImage", dependencies: ["FuzzSupport", "BentoKit", "BentoServices", "XV6FS"],
             path: "fuzz/Sources/FuzzXV6FSImage", swiftSettings: swift6),
-        .target(name: "MemFS", dependencies: ["BentoKit"], swiftSettings: swift6),
+        .target(name: "MemFS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
         // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
         .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),
         .target(
@@ -122,7 +122,7 @@ let package = Package(
             dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS", "XV6FS", "PassthroughFS", "BentoServices"],
             swiftSettings: swift6),
         .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
-        .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit", "BentoServices"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(

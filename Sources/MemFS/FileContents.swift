@@ -1,4 +1,5 @@
 import BentoKit
+import BentoServices
 
 // The bytes of a regular file: a sparse store of fixed-size chunks keyed by chunk index.
 //
@@ -16,6 +17,9 @@ struct FileContents: Sendable {
     static let chunkSize: UInt64 = 64 * 1024
     /// Granularity of allocation inside a chunk.
     static let pageSize: UInt64 = 4096
+    /// Whole chunks a file system keeps faulted in ahead of need (`ByteReserve`): 16 MiB, what a 1 GiB/s writer
+    /// uses in 16 ms.
+    static let reservedChunks = 256
     /// The largest size a file may have (8 TiB); writing or growing past it fails with `EFBIG`.
     static let maximumSize: UInt64 = 1 << 43
 
@@ -97,13 +101,17 @@ struct FileContents: Sendable {
     // MARK: Changing
 
     /// Writes `data` at `offset`, growing the file if it ends past the current size.
-    mutating func write(_ data: Span<UInt8>, at offset: UInt64) {
+    /// A chunk the write covers whole and the file does not store yet is taken from `fresh` when it has one
+    /// (memory already faulted in, overwritten in place) instead of growing from empty.
+    mutating func write(_ data: Span<UInt8>, at offset: UInt64, fresh: ByteReserve? = nil) {
         let range = offset..<(offset + UInt64(data.count))
         for index in chunkIndices(touching: range) {
             let start = index * Self.chunkSize
             let lower = Int(max(range.lowerBound, start) - start), upper = Int(min(range.upperBound, start + Self.chunkSize) - start)
             let source = lower + Int(start) - Int(offset)  // where the chunk's piece starts in `data`
-            var chunk = chunks.removeValue(forKey: index) ?? []  // owned here, so it grows in place
+            let whole = lower == 0 && upper == Int(Self.chunkSize)
+            let kept = chunks.removeValue(forKey: index)  // owned here, so it grows in place
+            var chunk = kept ?? (whole ? fresh?.take() : nil) ?? []
             let stored = chunk.count
             // Bytes the chunk holds are overwritten; bytes past its end are appended as they are, not zeroed first.
             if lower < stored {
@@ -117,7 +125,7 @@ struct FileContents: Sendable {
             }
             let padded = Int(Self.roundUpToPage(UInt64(chunk.count)))
             if padded > chunk.count { chunk.append(contentsOf: Self.zeros[..<(padded - chunk.count)]) }
-            allocatedBytes += UInt64(chunk.count - stored)
+            allocatedBytes += UInt64(chunk.count - (kept?.count ?? 0))
             chunks[index] = chunk
         }
         size = max(size, range.upperBound)

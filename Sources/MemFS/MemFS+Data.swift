@@ -91,7 +91,7 @@ extension MemFS.State {
         guard offset < FileContents.maximumSize else { throw .fileTooLarge }
         let count = min(UInt64(data.count), FileContents.maximumSize - offset)
         let needed = node.contents.bytesNeeded(toAllocate: offset..<offset + count)
-        try changeContents(of: node, allocating: needed) { $0.write(data.extracting(first: Int(count)), at: offset) }
+        try changeContents(of: node, allocating: needed) { [freshChunks] in $0.write(data.extracting(first: Int(count)), at: offset, fresh: freshChunks) }
         node.contentsChanged(at: now)
         node.clearSetIDAfterChange(by: request)
         return count

@@ -1,4 +1,5 @@
 import BentoKit
+import BentoServices
 
 // MemFS's whole state: the node table, the open handles and the accounting of space and objects.
 //
@@ -43,6 +44,8 @@ extension MemFS {
         var nextInode: UInt64 = Inode.root.rawValue + 1
         /// The number the next handle gets.
         var nextHandle: UInt64 = 1
+        /// Whole chunks faulted in ahead of need, for writes that cover a chunk the file does not store yet.
+        let freshChunks = ByteReserve(length: Int(FileContents.chunkSize), depth: FileContents.reservedChunks)
 
         /// A file system holding only `root`.
         init(root: Node, limits: Limits) {

@@ -1,4 +1,5 @@
 import Testing
+import BentoServices
 @testable import MemFS
 
 /// `FileContents` against a plain byte array: random writes that overlap, leave gaps inside and across chunks and
@@ -37,5 +38,32 @@ import Testing
             #expect(chunk.count % 4096 == 0 && chunk.count <= Int(FileContents.chunkSize), "seed \(seed): a chunk of \(chunk.count) bytes")
         }
         #expect(contents.allocatedBytes == UInt64(contents.storedChunks.values.reduce(0) { $0 + $1.count }))
+    }
+}
+
+/// Writes that cover a chunk the file does not store yet take it from the reserve; the rest do not, and the
+/// bytes read back are the bytes written either way.
+@Suite struct FreshChunkTests {
+    @Test func onlyWholeMissingChunksComeFromTheReserve() {
+        let chunk = Int(FileContents.chunkSize)
+        let reserve = ByteReserve(length: chunk, depth: 4)
+        reserve.fill()
+        var contents = FileContents()
+        var model = [UInt8](repeating: 0, count: 3 * chunk)
+        func write(_ offset: Int, _ count: Int, _ seed: UInt8) {
+            let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+            contents.write(data.span, at: UInt64(offset), fresh: reserve)
+            model.replaceSubrange(offset..<offset + count, with: data)
+        }
+        write(chunk, chunk, 1)  // chunk 1, whole and missing: from the reserve
+        #expect(reserve.handedOutCount == 1)
+        write(100, 5_000, 2)  // part of chunk 0: grown from empty
+        write(chunk + 10, 20, 3)  // inside chunk 1, which exists
+        write(0, chunk, 4)  // chunk 0 whole, but stored already
+        #expect(reserve.handedOutCount == 1)
+        write(2 * chunk - 7, chunk + 7, 5)  // the end of chunk 1 and chunk 2 whole: one more from the reserve
+        #expect(reserve.handedOutCount == 2)
+        #expect(contents.snapshot(offset: 0, count: UInt64(model.count)).bytes() == model)
+        #expect(contents.allocatedBytes == UInt64(3 * chunk))
     }
 }
