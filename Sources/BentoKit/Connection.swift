@@ -33,6 +33,12 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
     /// Reads, writes and mmap of a file opened with a backing descriptor (`OpenReply.backingDescriptor`) go straight
     /// to that host file, never to the file system (`FUSE_PASSTHROUGH`); never together with the writeback cache.
     public static let passthrough = Capabilities(rawValue: 1 << 12)
+    /// File handles (`name_to_handle_at`, an NFS export) that outlive the kernel's memory of an inode
+    /// (`FUSE_EXPORT_SUPPORT`): to open a handle whose inode it has forgotten, the kernel looks up `.` in that
+    /// inode, and a directory's parent by `..`; `lookup` must answer both for any inode that still exists, and
+    /// node ids and generations must name the same file for as long as it exists (across remounts, for a file
+    /// system whose handles should survive one).
+    public static let exportHandles = Capabilities(rawValue: 1 << 13)
 }
 
 /// The negotiation between the kernel and a file system at mount time.

@@ -21,7 +21,8 @@ public protocol FileSystem: Sendable {
     /// shows it. Read from any thread at any time. Default: nil (it takes changes).
     var failure: String? { get }
 
-    /// Finds `name` in directory `parent`.
+    /// Finds `name` in directory `parent`. A file system that asks for `Capabilities.exportHandles` also answers
+    /// `.` in any existing inode (that inode: the kernel decoding a file handle) and `..` in a directory.
     func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry
     /// The kernel dropped `count` references to `inode`.
     func forget(_ inode: Inode, count: UInt64)

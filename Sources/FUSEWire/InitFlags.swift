@@ -12,6 +12,8 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
     public static let asyncRead = InitFlags(rawValue: 1 << 0)
     /// `FUSE_ATOMIC_O_TRUNC`.
     public static let atomicOpenTruncate = InitFlags(rawValue: 1 << 3)
+    /// `FUSE_EXPORT_SUPPORT`: the kernel decodes file handles of inodes it forgot by LOOKUP of `.` and `..`.
+    public static let exportSupport = InitFlags(rawValue: 1 << 4)
     /// `FUSE_BIG_WRITES`.
     public static let bigWrites = InitFlags(rawValue: 1 << 5)
     /// `FUSE_DONT_MASK`: the kernel leaves the umask to the file system (Bento never asks for it).
@@ -60,6 +62,7 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
         (.asyncDirectIO, .asyncDirectIO),
         (.atomicOpenTruncate, .atomicOpenTruncate),
         (.passthrough, .passthrough),
+        (.exportHandles, .exportSupport),
     ]
 
     /// The INIT flags that carry `capabilities`.

@@ -3,9 +3,15 @@ import BentoKit
 // Finding objects and reporting on them: lookup, forget, getattr, readlink, access.
 
 extension MemFS {
-    /// Finds `name` in `parent` (search permission needed), counting one lookup of the result.
+    /// Finds `name` in `parent` (search permission needed), counting one lookup of the result; `.` names `parent`
+    /// itself whatever its type (a file handle decoded, `exportHandles`), `ENOENT` once it has no name.
     public func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry {
         try locked { (state: inout State) throws(Errno) -> Entry in
+            if name == .dot {  // a file handle decoded (`exportHandles`): the node itself while it has a name
+                let node = try state.node(parent)
+                guard node.linkCount > 0 else { throw .noSuchFileOrDirectory }
+                return state.entry(for: node)
+            }
             let directory = try state.directory(parent)
             try state.require(.execute, on: directory, for: request)
             return state.entry(for: try state.child(name, of: directory))

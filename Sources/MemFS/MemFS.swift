@@ -91,13 +91,16 @@ public final class MemFS: FileSystem {
     }
 
     /// Records the mount's read-only flag, declares MemFS the only writer of what it holds (the kernel may cache
-    /// everything until it changes it itself) and asks for the writeback cache when the options say so.
+    /// everything until it changes it itself), asks for file handles (`exportHandles`) and for the writeback cache
+    /// when the options say so.
     public func initialize(_ connection: inout Connection) throws(Errno) {
         connection.cachePolicy = .soleWriter
         if options.writebackCache { connection.wanted.insert(.writebackCache) }
         // MemFS clears set-id bits on writes itself, which spares the kernel a security.capability
         // getxattr before every write.
         connection.wanted.insert(.handleKillPrivilege)
+        // Node ids are never reused: a file handle opens its node for as long as the node has a name.
+        connection.wanted.insert(.exportHandles)
         let enabled = connection.enabled, readOnly = connection.isReadOnly
         state.withLock { state in
             state.isReadOnly = readOnly

@@ -4,8 +4,12 @@ import BentoServices
 // Finding objects and reporting on them: lookup, forget, getattr, readlink, access.
 
 extension XV6FS {
-    /// Finds `name` in `parent` (search permission needed), counting one lookup of the result.
+    /// Finds `name` in `parent` (search permission needed), counting one lookup of the result. `.` names
+    /// `parent` itself whatever its type, while it has a name: the kernel asks so only to open a file handle
+    /// (`exportHandles`; the caller has `CAP_DAC_READ_SEARCH`), and a freed or reused inode answers ENOENT or
+    /// another generation, which the kernel turns into ESTALE.
     public func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry {
+        if name == .dot { return entry(for: try linked(parent)) }
         let directory = try directory(parent)
         try require(.execute, on: directory.disk, for: request)
         return entry(for: try child(name, of: directory))

@@ -60,6 +60,13 @@ extension XV6FS {
     /// The inode numbered `inode`.
     func object(_ inode: Inode) throws(Errno) -> CachedInode { try table.get(inode.rawValue) }
 
+    /// The object numbered `inode` while it has a name; `ENOENT` once its last link is gone.
+    func linked(_ inode: Inode) throws(Errno) -> CachedInode {
+        let object = try object(inode)
+        guard object.disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
+        return object
+    }
+
     /// The directory numbered `inode`; `ENOTDIR` for other types.
     func directory(_ inode: Inode) throws(Errno) -> CachedInode {
         let object = try object(inode)

@@ -10,5 +10,10 @@ final class Ext4Reference {
                         timeLimit: 60)
     }
 
+    /// Unmounts and mounts the image again: the kernel forgets everything it held of the file system.
+    func remount() throws {
+        try Shell.check("umount \(path) && mount -o loop \(path).img \(path)", timeLimit: 60)
+    }
+
     deinit { BentoMount.stop(pid: nil, mountPoint: path) }
 }

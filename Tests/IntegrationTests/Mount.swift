@@ -192,15 +192,17 @@ final class BentoMount {
 
     /// Mounts `kind` at `<scratch>/mnt` (passthrough mirrors `<scratch>/backing`, xv6fs uses `<scratch>/disk.img`)
     /// with `-o options` plus the suite's transport (`TestEnvironment.transport`, then checked in `bento status`);
-    /// an xv6fs image is made with `mkfsArguments` added.
-    init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = [], mkfsArguments: [String] = []) throws {
+    /// an xv6fs image is made with `mkfsArguments` added. With `source`, mounts that instead (an image or backing
+    /// directory an earlier mount left, to see what survives a remount).
+    init(_ kind: FileSystemKind, in scratch: ScratchDirectory, options: [String] = [], mkfsArguments: [String] = [],
+         source existing: String? = nil) throws {
         guard TestEnvironment.canMount else {
             throw MountError(description: "cannot mount FUSE here: need root and /dev/fuse (CI=true makes this a failure)")
         }
         self.kind = kind
         mountPoint = "\(scratch.path)/mnt"
         let pidFile = "\(scratch.path)/daemon.pid"
-        source = try kind.makeSource(in: scratch, mkfsArguments: mkfsArguments)
+        source = try existing ?? kind.makeSource(in: scratch, mkfsArguments: mkfsArguments)
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let optionWords = options.isEmpty ? "" : "-o \(Shell.quote(options.joined(separator: ",")))"
         try Shell.check("""
