@@ -89,6 +89,6 @@ extension MountOptions {
     /// These options as a module sees them; the mounting user owns a new file system's root.
     public var moduleOptions: ModuleOptions {
         ModuleOptions(readOnly: readOnly, defaultPermissions: defaultPermissions,
-                      owner: UserID(getuid()), group: GroupID(getgid()), extra: extra)
+                      owner: UserID(getuid()), group: GroupID(getgid()), accessTimes: accessTimes, extra: extra)
     }
 }

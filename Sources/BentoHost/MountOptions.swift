@@ -31,6 +31,8 @@ public struct MountOptions: Sendable, Hashable {
     /// Bento's own; passthrough, default `auto`). Refused for types that do not list it (`FileSystemType.check`):
     /// a file system that is its source's only writer declares its own caching.
     public var cache: CacheMode?
+    /// When reads update access times (`relatime`, the default, `strictatime`, `noatime`; the last one given wins).
+    public var accessTimes: AccessTimes = .relatime
     /// Options we do not interpret, passed to the file system (`key=value` or `key`).
     public var extra: [String: String] = [:]
     /// The names of the options given, in order (`key` of `key` or `key=value`).
@@ -40,7 +42,7 @@ public struct MountOptions: Sendable, Hashable {
     /// parsed here too but belong to the types that list them (`FileSystemType.optionNames`).
     public static let common: Set<String> = [
         "allow_other", "default_permissions", "no_default_permissions", "ro", "rw", "fsname", "subtype", "max_read",
-        "suid", "dev", "noatime", "threads", "writeback", "nowriteback", "transport", "readahead",
+        "suid", "dev", "relatime", "strictatime", "noatime", "threads", "writeback", "nowriteback", "transport", "readahead",
     ]
 
     /// The options given that are neither common nor in `own` (a type's own), once each, in the order given.
@@ -82,6 +84,9 @@ public struct MountOptions: Sendable, Hashable {
         case "cache": cache = try Self.choice(value, for: key)
         case "transport": transport = try Self.choice(value, for: key)
         case "passthrough": passthrough = try Self.choice(value, for: key) == Switch.on
+        case "relatime", "strictatime", "noatime":
+            guard value == nil else { throw MountOptionError("option \(key) takes no value") }
+            accessTimes = AccessTimes(rawValue: key) ?? .relatime
         default: extra[key] = value ?? ""
         }
     }

@@ -17,7 +17,11 @@ public enum Mounter {
         if options.extra["suid"] != nil { flags &= ~UInt(MS_NOSUID) }
         if options.extra["dev"] != nil { flags &= ~UInt(MS_NODEV) }
         if options.readOnly { flags |= UInt(MS_RDONLY) }
-        if options.extra["noatime"] != nil { flags |= UInt(MS_NOATIME) }
+        switch options.accessTimes {  // what /proc/mounts shows; the file system applies the rule (AccessTimes)
+        case .relatime: flags |= UInt(MS_RELATIME)
+        case .strictatime: flags |= UInt(MS_STRICTATIME)
+        case .noatime: flags |= UInt(MS_NOATIME)
+        }
         return (data.joined(separator: ","), flags)
     }
 

@@ -102,16 +102,19 @@ public struct ModuleOptions: Sendable, Hashable {
     public var owner: UserID
     /// That user's group.
     public var group: GroupID
+    /// When reads update access times (`relatime`, `strictatime`, `noatime`; the last given wins).
+    public var accessTimes: AccessTimes
     /// Options the host does not know (`data=journal`), by name; flags map to "".
     public var extra: [String: String]
 
     /// Mount settings.
     public init(readOnly: Bool = false, defaultPermissions: Bool = true, owner: UserID = .root, group: GroupID = .root,
-                extra: [String: String] = [:]) {
+                accessTimes: AccessTimes = .relatime, extra: [String: String] = [:]) {
         self.readOnly = readOnly
         self.defaultPermissions = defaultPermissions
         self.owner = owner
         self.group = group
+        self.accessTimes = accessTimes
         self.extra = extra
     }
 }

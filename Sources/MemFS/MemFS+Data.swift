@@ -31,12 +31,16 @@ extension MemFS {
     }
 
     /// The chunks a read of `size` bytes at `offset` through `handle` needs, taken under the lock (the bytes are
-    /// copied out after it). `EBADF` for a handle not open for reading (unless the kernel caches writes).
+    /// copied out after it); the read is an access. `EBADF` for a handle not open for reading (unless the kernel
+    /// caches writes).
     private func snapshot(inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> ReadSnapshot {
-        try locked { (state: inout State) throws(Errno) -> ReadSnapshot in
+        let now = clock.now()
+        return try locked { (state: inout State) throws(Errno) -> ReadSnapshot in
             let file = try state.openFile(handle, on: inode)
             guard file.flags.isReadable || state.writebackCache else { throw .badFileDescriptor }
-            return try state.regularFile(inode).contents.snapshot(offset: offset, count: UInt64(size))
+            let node = try state.regularFile(inode)
+            state.accessed(node, at: now, under: options.accessTimes)
+            return node.contents.snapshot(offset: offset, count: UInt64(size))
         }
     }
 

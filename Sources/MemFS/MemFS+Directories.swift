@@ -37,12 +37,14 @@ extension MemFS {
     /// Nothing to make durable.
     public func fsyncdir(_ request: Request, inode: Inode, handle: FileHandle, dataOnly: Bool) throws(Errno) {}
 
-    /// Fills `listing` (plus or not, as it says) under the lock and gives it back.
+    /// Fills `listing` (plus or not, as it says) under the lock and gives it back; the listing is an access.
     private func list(inode: Inode, handle: FileHandle, offset: UInt64,
                       into listing: DirectoryListing) throws(Errno) -> DirectoryListing {
-        try locked { (state: inout State) throws(Errno) -> DirectoryListing in
+        let now = clock.now()
+        return try locked { (state: inout State) throws(Errno) -> DirectoryListing in
             _ = try state.openFile(handle, on: inode)
             let directory = try state.directory(inode)
+            state.accessed(directory, at: now, under: options.accessTimes)
             var listing = listing
             state.list(directory, after: offset, into: &listing)
             return listing

@@ -61,6 +61,6 @@ public final class MemFSModule: FileSystemModule {
 
     private func memFSOptions(_ options: ModuleOptions) -> MemFS.Options {
         MemFS.Options(checksPermissions: !options.defaultPermissions, rootOwner: options.owner, rootGroup: options.group,
-                      versionAttribute: showsVersion ? version : nil)
+                      versionAttribute: showsVersion ? version : nil, accessTimes: options.accessTimes)
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// Lookup counting follows FUSE: each `Entry` returned counts one lookup, `forget` subtracts, and a node is
 /// freed once it has no links, no lookups and no open handles. Inode numbers are never reused.
-/// Reads do not update access times (like `noatime`); `setattr` changes them on request.
+/// Reads and listings update access times as the mount's `AccessTimes` rule says (`relatime` by default, as tmpfs).
 public final class MemFS: FileSystem {
     /// How a MemFS is set up.
     public struct Options: Sendable {
@@ -35,11 +35,14 @@ public final class MemFS: FileSystem {
         public var rootGroup: GroupID
         /// The value of `user.bento.version` on every file and directory; nil leaves that name to the user.
         public var versionAttribute: String?
+        /// When reads and listings update access times (`-o relatime|strictatime|noatime`), as tmpfs.
+        public var accessTimes: AccessTimes
 
         /// Options; every default suits an in-process file system checked by MemFS itself.
         public init(capacity: UInt64? = nil, maximumInodes: UInt64? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, rootPermissions: UInt32 = 0o755,
-                    rootOwner: UserID = .root, rootGroup: GroupID = .root, versionAttribute: String? = nil) {
+                    rootOwner: UserID = .root, rootGroup: GroupID = .root, versionAttribute: String? = nil,
+                    accessTimes: AccessTimes = .relatime) {
             self.capacity = capacity
             self.maximumInodes = maximumInodes
             self.checksPermissions = checksPermissions
@@ -48,6 +51,7 @@ public final class MemFS: FileSystem {
             self.rootOwner = rootOwner
             self.rootGroup = rootGroup
             self.versionAttribute = versionAttribute
+            self.accessTimes = accessTimes
         }
     }
 

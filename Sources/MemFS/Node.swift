@@ -20,7 +20,7 @@ final class Node {
     var linkCount: UInt32
     /// Device number of character and block devices.
     let device: UInt32
-    /// Last access (only changed on request: reads do not update it, as with `noatime`).
+    /// Last access: set by reads and listings as the mount's `AccessTimes` rule says, and on request.
     var accessTime: Timestamp
     /// Last change of contents.
     var modificationTime: Timestamp

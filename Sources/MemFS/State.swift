@@ -55,6 +55,13 @@ extension MemFS {
 
         // MARK: Nodes
 
+        /// Records a read of `node`'s data or a listing at `now`, as `rule` says (nothing on a read-only mount).
+        func accessed(_ node: Node, at now: Timestamp, under rule: AccessTimes) {
+            guard !isReadOnly, rule.updates(access: node.accessTime, modification: node.modificationTime,
+                                            change: node.changeTime, now: now) else { return }
+            node.accessTime = now
+        }
+
         /// The node numbered `inode`, or `ENOENT` when it no longer exists.
         func node(_ inode: Inode) throws(Errno) -> Node {
             guard let node = nodes[inode] else { throw .noSuchFileOrDirectory }

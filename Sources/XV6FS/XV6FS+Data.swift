@@ -28,7 +28,9 @@ extension XV6FS {
         let object = try object(inode)
         let disk = object.disk
         guard disk.mode.isRegular else { throw disk.mode.isDirectory ? .isDirectory : .invalidArgument }
-        return try data.read(disk, at: offset, count: size)
+        let bytes = try data.read(disk, at: offset, count: size)
+        accessed(object)
+        return bytes
     }
 
     /// Writes `data` at `offset` (at the end for `O_APPEND` when the kernel does not cache writes). Clears set-id

@@ -42,6 +42,7 @@ extension XV6FS {
         let directory = try directory(inode)
         let disk = directory.disk
         guard disk.linkCount > 0 else { return }
+        defer { accessed(directory) }
         let dots = [(FileName.dot, directory.inode, UInt64(1)), (FileName.dotDot, Inode(UInt64(disk.parent)), UInt64(2))]
         for (name, number, cookie) in dots where cookie > offset {
             guard listing.append(DirectoryEntry(inode: number, cookie: cookie, type: .directory, name: name)) else { return }

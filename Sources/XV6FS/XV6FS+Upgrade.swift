@@ -262,6 +262,7 @@ public final class XV6FSModule: FileSystemModule {
             do { cacheSize = try ByteSize.parse(text) } catch { throw ModuleError("cache_size: \(error)") }
         }
         return XV6FS.Options(dataMode: mode, cacheSize: cacheSize, checksPermissions: !options.defaultPermissions,
-                             readOnly: options.readOnly, versionAttribute: showsVersion ? version : nil)
+                             readOnly: options.readOnly, versionAttribute: showsVersion ? version : nil,
+                             accessTimes: options.accessTimes)
     }
 }

@@ -43,12 +43,15 @@ public final class XV6FS: FileSystem {
         public var commitInterval: Duration?
         /// The value of `user.bento.version` on every file and directory; nil leaves that name to the user.
         public var versionAttribute: String?
+        /// When reads and listings update access times (`-o relatime|strictatime|noatime`).
+        public var accessTimes: AccessTimes
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheSize: UInt64? = nil, cacheBlocks: Int? = nil,
                     inodeCapacity: Int? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, readOnly: Bool = false,
-                    commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil) {
+                    commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil,
+                    accessTimes: AccessTimes = .relatime) {
             self.dataMode = dataMode
             self.cacheSize = cacheSize
             self.cacheBlocks = cacheBlocks
@@ -58,6 +61,7 @@ public final class XV6FS: FileSystem {
             self.readOnly = readOnly
             self.commitInterval = commitInterval
             self.versionAttribute = versionAttribute
+            self.accessTimes = accessTimes
         }
     }
 

@@ -10,7 +10,7 @@ struct Mount: ParsableCommand {
             Types: memfs (SOURCE: any word), passthrough (SOURCE: a directory), xv6fs (SOURCE: an image), or the \
             path of a file-system module (a shared library such as .build/debug/libMemFSModuleV1.so).
             Options (-o, comma-separated): allow_other, default_permissions (on by default; \
-            no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, noatime, \
+            no_default_permissions turns it off), ro, fsname=NAME, subtype=NAME, max_read=N, suid, dev, relatime|strictatime|noatime, \
             and Bento's own threads=N, writeback/nowriteback, cache=never|auto|always (passthrough), \
             passthrough=on|off (FUSE passthrough of open files to their host files; passthrough asks for it, \
             Linux 6.9+, root, never with writeback) and transport=auto|dev|uring (uring: FUSE over io_uring, \

@@ -34,6 +34,31 @@ let attributeCases: [BehaviourCase] = [
         #expect(after.accessTime == access)
         #expect(after.modificationTime > modification)
     },
+    BehaviourCase("aReadSetsAnAccessTimeNotAfterTheLastChangeOnceAsRelatime") { w in
+        try w.create("f", Array("data".utf8))
+        let old = Timestamp(seconds: 1_000_000_000), changed = Timestamp(seconds: 1_100_000_000)
+        try w.driver.utimens(w.path("f"), access: .time(old), modification: .time(changed))
+        let read = { () throws(Errno) -> Timestamp in
+            w.driver.dropCaches()
+            let descriptor = try w.driver.open(w.path("f"), [], mode: 0)
+            defer { try? w.driver.close(descriptor) }
+            #expect(try w.driver.read(descriptor, count: 10) == Array("data".utf8))
+            return try w.driver.stat(w.path("f")).accessTime
+        }
+        let first = try read()
+        #expect(first > changed, "a read after a change sets the access time")
+        #expect(try read() == first, "a second read, the access time now after every change, leaves it")
+        #expect(try w.driver.stat(w.path("f")).modificationTime == changed, "reading changes no other time")
+    },
+    BehaviourCase("listingADirectorySetsItsAccessTimeAsRelatime") { w in
+        try w.driver.mkdir(w.path("d"), mode: 0o755)
+        try w.create("d/x")
+        let old = Timestamp(seconds: 1_000_000_000)
+        try w.driver.utimens(w.path("d"), access: .time(old), modification: .time(old))
+        w.driver.dropCaches()
+        #expect(try w.driver.readdir(w.path("d")).map(\.name.description).contains("x"))
+        #expect(try w.driver.stat(w.path("d")).accessTime > old)
+    },
     BehaviourCase("statfsReportsSaneNumbers") { w in
         let statistics = try w.driver.statfs(w.root)
         #expect(statistics.blockSize > 0)

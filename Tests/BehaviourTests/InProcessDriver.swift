@@ -59,4 +59,5 @@ struct InProcessDriver: POSIXDriver {
     func removexattr(_ path: String, name: String) throws(Errno) { try fileSystem.removexattr(path, name: name) }
     func statfs(_ path: String) throws(Errno) -> FileSystemStatistics { try fileSystem.statfs(path) }
     func access(_ path: String, _ mask: AccessMask) throws(Errno) { try fileSystem.access(path, mask) }
+    func dropCaches() {}
 }

@@ -165,6 +165,14 @@ struct KernelDriver: POSIXDriver {
         _ = try call { faccessat(AT_FDCWD, path, Int32(mask.rawValue), AT_EACCESS) }
     }
 
+    func dropCaches() {
+        sync()
+        let control = Glibc.open("/proc/sys/vm/drop_caches", O_WRONLY)
+        guard control >= 0 else { return }
+        _ = Glibc.write(control, "3\n", 2)
+        Glibc.close(control)
+    }
+
     /// `struct stat` as BentoKit attributes.
     private static func attributes(_ status: Glibc.stat) -> Attributes {
         Attributes(

@@ -74,4 +74,7 @@ protocol POSIXDriver: Sendable {
     func statfs(_ path: String) throws(Errno) -> FileSystemStatistics
     /// `access(2)` with the effective ids (`faccessat(AT_EACCESS)`).
     func access(_ path: String, _ mask: AccessMask) throws(Errno)
+    /// Makes the next reads and listings reach the file system: the kernel drops its clean caches
+    /// (`/proc/sys/vm/drop_caches`; tmpfs keeps its pages, they are its storage); in-process nothing is cached.
+    func dropCaches()
 }

@@ -1,5 +1,6 @@
 import Testing
-import BentoHost
+@testable import BentoHost
+import Glibc
 
 @Suite struct MountOptionsTests {
     @Test func parsesKernelAndBentoOptions() throws {
@@ -55,6 +56,19 @@ import BentoHost
         #expect(try MountOptions(parsing: "ro").passthrough == nil)
         #expect(try MountOptions(parsing: "passthrough=off").passthrough == false)
         #expect(try MountOptions(parsing: "passthrough=off,passthrough=on").passthrough == true)
+    }
+
+    @Test func accessTimesAreRelatimeUnlessTheLastOfThemSaysOtherwise() throws {
+        #expect(try MountOptions(parsing: "ro").accessTimes == .relatime)
+        #expect(try MountOptions(parsing: "noatime").accessTimes == .noatime)
+        #expect(try MountOptions(parsing: "noatime,strictatime").accessTimes == .strictatime)
+        #expect(try MountOptions(parsing: "strictatime,relatime").accessTimes == .relatime)
+        #expect(try MountOptions(parsing: "noatime").moduleOptions.accessTimes == .noatime)
+        #expect(throws: MountOptionError.self) { try MountOptions(parsing: "noatime=1") }
+        let flags = { (list: String) throws -> UInt in Mounter.kernelOptions(descriptor: 3, options: try MountOptions(parsing: list)).flags }
+        #expect(try flags("noatime") & UInt(MS_NOATIME) != 0)
+        #expect(try flags("strictatime") & UInt(MS_STRICTATIME) != 0)
+        #expect(try flags("ro") & UInt(MS_RELATIME) != 0)
     }
 
     @Test func rejectsMalformedValuesWithTheOptionsName() throws {

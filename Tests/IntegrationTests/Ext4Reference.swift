@@ -3,10 +3,12 @@
 final class Ext4Reference {
     let path: String
 
-    init(in scratch: ScratchDirectory) throws {
+    /// Makes and mounts it, with `options` (`noatime`) added to `-o loop` when given.
+    init(in scratch: ScratchDirectory, options: String? = nil) throws {
         path = "\(scratch.path)/ext4"
         let image = "\(scratch.path)/ext4.img"
-        try Shell.check("truncate -s 512M \(image) && mkfs.ext4 -q \(image) && mkdir -p \(path) && mount -o loop \(image) \(path)",
+        let mountOptions = ["loop", options].compactMap { $0 }.joined(separator: ",")
+        try Shell.check("truncate -s 512M \(image) && mkfs.ext4 -q \(image) && mkdir -p \(path) && mount -o \(mountOptions) \(image) \(path)",
                         timeLimit: 60)
     }
 

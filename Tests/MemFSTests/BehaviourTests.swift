@@ -56,7 +56,24 @@ import Testing
         #expect(written.accessTime == created.accessTime)
         t.clock.advance()
         _ = try t.read(file, at: 0, count: 1)
-        #expect(try t.attributes(file.inode).accessTime == created.accessTime)
+        let read = t.clock.now()
+        #expect(try t.attributes(file.inode).accessTime == read, "relatime: the access time was not after the write")
+        t.clock.advance()
+        _ = try t.read(file, at: 0, count: 1)
+        #expect(try t.attributes(file.inode).accessTime == read, "relatime: now after every change, so it stays")
+    }
+
+    @Test func noatimeReadsLeaveTheAccessTimeAndStrictatimeReadsAlwaysMoveIt() throws {
+        for (rule, moves) in [(AccessTimes.noatime, false), (.strictatime, true)] {
+            let t = Fixture(options: .init(capacity: 1 << 20, accessTimes: rule))
+            let file = try t.create("f")
+            let created = try t.attributes(file.inode).accessTime
+            for _ in 0..<2 {
+                t.clock.advance()
+                _ = try t.read(file, at: 0, count: 1)
+                #expect(try t.attributes(file.inode).accessTime == (moves ? t.clock.now() : created), "\(rule)")
+            }
+        }
     }
 
     @Test func directoryChangesMoveTheDirectorysTimes() throws {
