@@ -23,11 +23,9 @@ extension Dispatcher {
         case .link(let inode, let newName):
             return .entry(counted(try fs.link(request, inode: inode, newParent: node, newName: newName)))
         case .create(let name, let mode, let flags):
-            var reply = try fs.create(request, parent: node, name: name, mode: mode, flags: flags)
-            reply.entry = counted(reply.entry)
-            let backing: BackingID?
-            (reply.open, backing) = opened(reply.open, of: reply.entry.inode)
-            return .create(reply, backing: backing)
+            return created(try fs.create(request, parent: node, name: name, mode: mode, flags: flags))
+        case .tmpfile(let mode, let flags):
+            return created(try fs.tmpfile(request, parent: node, mode: mode, flags: flags))
         case .unlink(let name):
             try fs.unlink(request, parent: node, name: name)
         case .rmdir(let name):

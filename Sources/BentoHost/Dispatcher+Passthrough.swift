@@ -39,6 +39,15 @@ extension Dispatcher {
         return (withFileCaching(reply), backing)
     }
 
+    /// The answer to CREATE or TMPFILE: its entry counted as a lookup, its open as `opened` says.
+    func created(_ reply: CreateReply) -> ReplyBody {
+        var reply = reply
+        reply.entry = counted(reply.entry)
+        let backing: BackingID?
+        (reply.open, backing) = opened(reply.open, of: reply.entry.inode)
+        return .create(reply, backing: backing)
+    }
+
     /// The kernel released `handle` of `inode`: its inode's backing file goes with its last open handle.
     func released(_ inode: Inode, handle: FileHandle) {
         passthroughOpens?.release(inode, handle: handle)

@@ -5,7 +5,7 @@ import Synchronization
 /// Requests received per opcode, for `bento stats`: one relaxed atomic increment per request.
 final class RequestCounters: Sendable {
     /// Slot 0 counts opcodes Bento does not know; slot n counts opcode n.
-    private let counts = InlineArray<48, Atomic<UInt64>> { _ in Atomic(0) }
+    private let counts = InlineArray<64, Atomic<UInt64>> { _ in Atomic(0) }
 
     init() {
         precondition(Int(Opcode.largestRawValue) < counts.count, "RequestCounters has no slot for every opcode")

@@ -51,6 +51,7 @@ extension FileSystem {
     public func removexattr(_ request: Request, inode: Inode, name: XattrName) throws(Errno) { throw .noFunction }
     public func access(_ request: Request, inode: Inode, mask: AccessMask) throws(Errno) { throw .noFunction }
     public func create(_ request: Request, parent: Inode, name: FileName, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply { throw .noFunction }
+    public func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply { throw .noFunction }
     public func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                           mode: FallocateMode) throws(Errno) { throw .noFunction }
     public func lseek(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, whence: SeekWhence) throws(Errno) -> UInt64 { throw .noFunction }

@@ -97,6 +97,11 @@ public protocol FileSystem: Sendable {
     func access(_ request: Request, inode: Inode, mask: AccessMask) throws(Errno)
     /// Creates and opens a regular file in one step. `mode` already has the umask applied.
     func create(_ request: Request, parent: Inode, name: FileName, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply
+    /// Makes and opens a regular file with no name in directory `parent` (`open(O_TMPFILE)`; write and search
+    /// permission on `parent` needed): its link count is 0 and it goes at its last release, unless `link` names
+    /// it first (the kernel allows that once, and never for `O_TMPFILE | O_EXCL`). Default `ENOSYS`: the caller
+    /// gets `EOPNOTSUPP`, and programs fall back to a named file.
+    func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply
     /// Allocates, punches or zeroes a range.
     func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                    mode: FallocateMode) throws(Errno)

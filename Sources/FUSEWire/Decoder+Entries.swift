@@ -1,7 +1,7 @@
 import BentoKit
 
 // Requests that name an entry of the header's directory: LOOKUP, MKNOD, MKDIR, SYMLINK, UNLINK, RMDIR,
-// RENAME, RENAME2, LINK, CREATE.
+// RENAME, RENAME2, LINK, CREATE, TMPFILE.
 extension RequestDecoder {
     static let entryDecoders: [(Opcode, Decode)] = [
         (.lookup, { reader throws(DecodeError) in .lookup(name: try reader.fileName()) }),
@@ -14,6 +14,7 @@ extension RequestDecoder {
         (.rename2, { reader throws(DecodeError) in try decodeRename(&reader, hasFlags: true) }),
         (.link, decodeLink),
         (.create, decodeCreate),
+        (.tmpfile, decodeTemporaryFile),
     ]
 
     /// `fuse_mknod_in { mode, rdev, umask, padding }` then the name.
@@ -51,9 +52,22 @@ extension RequestDecoder {
 
     /// `fuse_create_in { flags, mode, umask, open_flags }` then the name.
     private static func decodeCreate(_ reader: inout WireReader) throws(DecodeError) -> Operation {
+        let (mode, flags) = try decodeCreateArguments(&reader)
+        return .create(name: try reader.fileName(), mode: mode, flags: flags)
+    }
+
+    /// `fuse_create_in` as for CREATE; the name after it is the kernel's placeholder for a dentry with none
+    /// (`/`, which no name may be), so it is not read.
+    private static func decodeTemporaryFile(_ reader: inout WireReader) throws(DecodeError) -> Operation {
+        let (mode, flags) = try decodeCreateArguments(&reader)
+        return .tmpfile(mode: mode, flags: flags)
+    }
+
+    /// `fuse_create_in { flags, mode, umask, open_flags }`.
+    private static func decodeCreateArguments(_ reader: inout WireReader) throws(DecodeError) -> (FileMode, OpenFlags) {
         let flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
         let mode: UInt32 = try reader.read()
         try reader.skip(8)
-        return .create(name: try reader.fileName(), mode: FileMode(rawValue: mode), flags: flags)
+        return (FileMode(rawValue: mode), flags)
     }
 }

@@ -76,6 +76,8 @@ public enum Opcode: UInt32, Sendable, Hashable, CaseIterable {
     case lseek = 46
     /// Copy between open files (`FUSE_COPY_FILE_RANGE`).
     case copyFileRange = 47
+    /// Create and open a file with no name (`FUSE_TMPFILE`, 7.37+: `open(O_TMPFILE)`).
+    case tmpfile = 51
 
     /// The largest opcode number Bento knows; sizes per-opcode tables.
     public static let largestRawValue: UInt32 = allCases.map(\.rawValue).max() ?? 0

@@ -69,6 +69,8 @@ public enum Operation: Sendable, Hashable {
     case access(mask: AccessMask)
     /// Create and open a file; `mode` as the kernel sent it (umask already applied).
     case create(name: FileName, mode: FileMode, flags: OpenFlags)
+    /// Make and open a regular file with no name in the header's directory (`open(O_TMPFILE)`).
+    case tmpfile(mode: FileMode, flags: OpenFlags)
     /// Interrupt the request with id `unique`.
     case interrupt(unique: UInt64)
     /// Allocate, punch or zero a range.

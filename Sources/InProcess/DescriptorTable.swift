@@ -29,6 +29,9 @@ struct DescriptorTable: Sendable {
     static let limit = 1024
 
     private var open: [Int32: OpenDescription] = [:]
+    /// Files with no name that may get one (`O_TMPFILE` without `O_EXCL`, not linked yet: the kernel's
+    /// `I_LINKABLE`), kept while a descriptor names them.
+    private(set) var linkable: Set<Inode> = []
 
     /// How many descriptors are open.
     var count: Int { open.count }
@@ -56,7 +59,13 @@ struct DescriptorTable: Sendable {
     /// Removes `descriptor` and returns what it named; `EBADF` when it is not open.
     mutating func remove(_ descriptor: Int32) throws(Errno) -> OpenDescription {
         guard let description = open.removeValue(forKey: descriptor) else { throw .badFileDescriptor }
+        if !open.values.contains(where: { $0.inode == description.inode }) { linkable.remove(description.inode) }
         return description
+    }
+
+    /// Marks the file with no name `inode` as one that may get a name, or (once it has one) no longer.
+    mutating func setLinkable(_ inode: Inode, _ isLinkable: Bool) {
+        if isLinkable { linkable.insert(inode) } else { linkable.remove(inode) }
     }
 
     /// Every open description, by descriptor.

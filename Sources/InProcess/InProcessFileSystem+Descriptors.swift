@@ -1,6 +1,7 @@
 import BentoKit
 
-// Open files: open, read, pread, write, pwrite, lseek, close, fsync, fdatasync, ftruncate, fallocate, fstat.
+// Open files: open, openTemporary (O_TMPFILE), read, pread, write, pwrite, lseek, close, fsync, fdatasync,
+// ftruncate, fallocate, fstat.
 //
 // As fuse.ko sends them: OPEN never carries O_CREAT, O_EXCL or O_NOCTTY, and O_TRUNC only when the file
 // system took atomic O_TRUNC (otherwise a setattr through the new handle truncates); a directory is opened
@@ -24,15 +25,35 @@ extension InProcessFileSystem {
                 guard !final.trailingSlash else { throw .isDirectory }
                 description = try resolver.create(try final.newName(), in: final.parent, flags: flags, mode: mode)
             }
-            resolver.lookups.keep(description.inode)
-            do throws(Errno) {
-                return try mount.descriptors.withLock { (table: inout DescriptorTable) throws(Errno) -> Int32 in
-                    try table.insert(description)
-                }
-            } catch {
-                mount.release(description, for: resolver.request)
-                throw error
+            return try install(description, for: &resolver)
+        }
+    }
+
+    /// Opens a new regular file with no name in directory `path` (`open(path, O_TMPFILE | flags, mode)`, which
+    /// the kernel sends as TMPFILE): `EOPNOTSUPP` when the file system has none. Without `O_EXCL` the file may get
+    /// a name once, with `link(descriptor:to:)`.
+    public func openTemporary(in path: String, _ flags: OpenFlags, mode: UInt32 = 0o600) throws(Errno) -> Int32 {
+        try perform { (resolver: inout PathResolver) throws(Errno) -> Int32 in
+            let directory = try resolver.resolve(path, last: .follow)
+            guard directory.isDirectory else { throw .notDirectory }
+            guard flags.isWritable else { throw .invalidArgument }
+            let description = try resolver.createUnnamed(in: directory, flags: flags, mode: mode)
+            let descriptor = try install(description, for: &resolver)
+            if !flags.contains(.exclusive) { mount.descriptors.withLock { $0.setLinkable(description.inode, true) } }
+            return descriptor
+        }
+    }
+
+    /// Records `description` under the lowest free descriptor, keeping its lookup; releases it on `EMFILE`.
+    private func install(_ description: OpenDescription, for resolver: inout PathResolver) throws(Errno) -> Int32 {
+        resolver.lookups.keep(description.inode)
+        do throws(Errno) {
+            return try mount.descriptors.withLock { (table: inout DescriptorTable) throws(Errno) -> Int32 in
+                try table.insert(description)
             }
+        } catch {
+            mount.release(description, for: resolver.request)
+            throw error
         }
     }
 
@@ -236,6 +257,23 @@ extension PathResolver {
             let sent = kernelFlags(flags).subtracting([.create, .exclusive, .truncate, .noControllingTerminal])
             return OpenDescription(inode: entry.inode, handle: try fileSystem.open(request, inode: entry.inode, flags: sent).handle,
                                    flags: flags, options: [], isDirectory: false)
+        }
+        lookups.add(reply.entry)
+        return OpenDescription(inode: reply.entry.inode, handle: reply.open.handle, flags: flags,
+                               options: reply.open.options, isDirectory: false)
+    }
+
+    /// Makes and opens a regular file with no name in `directory` (TMPFILE); `EOPNOTSUPP` when the file system
+    /// has no tmpfile, as the kernel answers.
+    mutating func createUnnamed(in directory: Located, flags: OpenFlags, mode: UInt32) throws(Errno) -> OpenDescription {
+        try mount.requireWritable()
+        try permissions.requireCreation(in: directory.attributes)
+        let mode = FileMode(type: .regular, permissions: mode & 0o7777 & ~mount.options.umask)
+        let reply: CreateReply
+        do {
+            reply = try fileSystem.tmpfile(request, parent: directory.inode, mode: mode, flags: kernelFlags(flags))
+        } catch .noFunction {
+            throw .notSupported  // EOPNOTSUPP, as the kernel answers a file system without TMPFILE
         }
         lookups.add(reply.entry)
         return OpenDescription(inode: reply.entry.inode, handle: reply.open.handle, flags: flags,

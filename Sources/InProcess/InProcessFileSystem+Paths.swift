@@ -85,6 +85,27 @@ extension InProcessFileSystem {
         }
     }
 
+    /// Names the file open as `descriptor` `newPath` too (`linkat(descriptor, "", AT_FDCWD, newPath,
+    /// AT_EMPTY_PATH)`): as `link`; a file with no name only once, and only one opened `O_TMPFILE` without
+    /// `O_EXCL` (`ENOENT` otherwise, as the kernel answers).
+    public func link(descriptor: Int32, to newPath: String) throws(Errno) {
+        try perform { (resolver: inout PathResolver) throws(Errno) in
+            let description = try self.description(descriptor)
+            guard !description.isDirectory else { throw .notPermitted }
+            let links = try resolver.fileSystem.getattr(resolver.request, inode: description.inode, handle: description.handle)
+                .attributes.linkCount
+            guard links > 0 || mount.descriptors.withLock({ $0.linkable.contains(description.inode) }) else {
+                throw .noSuchFileOrDirectory
+            }
+            let final = try resolver.finish(newPath, last: .keepName)
+            let name = try final.newName()
+            try resolver.prepareCreation(in: final.parent)
+            resolver.lookups.add(try resolver.fileSystem.link(resolver.request, inode: description.inode,
+                                                              newParent: final.parent.inode, newName: name))
+            mount.descriptors.withLock { $0.setLinkable(description.inode, false) }
+        }
+    }
+
     /// Makes `path` a symbolic link to `target` (`ENOENT` for an empty target).
     public func symlink(_ target: String, _ path: String) throws(Errno) {
         let bytes = Array(target.utf8)

@@ -54,7 +54,8 @@ extension MemFS {
             let directory = try state.directory(newParent)
             guard !node.isDirectory else { throw .notPermitted }
             try state.requireNewName(newName, in: directory, for: request)
-            guard node.linkCount > 0 else { throw .noSuchFileOrDirectory }
+            // A file with no name may get one while it is open (an O_TMPFILE file: the kernel decides whether).
+            guard node.linkCount > 0 || node.openCount > 0 else { throw .noSuchFileOrDirectory }
             guard node.linkCount < UInt32.max else { throw .tooManyLinks }
             directory.directory?.insert(newName, inode: node.inode, type: node.type)
             directory.contentsChanged(at: now)
@@ -78,6 +79,21 @@ extension MemFS {
             }
             let mode = FileMode(type: .regular, permissions: mode.permissions)
             let node = try state.makeChild(request, parent: parent, name: name, mode: mode, now: now)
+            return CreateReply(entry: state.entry(for: node), open: OpenReply(handle: state.open(node, flags: flags)))
+        }
+    }
+
+    /// Makes and opens a regular file with no name in `parent` (`O_TMPFILE`), owned as a new file there would be;
+    /// it goes at its last release unless `link` names it first.
+    public func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply {
+        let now = clock.now()
+        return try modifying { (state: inout State) throws(Errno) -> CreateReply in
+            let directory = try state.directory(parent)
+            guard directory.linkCount > 0 else { throw .noSuchFileOrDirectory }
+            try state.require([.write, .execute], on: directory, for: request)
+            let owner = state.ownership(in: directory, mode: FileMode(type: .regular, permissions: mode.permissions), for: request)
+            let node = try state.makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now)
+            node.linkCount = 0
             return CreateReply(entry: state.entry(for: node), open: OpenReply(handle: state.open(node, flags: flags)))
         }
     }

@@ -45,7 +45,8 @@ extension XV6FS {
             try withLocks([directory, object]) { () throws(Errno) in
                 try requireNewName(newName, in: directory, for: request)
                 var disk = object.disk
-                guard disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
+                // A file with no name may get one while it is open (an O_TMPFILE file: the kernel decides whether).
+                guard disk.linkCount > 0 || object.state.withLock({ $0.opens > 0 }) else { throw .noSuchFileOrDirectory }
                 guard disk.linkCount < UInt32.max else { throw .tooManyLinks }
                 try addName(newName, for: object.number, type: disk.type, in: directory, now: now, handle)
                 disk.linkCount += 1
@@ -69,6 +70,13 @@ extension XV6FS {
         let object = try makeChild(request, parent: parent, name: name, mode: FileMode(type: .regular, permissions: mode.permissions))
         let reply = CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags)))
         return reply
+    }
+
+    /// Makes and opens a regular file with no name in `parent` (`O_TMPFILE`): an inode with no link, freed at its
+    /// last release unless `link` names it first, and by the orphan sweep of the next mount after a crash.
+    public func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply {
+        let object = try makeChild(request, parent: parent, name: nil, mode: FileMode(type: .regular, permissions: mode.permissions))
+        return CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags)))
     }
 
     /// Removes a name that is not a directory (`EISDIR` for one).
@@ -111,19 +119,25 @@ extension XV6FS {
 
     // MARK: Shared steps
 
-    /// Makes a new object called `name` in `parent`, owned as the shared rules say, and links it in.
-    func makeChild(_ request: Request, parent: Inode, name: FileName, mode: FileMode, device: UInt32 = 0,
+    /// Makes a new object called `name` in `parent`, owned as the shared rules say, and links it in; with no
+    /// name (`O_TMPFILE`) it is made with no link (write and search permission on `parent` needed).
+    func makeChild(_ request: Request, parent: Inode, name: FileName?, mode: FileMode, device: UInt32 = 0,
                    target: [UInt8] = []) throws(Errno) -> CachedInode {
         let directory = try directory(parent)
         let now = clock.now()
         return try changing { (handle: Handle) throws(Errno) -> CachedInode in
             try withLocks([directory]) { () throws(Errno) -> CachedInode in
-                try requireNewName(name, in: directory, for: request)
+                if let name {
+                    try requireNewName(name, in: directory, for: request)
+                } else {
+                    guard directory.disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
+                    try require([.write, .execute], on: directory.disk, for: request)
+                }
                 let owner = directory.disk.ownership.ownershipOfNewObject(mode: mode, for: request)
                 var disk = DiskInode()
                 (disk.mode, disk.uid, disk.gid, disk.device) = (owner.mode, owner.uid, owner.gid, device)
                 (disk.accessTime, disk.modificationTime, disk.changeTime) = (now, now, now)
-                disk.linkCount = mode.isDirectory ? 2 : 1
+                disk.linkCount = name == nil ? 0 : mode.isDirectory ? 2 : 1
                 disk.parent = mode.isDirectory ? directory.number : 0
                 disk.generation = UInt32(truncatingIfNeeded: handle.sequence)
                 let number = try allocator.allocateInode(handle)
@@ -139,8 +153,10 @@ extension XV6FS {
                         }
                     }
                     try table.store(object, object.disk, handle)
-                    try addName(name, for: number, type: owner.mode.type ?? .regular, in: directory, now: now, handle,
-                                gainingSubdirectory: mode.isDirectory)
+                    if let name {
+                        try addName(name, for: number, type: owner.mode.type ?? .regular, in: directory, now: now, handle,
+                                    gainingSubdirectory: mode.isDirectory)
+                    }
                 } catch {
                     try free(object, handle)
                     throw error

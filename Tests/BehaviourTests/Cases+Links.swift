@@ -24,6 +24,29 @@ let linkCases: [BehaviourCase] = [
         #expect(failure { try w.driver.link(w.path("f"), w.path("d")) } == .fileExists)
         #expect(failure { try w.driver.link(w.path("missing"), w.path("g")) } == .noSuchFileOrDirectory)
     },
+    BehaviourCase("anUnnamedFileIsWrittenThenNamedWithLinkat") { w in
+        let fd = try w.driver.openTemporary(in: w.root, [.readWrite], mode: 0o640)
+        defer { try? w.driver.close(fd) }
+        #expect(try w.driver.write(fd, bytes("temporary")) == 9)
+        let unnamed = try w.driver.fstat(fd)
+        #expect(unnamed.linkCount == 0 && unnamed.mode == FileMode(type: .regular, permissions: 0o640) && unnamed.size == 9)
+        #expect(try w.driver.readdir(w.root).filter { !$0.name.isDotOrDotDot }.isEmpty, "it has no name")
+        try w.driver.link(descriptor: fd, to: w.path("named"))
+        #expect(try w.driver.stat(w.path("named")).linkCount == 1)
+        #expect(try w.driver.stat(w.path("named")).inode == unnamed.inode)
+        #expect(try w.contents("named") == bytes("temporary"))
+        try w.driver.unlink(w.path("named"))
+        #expect(failure { try w.driver.link(descriptor: fd, to: w.path("again")) } == .noSuchFileOrDirectory,
+                "named once, then unnamed: no second name")
+    },
+    BehaviourCase("anExclusiveUnnamedFileCannotBeNamedAndGoesAtClose") { w in
+        let fd = try w.driver.openTemporary(in: w.root, [.readWrite, .exclusive], mode: 0o600)
+        #expect(try w.driver.write(fd, bytes("x")) == 1)
+        #expect(failure { try w.driver.link(descriptor: fd, to: w.path("named")) } == .noSuchFileOrDirectory)
+        try w.driver.close(fd)
+        #expect(try w.driver.readdir(w.root).filter { !$0.name.isDotOrDotDot }.isEmpty)
+        #expect(failure { _ = try w.driver.openTemporary(in: w.path("missing"), [.readWrite], mode: 0o600) } == .noSuchFileOrDirectory)
+    },
     BehaviourCase("symlinkReadlinkAndLstatVersusStat") { w in
         try w.create("target", bytes("through the link"))
         try w.driver.symlink("target", w.path("link"))

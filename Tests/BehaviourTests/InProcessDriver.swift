@@ -40,6 +40,10 @@ struct InProcessDriver: POSIXDriver {
         try fileSystem.rename(from: source, to: target, flags: flags)
     }
     func link(_ existing: String, _ newPath: String) throws(Errno) { try fileSystem.link(existing, newPath) }
+    func openTemporary(in directory: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
+        try fileSystem.openTemporary(in: directory, flags, mode: mode)
+    }
+    func link(descriptor: Int32, to newPath: String) throws(Errno) { try fileSystem.link(descriptor: descriptor, to: newPath) }
     func symlink(_ target: String, _ path: String) throws(Errno) { try fileSystem.symlink(target, path) }
     func readlink(_ path: String) throws(Errno) -> String { try fileSystem.readlink(path) }
     func stat(_ path: String) throws(Errno) -> Attributes { try fileSystem.stat(path) }

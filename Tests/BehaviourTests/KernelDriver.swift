@@ -85,6 +85,17 @@ struct KernelDriver: POSIXDriver {
     }
 
     func link(_ existing: String, _ newPath: String) throws(Errno) { _ = try call { Glibc.link(existing, newPath) } }
+
+    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY` on Linux), which Glibc's module does not export.
+    private static let temporaryFile: Int32 = 0o20_200_000
+
+    func openTemporary(in directory: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
+        try call { Glibc.open(directory, flags.rawValue | Self.temporaryFile, mode_t(mode)) }
+    }
+
+    func link(descriptor: Int32, to newPath: String) throws(Errno) {
+        _ = try call { linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, newPath, AT_SYMLINK_FOLLOW) }
+    }
     func symlink(_ target: String, _ path: String) throws(Errno) { _ = try call { Glibc.symlink(target, path) } }
 
     func readlink(_ path: String) throws(Errno) -> String {

@@ -11,6 +11,10 @@ protocol POSIXDriver: Sendable {
 
     /// `open(2)`; `mode` is used with `O_CREAT` (the umask is 022).
     func open(_ path: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32
+    /// `open(directory, O_TMPFILE | flags, mode)`: a new file with no name in `directory`.
+    func openTemporary(in directory: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32
+    /// `linkat` of an open descriptor (through `/proc/self/fd`, `AT_SYMLINK_FOLLOW`): names the open file `newPath`.
+    func link(descriptor: Int32, to newPath: String) throws(Errno)
     /// `read(2)` at the descriptor's position.
     func read(_ descriptor: Int32, count: Int) throws(Errno) -> [UInt8]
     /// `pread(2)`.

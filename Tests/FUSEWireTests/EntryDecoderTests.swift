@@ -52,6 +52,10 @@ import Testing
         #expect(try operation(request(.create, create))
                 == .create(name: name("new.txt"), mode: FileMode(rawValue: 0o100644),
                            flags: [.writeOnly, .create, .truncate]))
+        // TMPFILE: CREATE's arguments, then the kernel's placeholder name "/", which no real name may be.
+        let tmpfile = u32(0o2) + u32(0o100600) + u32(0o022) + u32(0) + cString("/")
+        #expect(try operation(request(.tmpfile, tmpfile)) == .tmpfile(mode: FileMode(rawValue: 0o100600), flags: .readWrite))
+        #expect(failure(request(.tmpfile, u32(0o2) + u32(0o100600))) != nil, "arguments cut short")
     }
 }
 
