@@ -56,6 +56,8 @@ extension InProcessFileSystem {
         guard flags.isSubset(of: [.noReplace, .exchange, .whiteout]),
               !flags.contains(.exchange) || flags.isDisjoint(with: [.noReplace, .whiteout]) else { throw .invalidArgument }
         try perform { (resolver: inout PathResolver) throws(Errno) in
+            // A whiteout is a device node: the kernel asks for CAP_MKNOD before anything else.
+            guard !flags.contains(.whiteout) || resolver.request.isRoot else { throw .notPermitted }
             let from = try resolver.finish(source, last: .keepName)
             let to = try resolver.finish(target, last: .keepName)
             guard case .name(let name) = from.last else { throw .resourceBusy }

@@ -4,7 +4,10 @@ import BentoKit
 // - plain: replaces an existing target (file over file, empty directory over directory; `EISDIR`, `ENOTDIR`,
 //   `ENOTEMPTY` otherwise); `RENAME_NOREPLACE` refuses an existing target (`EEXIST`);
 // - `RENAME_EXCHANGE` swaps two existing names (`ENOENT` if either is missing);
-// - `RENAME_WHITEOUT` is not supported (`EINVAL`), nor is moving a directory into itself (`EINVAL`);
+// - `RENAME_WHITEOUT` (overlayfs) moves as a plain rename does and leaves at the old name a whiteout: a character
+//   device 0:0 with no permission bits, owned as a new file there would be (never with EXCHANGE: `EINVAL`; the
+//   kernel has checked CAP_MKNOD);
+// - a directory does not move into itself (`EINVAL`);
 // - two names of one object (hard links) make it a successful no-op;
 // - a removed directory takes no new names (`ENOENT`), so that it stays empty and unlinked.
 // Link counts follow `..`: a directory moving to another parent takes one link from the old parent and gives
@@ -14,7 +17,8 @@ extension MemFS {
     /// Renames `name` in `parent` to `newName` in `newParent`, honouring `flags`.
     public func rename(_ request: Request, parent: Inode, name: FileName, newParent: Inode, newName: FileName,
                        flags: RenameFlags) throws(Errno) {
-        guard flags.isSubset(of: [.noReplace, .exchange]), flags != [.noReplace, .exchange] else { throw .invalidArgument }
+        guard flags.isSubset(of: [.noReplace, .exchange, .whiteout]),
+              !flags.contains(.exchange) || flags.isDisjoint(with: [.noReplace, .whiteout]) else { throw .invalidArgument }
         guard !name.isDotOrDotDot, !newName.isDotOrDotDot else { throw .resourceBusy }
         let now = clock.now()
         try modifying { (state: inout State) throws(Errno) in
@@ -29,11 +33,14 @@ extension MemFS {
             guard source !== target else { return }
             try state.checkRename(source, from: from, to: to, replacing: target, exchange: flags.contains(.exchange),
                                   for: request)
+            // Made before anything moves, so that running out of inodes changes nothing.
+            let whiteout = flags.contains(.whiteout) ? try state.makeWhiteout(in: from, for: request, now: now) : nil
             if let target, flags.contains(.exchange) {
                 state.exchange(source, name, in: from, with: target, newName, in: to)
             } else {
                 state.move(source, name, from: from, to: to, as: newName, replacing: target)
             }
+            if let whiteout { from.directory?.insert(name, inode: whiteout.inode, type: .characterDevice) }
             for node in [from, to] { node.contentsChanged(at: now) }
             source.changeTime = now
             target?.changeTime = now
@@ -90,6 +97,13 @@ extension MemFS.State {
             to.directory?.insert(newName, inode: source.inode, type: source.type)
         }
         if source.isDirectory { reparent(source, from: from, to: to) }
+    }
+
+    /// The whiteout `RENAME_WHITEOUT` leaves in `directory`: a character device 0:0 with no permission bits, owned
+    /// as a new object there would be, with one link (the name the caller gives it).
+    mutating func makeWhiteout(in directory: Node, for request: Request, now: Timestamp) throws(Errno) -> Node {
+        let owner = ownership(in: directory, mode: FileMode(type: .characterDevice, permissions: 0), for: request)
+        return try makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now, device: 0)
     }
 
     /// Swaps what `name` in `from` and `newName` in `to` point at.

@@ -134,14 +134,9 @@ extension XV6FS {
                     try require([.write, .execute], on: directory.disk, for: request)
                 }
                 let owner = directory.disk.ownership.ownershipOfNewObject(mode: mode, for: request)
-                var disk = DiskInode()
-                (disk.mode, disk.uid, disk.gid, disk.device) = (owner.mode, owner.uid, owner.gid, device)
-                (disk.accessTime, disk.modificationTime, disk.changeTime) = (now, now, now)
-                disk.linkCount = name == nil ? 0 : mode.isDirectory ? 2 : 1
-                disk.parent = mode.isDirectory ? directory.number : 0
-                disk.generation = UInt32(truncatingIfNeeded: handle.sequence)
-                let number = try allocator.allocateInode(handle)
-                let object = table.make(number, disk: disk)
+                let object = try makeInode(owner, device: device, linkCount: name == nil ? 0 : mode.isDirectory ? 2 : 1,
+                                           parent: mode.isDirectory ? directory.number : 0, now: now, handle)
+                let number = object.number
                 do throws(Errno) {
                     try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
                         if !target.isEmpty {
@@ -164,6 +159,19 @@ extension XV6FS {
                 return object
             }
         }
+    }
+
+    /// Allocates an inode owned by `owner` with all times `now`, in memory and not yet stored or named: the first
+    /// step of every new object. Its generation is the transaction's sequence number (`docs/XV6FS-FORMAT.md`).
+    func makeInode(_ owner: Ownership, device: UInt32, linkCount: UInt32, parent: UInt32,
+                   now: Timestamp, _ handle: Handle) throws(Errno) -> CachedInode {
+        var disk = DiskInode()
+        (disk.mode, disk.uid, disk.gid, disk.device) = (owner.mode, owner.uid, owner.gid, device)
+        (disk.accessTime, disk.modificationTime, disk.changeTime) = (now, now, now)
+        disk.linkCount = linkCount
+        disk.parent = parent
+        disk.generation = UInt32(truncatingIfNeeded: handle.sequence)
+        return table.make(try allocator.allocateInode(handle), disk: disk)
     }
 
     /// Links `name` → `number` into `directory` and updates the directory's times (and link count for a new

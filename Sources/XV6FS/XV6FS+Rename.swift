@@ -1,8 +1,10 @@
 import BentoKit
 import BentoServices
 
-// rename and renameat2 with MemFS's (Linux's) semantics: replace, RENAME_NOREPLACE, RENAME_EXCHANGE; no
-// whiteouts; no directory into itself; two names of one object make a no-op. Link counts follow `..`.
+// rename and renameat2 with MemFS's (Linux's) semantics: replace, RENAME_NOREPLACE, RENAME_EXCHANGE,
+// RENAME_WHITEOUT (a character device 0:0 left at the old name, in the same transaction; its inode is allocated
+// before anything moves, so running out of inodes changes nothing); no directory into itself; two names of one
+// object make a no-op. Link counts follow `..`.
 //
 // Locking, as Linux's lock_rename: a cross-directory rename takes the rename lock first (the tree's shape
 // cannot change under it), checks ancestry before locking anything, then locks the two parents ancestor first
@@ -12,13 +14,14 @@ extension XV6FS {
     /// Renames `name` in `parent` to `newName` in `newParent`, honouring `flags`.
     public func rename(_ request: Request, parent: Inode, name: FileName, newParent: Inode, newName: FileName,
                        flags: RenameFlags) throws(Errno) {
-        guard flags.isSubset(of: [.noReplace, .exchange]), flags != [.noReplace, .exchange] else { throw .invalidArgument }
+        guard flags.isSubset(of: [.noReplace, .exchange, .whiteout]),
+              !flags.contains(.exchange) || flags.isDisjoint(with: [.noReplace, .whiteout]) else { throw .invalidArgument }
         guard !name.isDotOrDotDot, !newName.isDotOrDotDot else { throw .resourceBusy }
         let from = try directory(parent), to = try directory(newParent)
         try require(.execute, on: from.disk, for: request)
         try require(.execute, on: to.disk, for: request)
         let move = Move(from: from, name: name, to: to, newName: newName, exchange: flags.contains(.exchange),
-                        noReplace: flags.contains(.noReplace), now: clock.now())
+                        noReplace: flags.contains(.noReplace), whiteout: flags.contains(.whiteout), now: clock.now())
         if from === to {
             try rename(move, for: request)
         } else {
@@ -29,7 +32,7 @@ extension XV6FS {
     /// One rename's names and directories.
     private struct Move {
         let from: CachedInode, name: FileName, to: CachedInode, newName: FileName
-        let exchange: Bool, noReplace: Bool, now: Timestamp
+        let exchange: Bool, noReplace: Bool, whiteout: Bool, now: Timestamp
     }
 
     /// Looks the objects up, locks everything and renames; retries when a name changed before the locks.
@@ -53,7 +56,7 @@ extension XV6FS {
                     guard try directories.lookup(move.name, in: move.from)?.inode == source.number,
                           try directories.lookup(move.newName, in: move.to)?.inode == target?.number else { return false }
                     try checkRename(source, move, replacing: target, for: request)
-                    try apply(move, source: source, target: target, handle)
+                    try apply(move, source: source, target: target, for: request, handle)
                     return true
                 }
             }
@@ -99,8 +102,10 @@ extension XV6FS {
     }
 
     /// Changes the directories and objects; everything is locked and checked.
-    private func apply(_ move: Move, source: CachedInode, target: CachedInode?, _ handle: Handle) throws(Errno) {
+    private func apply(_ move: Move, source: CachedInode, target: CachedInode?, for request: Request,
+                       _ handle: Handle) throws(Errno) {
         let sourceType = source.disk.type, now = move.now
+        let whiteout = move.whiteout ? try whiteoutInode(in: move.from, for: request, now: now, handle) : nil
         if let target, move.exchange {
             try directories.repoint(move.name, in: move.from, to: target.number, type: target.disk.type, handle)
             try directories.repoint(move.newName, in: move.to, to: source.number, type: sourceType, handle)
@@ -121,6 +126,10 @@ extension XV6FS {
             }
             try directories.remove(move.name, from: move.from, handle)
             try reparent(source, from: move.from, to: move.to, handle)
+            if let whiteout {
+                try table.store(whiteout, whiteout.disk, handle)
+                try addName(move.name, for: whiteout.number, type: .characterDevice, in: move.from, now: now, handle)
+            }
         }
         for object in [move.from, move.to] {
             try table.change(object, handle) { (disk: inout DiskInode) in
@@ -131,6 +140,15 @@ extension XV6FS {
         for object in [source, target].compactMap({ $0 }) {
             try table.change(object, handle) { (disk: inout DiskInode) in disk.changeTime = now }
         }
+    }
+
+    /// The inode of the whiteout `RENAME_WHITEOUT` leaves in `directory`: a character device 0:0 with no permission
+    /// bits, owned as a new object there would be; allocated, not yet stored or named.
+    private func whiteoutInode(in directory: CachedInode, for request: Request, now: Timestamp,
+                               _ handle: Handle) throws(Errno) -> CachedInode {
+        let owner = directory.disk.ownership.ownershipOfNewObject(mode: FileMode(type: .characterDevice, permissions: 0),
+                                                                  for: request)
+        return try makeInode(owner, device: 0, linkCount: 1, parent: 0, now: now, handle)
     }
 
     /// Points a moved directory's `..` at its new parent, moving the link it stands for.

@@ -97,6 +97,21 @@ let namespaceCases: [BehaviourCase] = [
         #expect(failure { try w.driver.rename(from: w.path("f"), to: w.path("missing"), flags: .exchange) }
                 == .noSuchFileOrDirectory)
     },
+    BehaviourCase("renameWhiteoutLeavesACharacterDeviceZeroZeroAtTheOldName") { w in
+        try w.create("a", bytes("moved"))
+        try w.create("b", bytes("replaced"))
+        try w.driver.rename(from: w.path("a"), to: w.path("b"), flags: .whiteout)
+        #expect(try w.contents("b") == bytes("moved"))
+        let whiteout = try w.driver.lstat(w.path("a"))
+        #expect(whiteout.mode == FileMode(type: .characterDevice, permissions: 0) && whiteout.device == 0)
+        #expect(whiteout.linkCount == 1 && whiteout.uid == .root && whiteout.size == 0)
+        try w.driver.mkdir(w.path("d"), mode: 0o755)
+        try w.driver.rename(from: w.path("d"), to: w.path("e"), flags: [.whiteout, .noReplace])
+        #expect(try w.driver.lstat(w.path("d")).mode.type == .characterDevice)
+        #expect(try w.driver.stat(w.path("e")).mode.isDirectory && w.driver.stat(w.root).linkCount == 3)
+        #expect(failure { try w.driver.rename(from: w.path("b"), to: w.path("e"), flags: [.whiteout, .noReplace]) } == .fileExists)
+        #expect(failure { try w.driver.rename(from: w.path("b"), to: w.path("e"), flags: [.whiteout, .exchange]) } == .invalidArgument)
+    },
     BehaviourCase("renameOfADirectoryToAnotherParentMovesItsDotDotLink") { w in
         try w.driver.mkdir(w.path("p"), mode: 0o755)
         try w.driver.mkdir(w.path("q"), mode: 0o755)

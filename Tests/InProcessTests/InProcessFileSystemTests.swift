@@ -196,6 +196,18 @@ struct Mounted {
         #expect(try fs.stat("/shared/mine").uid == UserID(1000))
     }
 
+    @Test func onlyRootMayLeaveAWhiteoutAsOnlyCAPMKNODMay() throws {
+        let m = try Mounted()
+        try m.fs.mkdir("/shared", mode: 0o777)
+        try m.fs.chmod("/shared", mode: 0o777)
+        try m.create("/shared/f", "x")
+        let alice = m.fs.as(user: UserID(1000), group: GroupID(1000))
+        #expect(throws: Errno.notPermitted) { try alice.rename(from: "/shared/f", to: "/shared/g", flags: .whiteout) }
+        try alice.rename(from: "/shared/f", to: "/shared/g")
+        try m.fs.rename(from: "/shared/g", to: "/shared/h", flags: .whiteout)
+        #expect(try m.fs.lstat("/shared/g").mode == FileMode(type: .characterDevice, permissions: 0))
+    }
+
     @Test func aReadOnlyMountRefusesChangesWithEROFS() throws {
         let memfs = MemFS(options: .init(capacity: 1 << 20))
         let fs = try InProcessFileSystem(fileSystem: memfs, options: .init(readOnly: true))
