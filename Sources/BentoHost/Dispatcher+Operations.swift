@@ -84,6 +84,15 @@ extension Dispatcher {
             // the file, the hole at the end), coarse but never wrong.
             if negotiated?.capabilities.contains(.writebackCache) == true { throw .noFunction }
             return .offset(try fs.lseek(request, inode: node, handle: handle, offset: offset, whence: whence))
+        case .ioctl(_, let command, let input, let outputSize):
+            guard let asked = try InodeFlagsRequest(command: command, input: input, outputSize: outputSize) else {
+                throw .inappropriateIOCTLForDevice
+            }
+            switch asked {
+            case .get: return .ioctl(output: asked.output(try fs.inodeFlags(request, inode: node)))
+            case .set(let flags): try fs.setInodeFlags(request, inode: node, flags: flags)
+            }
+            return .ioctl(output: [])
         case .copyFileRange(let copy):
             let copied = try fs.copyFileRange(
                 request, from: node, handle: copy.sourceHandle, offset: copy.sourceOffset, to: copy.destination,

@@ -52,6 +52,8 @@ extension FileSystem {
     public func access(_ request: Request, inode: Inode, mask: AccessMask) throws(Errno) { throw .noFunction }
     public func create(_ request: Request, parent: Inode, name: FileName, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply { throw .noFunction }
     public func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply { throw .noFunction }
+    public func inodeFlags(_ request: Request, inode: Inode) throws(Errno) -> InodeFlags { throw .inappropriateIOCTLForDevice }
+    public func setInodeFlags(_ request: Request, inode: Inode, flags: InodeFlags) throws(Errno) { throw .inappropriateIOCTLForDevice }
     public func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                           mode: FallocateMode) throws(Errno) { throw .noFunction }
     public func lseek(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, whence: SeekWhence) throws(Errno) -> UInt64 { throw .noFunction }

@@ -102,6 +102,11 @@ public protocol FileSystem: Sendable {
     /// it first (the kernel allows that once, and never for `O_TMPFILE | O_EXCL`). Default `ENOSYS`: the caller
     /// gets `EOPNOTSUPP`, and programs fall back to a named file.
     func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply
+    /// The inode's `chattr` flags (`lsattr`; `FS_IOC_GETFLAGS`). Default `ENOTTY`: the file system keeps none.
+    func inodeFlags(_ request: Request, inode: Inode) throws(Errno) -> InodeFlags
+    /// Replaces the inode's `chattr` flags (`FS_IOC_SETFLAGS`; the kernel has checked the caller may); a file
+    /// system that keeps them enforces them (`InodeFlags`' checks). Default `ENOTTY`.
+    func setInodeFlags(_ request: Request, inode: Inode, flags: InodeFlags) throws(Errno)
     /// Allocates, punches or zeroes a range.
     func fallocate(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, length: UInt64,
                    mode: FallocateMode) throws(Errno)

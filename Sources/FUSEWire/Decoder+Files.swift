@@ -1,6 +1,6 @@
 import BentoKit
 
-// Requests about open files: OPEN, READ, WRITE, FLUSH, RELEASE, FSYNC, FALLOCATE, LSEEK, COPY_FILE_RANGE.
+// Requests about open files: OPEN, READ, WRITE, FLUSH, RELEASE, FSYNC, FALLOCATE, LSEEK, COPY_FILE_RANGE, IOCTL.
 // The struct readers here also serve the directory group, which shares the kernel's structs.
 extension RequestDecoder {
     static let fileDecoders: [(Opcode, Decode)] = [
@@ -22,6 +22,7 @@ extension RequestDecoder {
         (.fallocate, decodeFallocate),
         (.lseek, decodeLseek),
         (.copyFileRange, decodeCopyFileRange),
+        (.ioctl, decodeIoctl),
     ]
 
     /// `fuse_open_in { flags, open_flags }`: the `open(2)` flags.
@@ -101,6 +102,18 @@ extension RequestDecoder {
         }
         try reader.skip(4)
         return .lseek(handle: handle, offset: offset, whence: whence)
+    }
+
+    /// `fuse_ioctl_in { fh, flags, cmd, arg, in_size, out_size }` then exactly `in_size` bytes of input.
+    private static func decodeIoctl(_ reader: inout WireReader) throws(DecodeError) -> Operation {
+        let handle = FileHandle(try reader.read(UInt64.self))
+        try reader.skip(4)  // flags: FUSE_IOCTL_COMPAT, _DIR; the commands Bento answers do not depend on them
+        let command: UInt32 = try reader.read()
+        try reader.skip(8)  // arg: the caller's pointer, meaningless here
+        let inputSize: UInt32 = try reader.read()
+        let outputSize: UInt32 = try reader.read()
+        guard reader.remaining == Int(inputSize) else { throw DecodeError(.lengthMismatch, at: reader.offset) }
+        return .ioctl(handle: handle, command: command, input: reader.rest(), outputSize: outputSize)
     }
 
     /// `fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }`.

@@ -62,6 +62,8 @@ public enum Opcode: UInt32, Sendable, Hashable, CaseIterable {
     case create = 35
     /// Interrupt another request; no reply (`FUSE_INTERRUPT`).
     case interrupt = 36
+    /// A control request on an open file (`FUSE_IOCTL`): Bento answers the inode-flag ones (`InodeFlagsRequest`).
+    case ioctl = 39
     /// End the session (`FUSE_DESTROY`).
     case destroy = 38
     /// Drop lookups of many inodes; no reply (`FUSE_BATCH_FORGET`).

@@ -71,6 +71,9 @@ public enum Operation: Sendable, Hashable {
     case create(name: FileName, mode: FileMode, flags: OpenFlags)
     /// Make and open a regular file with no name in the header's directory (`open(O_TMPFILE)`).
     case tmpfile(mode: FileMode, flags: OpenFlags)
+    /// An `ioctl(2)` the kernel passes on: `command` with `input` (the bytes the caller gave), wanting up to
+    /// `outputSize` bytes back.
+    case ioctl(handle: FileHandle, command: UInt32, input: [UInt8], outputSize: UInt32)
     /// Interrupt the request with id `unique`.
     case interrupt(unique: UInt64)
     /// Allocate, punch or zero a range.

@@ -23,6 +23,8 @@ public enum ReplyBody: Sendable, Hashable {
     case xattrSize(UInt32)
     /// `fuse_lseek_out`.
     case offset(UInt64)
+    /// `fuse_ioctl_out` with result 0, then `output`.
+    case ioctl(output: [UInt8])
     /// `fuse_init_out`.
     case initialize(InitReply)
     /// Only `major` and `minor` of `fuse_init_out`: the answer to a kernel with a newer major version,

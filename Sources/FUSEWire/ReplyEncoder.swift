@@ -25,6 +25,10 @@ public enum ReplyEncoder {
             writer.append(UInt32(0))  // padding
         case .statistics(let statistics): writer.append(statistics)
         case .offset(let offset): writer.append(offset)
+        case .ioctl(let output):
+            writer.append(UInt32(0))  // result
+            writer.zeros(12)  // flags (no FUSE_IOCTL_RETRY), in_iovs, out_iovs
+            writer.append(contentsOf: output)
         case .initialize(let reply): append(reply, to: &writer)
         case .protocolVersion(let major, let minor):
             writer.append(major)

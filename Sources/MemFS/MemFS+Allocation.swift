@@ -17,6 +17,7 @@ extension MemFS {
         try modifying { (state: inout State) throws(Errno) in
             guard try state.openFile(handle, on: inode).flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
+            try node.flags.checkFallocate(mode)
             let growsTo = mode.contains(.keepSize) ? node.contents.size : max(node.contents.size, range.upperBound)
             node.clearSetIDAfterChange(by: request)  // every mode, as ext4's file_modified does
             if mode.contains(.punchHole) {
@@ -91,6 +92,7 @@ extension MemFS {
         let now = clock.now()
         return try modifying { (state: inout State) throws(Errno) -> UInt64 in
             let node = try state.regularFile(destination)
+            try node.flags.checkWrite(flags: [])  // a copy never appends
             let range = try Range<UInt64>.written(offset: destinationOffset, length: snapshot.count,
                                                   maximumSize: FileContents.maximumSize)
             try state.changeContents(of: node) { contents in

@@ -32,6 +32,7 @@ extension MemFS.State {
     func checkSetattr(_ changes: AttributeChanges, on node: Node, for request: Request) throws(Errno) {
         // The kernel checks nothing for this one, even with default_permissions (see `isChownOfNothing`).
         if changes.isChownOfNothing, node.ownership.refusesEmptyChown(by: request) { throw .notPermitted }
+        try node.flags.checkAttributeChange(changes)
         if changes.mode != nil { try requireOwnership(of: node, for: request) }
         if let uid = changes.uid, uid != node.uid || !node.isOwned(by: request) {
             guard !limits.checksPermissions || request.isRoot else { throw .notPermitted }

@@ -55,6 +55,7 @@ extension MemFS {
             let file = try state.openFile(handle, on: inode)
             guard file.flags.isWritable else { throw .badFileDescriptor }
             let node = try state.regularFile(inode)
+            try node.flags.checkWrite(flags: flags)
             let appends = flags.contains(.append) && !state.writebackCache  // the write's flags: fcntl may change them
             let written = try state.write(data.extracting(first: Int(UInt32.max)), to: node,
                                           at: appends ? node.contents.size : offset, for: request, now: now)
@@ -75,6 +76,7 @@ extension MemFS.State {
     /// Opens `node` for `request` after checking permissions, truncating for `O_TRUNC`.
     mutating func open(_ node: Node, flags: OpenFlags, for request: Request, now: Timestamp) throws(Errno) -> OpenReply {
         if node.isDirectory, flags.isWritable || flags.contains(.truncate) { throw .isDirectory }
+        try node.flags.checkOpen(flags)
         var mask: AccessMask = []
         if flags.isReadable { mask.insert(.read) }
         if flags.isWritable || flags.contains(.truncate) { mask.insert(.write) }

@@ -56,6 +56,7 @@ extension MemFS {
             try state.requireNewName(newName, in: directory, for: request)
             // A file with no name may get one while it is open (an O_TMPFILE file: the kernel decides whether).
             guard node.linkCount > 0 || node.openCount > 0 else { throw .noSuchFileOrDirectory }
+            try node.flags.checkUnprotected()
             guard node.linkCount < UInt32.max else { throw .tooManyLinks }
             directory.directory?.insert(newName, inode: node.inode, type: node.type)
             directory.contentsChanged(at: now)
@@ -91,6 +92,7 @@ extension MemFS {
             let directory = try state.directory(parent)
             guard directory.linkCount > 0 else { throw .noSuchFileOrDirectory }
             try state.require([.write, .execute], on: directory, for: request)
+            try directory.flags.checkNameAddition()
             let owner = state.ownership(in: directory, mode: FileMode(type: .regular, permissions: mode.permissions), for: request)
             let node = try state.makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now)
             node.linkCount = 0

@@ -58,6 +58,7 @@ extension MemFS.State {
             try requireRemoval(of: target, from: to, for: request)
         } else {
             try require(.write, on: to, for: request)
+            try to.flags.checkNameAddition()
         }
         if source.isDirectory, try isAncestor(source, of: to) { throw .invalidArgument }
         if let target, exchange, target.isDirectory, try isAncestor(target, of: from) { throw .invalidArgument }

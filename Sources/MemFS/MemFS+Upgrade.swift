@@ -4,7 +4,7 @@ import BentoKit
 // such bytes. Both versions may share the process, but they share no Swift type: only the versioned bytes.
 
 extension MemFS: UpgradableFileSystem {
-    /// The whole tree, open handles and lookup counts, encoded (format `memfs`, version 1).
+    /// The whole tree, open handles and lookup counts, encoded (format `memfs`, `MemFSStateCodec.version`).
     public func prepareUpgrade() throws(Errno) -> UpgradeState {
         try locked { (state: inout State) throws(Errno) -> UpgradeState in
             UpgradeState(format: MemFSStateCodec.format, version: MemFSStateCodec.version,
@@ -16,9 +16,9 @@ extension MemFS: UpgradableFileSystem {
     /// limits. Refuses another format, a version this build does not read, and damaged bytes.
     public convenience init(resuming state: UpgradeState, options: Options = .init(),
                             clock: any BentoKit.Clock = SystemClock()) throws(ModuleError) {
-        try state.require(format: MemFSStateCodec.format, versions: MemFSStateCodec.version...MemFSStateCodec.version)
+        try state.require(format: MemFSStateCodec.format, versions: MemFSStateCodec.versions)
         let decoded: State
-        do { decoded = try MemFSStateCodec.decode(state.bytes, limits: Self.limits(options)) } catch {
+        do { decoded = try MemFSStateCodec.decode(state.bytes, version: state.version, limits: Self.limits(options)) } catch {
             throw ModuleError("damaged memfs state (\(state.bytes.count) bytes): \(error)")
         }
         self.init(options: options, clock: clock, state: decoded)

@@ -62,6 +62,7 @@ extension MemFS {
 extension MemFS.State {
     /// Checks the namespace of `name` and the caller's right to read or change it on `node` (`xattr_permission`).
     func checkXattr(_ name: XattrName, on node: Node, writing: Bool, for request: Request) throws(Errno) {
+        if writing { try node.flags.checkUnprotected() }
         switch name.namespace {
         case "user":
             guard node.type == .regular || node.isDirectory else { throw writing ? .notPermitted : .noData }

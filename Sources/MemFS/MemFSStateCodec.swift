@@ -1,11 +1,12 @@
 import BentoKit
 
-// MemFS's whole state as bytes, for a live upgrade: format `memfs`, version 1. Fields in order (integers as
-// `StateWriter` writes them, byte strings length-prefixed):
+// MemFS's whole state as bytes, for a live upgrade: format `memfs`, version 2 (version 1, still read, lacks the
+// inode flags: they read as none). Fields in order (integers as `StateWriter` writes them, byte strings
+// length-prefixed):
 //
 //   read-only flag, writeback-cache flag, next inode, next handle
 //   node count, then per node:
-//     inode, mode, uid, gid, link count, device, atime, mtime, ctime, lookups, open count,
+//     inode, mode, uid, gid, link count, device, atime, mtime, ctime, inode flags (version 2), lookups, open count,
 //     xattr count, then (name, value) per xattr,
 //     symlink target,
 //     file size, chunk count, then (chunk index, bytes) per stored chunk,
@@ -18,8 +19,10 @@ import BentoKit
 enum MemFSStateCodec {
     /// The format's name.
     static let format = "memfs"
-    /// The version this build writes and reads.
-    static let version: UInt32 = 1
+    /// The version this build writes; it reads `versions`.
+    static let version: UInt32 = 2
+    /// The versions this build reads.
+    static let versions: ClosedRange<UInt32> = 1...2
 
     /// The bytes of `state`.
     static func encode(_ state: MemFS.State) -> [UInt8] {
@@ -47,6 +50,7 @@ enum MemFSStateCodec {
         out.write(node.linkCount)
         out.write(node.device)
         for time in [node.accessTime, node.modificationTime, node.changeTime] { out.write(time) }
+        out.write(node.flags.rawValue)
         out.write(node.lookups)
         out.write(node.openCount)
         out.write(node.xattrs.count)
@@ -78,13 +82,13 @@ enum MemFSStateCodec {
 
     /// The state `bytes` hold, with `limits`; `EINVAL` for bytes that are short, inconsistent or trailed by more.
     /// Every number in them is hostile: damaged bytes throw here, never trap here or in a later request.
-    static func decode(_ bytes: [UInt8], limits: MemFS.State.Limits) throws(Errno) -> MemFS.State {
+    static func decode(_ bytes: [UInt8], version: UInt32 = version, limits: MemFS.State.Limits) throws(Errno) -> MemFS.State {
         var input = StateReader(bytes)
         let isReadOnly = try input.readBool(), writebackCache = try input.readBool()
         let nextInode = try input.readCounter(), nextHandle = try input.readCounter()
         var nodes: [Inode: Node] = [:]
         for _ in 0..<(try input.readCount()) {
-            let node = try decodeNode(&input)
+            let node = try decodeNode(&input, version: version)
             guard node.inode.rawValue < nextInode, nodes.updateValue(node, forKey: node.inode) == nil else { throw .invalidArgument }
         }
         guard let root = nodes[.root], root.isDirectory else { throw .invalidArgument }
@@ -106,12 +110,13 @@ enum MemFSStateCodec {
         return state
     }
 
-    private static func decodeNode(_ input: inout StateReader) throws(Errno) -> Node {
+    private static func decodeNode(_ input: inout StateReader, version: UInt32) throws(Errno) -> Node {
         let inode = Inode(try input.readUInt64())
         let mode = FileMode(rawValue: try input.readUInt32())
         let uid = UserID(try input.readUInt32()), gid = GroupID(try input.readUInt32())
         let linkCount = try input.readUInt32(), device = try input.readUInt32()
         let times = [try input.readTimestamp(), try input.readTimestamp(), try input.readTimestamp()]
+        let flags = version >= 2 ? try InodeFlags.validated(InodeFlags(rawValue: try input.readUInt32())) : []
         let lookups = try input.readCounter(), openCount = try input.readInt()
         var xattrs: [XattrName: [UInt8]] = [:]
         for _ in 0..<(try input.readCount()) {
@@ -123,7 +128,7 @@ enum MemFSStateCodec {
         for _ in 0..<(try input.readCount()) { chunks[try input.readUInt64()] = try input.readBytes() }
         guard let contents = FileContents(size: size, chunks: chunks) else { throw .invalidArgument }
         let node = Node(inode: inode, mode: mode, uid: uid, gid: gid, now: times[0], device: device, target: target)
-        (node.linkCount, node.modificationTime, node.changeTime) = (linkCount, times[1], times[2])
+        (node.linkCount, node.modificationTime, node.changeTime, node.flags) = (linkCount, times[1], times[2], flags)
         (node.lookups, node.openCount, node.xattrs, node.contents) = (lookups, openCount, xattrs, contents)
         let isDirectory = try input.readBool()
         guard isDirectory == mode.isDirectory else { throw .invalidArgument }

@@ -26,6 +26,8 @@ final class Node {
     var modificationTime: Timestamp
     /// Last change of the inode.
     var changeTime: Timestamp
+    /// The `chattr` flags (immutable, append-only, no-dump, no-atime), enforced by MemFS's handlers.
+    var flags: InodeFlags = []
     /// Entries the kernel holds (each `Entry` returned adds one, `forget` subtracts).
     var lookups: UInt64 = 0
     /// Open handles on this node.

@@ -42,6 +42,8 @@ extension MemFS.State {
     /// (`EACCES`), and in a sticky directory ownership of the file or the directory (`EPERM`).
     func requireRemoval(of child: Node, from directory: Node, for request: Request) throws(Errno) {
         try require([.write, .execute], on: directory, for: request)
+        try directory.flags.checkUnprotected()
+        try child.flags.checkUnprotected()
         guard !limits.checksPermissions || directory.ownership.allowsRemoval(of: child.ownership, by: request) else {
             throw .notPermitted
         }
@@ -63,5 +65,6 @@ extension MemFS.State {
         try require(.execute, on: directory, for: request)
         guard !name.isDotOrDotDot, contents[name] == nil else { throw .fileExists }
         try require(.write, on: directory, for: request)
+        try directory.flags.checkNameAddition()
     }
 }

@@ -70,6 +70,9 @@ struct FsckChecker {
                     let disk = try DiskInode(decoding: bytes, at: Int(slot) * Format.inodeSize, number: number)
                     guard !disk.isFree else { continue }
                     if number == 0 { problem("inode 0 (reserved) is in use") } else { inodes[number] = disk }
+                    if !InodeFlags.supported.isSuperset(of: disk.inodeFlags) {
+                        problem("inode \(number) has unknown flags \(String(disk.flags, radix: 16))")
+                    }
                 } catch {
                     problem(error.description)
                     corrupted.insert(number)

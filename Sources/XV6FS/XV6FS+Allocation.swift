@@ -17,6 +17,7 @@ extension XV6FS {
         guard file.flags.isWritable else { throw .badFileDescriptor }
         let object = try object(inode)
         guard object.disk.mode.isRegular else { throw object.disk.mode.isDirectory ? .isDirectory : .operationNotSupportedByDevice }
+        try object.disk.inodeFlags.checkFallocate(mode)
         let blockSize = UInt64(Format.blockSize)
         var start = offset
         while start < end {

@@ -27,6 +27,7 @@ extension XV6FS {
     private func checkSetattr(_ changes: AttributeChanges, on disk: DiskInode, inode: Inode, for request: Request) throws(Errno) {
         // The kernel checks nothing for this one, even with default_permissions (see `isChownOfNothing`).
         if changes.isChownOfNothing, disk.ownership.refusesEmptyChown(by: request) { throw .notPermitted }
+        try disk.inodeFlags.checkAttributeChange(changes)
         if changes.mode != nil { try requireOwnership(of: disk, for: request) }
         if let uid = changes.uid, uid != disk.uid || !disk.ownership.isOwned(by: request) {
             guard !options.checksPermissions || request.isRoot else { throw .notPermitted }

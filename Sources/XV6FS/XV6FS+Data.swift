@@ -44,6 +44,7 @@ extension XV6FS {
         guard file.flags.isWritable else { throw .badFileDescriptor }
         let object = try object(inode)
         guard object.disk.mode.isRegular else { throw .badFileDescriptor }
+        try object.disk.inodeFlags.checkWrite(flags: flags)
         let appends = flags.contains(.append) && !kernelCachesWrites.load(ordering: .relaxed)  // the write's flags: fcntl may change them
         let bytes = bytes.extracting(first: Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
         var written = 0
@@ -121,6 +122,7 @@ extension XV6FS {
     func open(_ object: CachedInode, flags: OpenFlags, for request: Request) throws(Errno) -> OpenReply {
         let disk = object.disk
         if disk.mode.isDirectory, flags.isWritable || flags.contains(.truncate) { throw .isDirectory }
+        try disk.inodeFlags.checkOpen(flags)
         var mask: AccessMask = []
         if flags.isReadable { mask.insert(.read) }
         if flags.isWritable || flags.contains(.truncate) { mask.insert(.write) }

@@ -47,6 +47,7 @@ extension XV6FS {
                 var disk = object.disk
                 // A file with no name may get one while it is open (an O_TMPFILE file: the kernel decides whether).
                 guard disk.linkCount > 0 || object.state.withLock({ $0.opens > 0 }) else { throw .noSuchFileOrDirectory }
+                try disk.inodeFlags.checkUnprotected()
                 guard disk.linkCount < UInt32.max else { throw .tooManyLinks }
                 try addName(newName, for: object.number, type: disk.type, in: directory, now: now, handle)
                 disk.linkCount += 1
@@ -132,6 +133,7 @@ extension XV6FS {
                 } else {
                     guard directory.disk.linkCount > 0 else { throw .noSuchFileOrDirectory }
                     try require([.write, .execute], on: directory.disk, for: request)
+                    try directory.disk.inodeFlags.checkNameAddition()
                 }
                 let owner = directory.disk.ownership.ownershipOfNewObject(mode: mode, for: request)
                 let object = try makeInode(owner, device: device, linkCount: name == nil ? 0 : mode.isDirectory ? 2 : 1,

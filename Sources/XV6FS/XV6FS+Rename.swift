@@ -86,6 +86,7 @@ extension XV6FS {
             try requireRemoval(of: target.disk, from: toDisk, for: request)
         } else {
             try require(.write, on: toDisk, for: request)
+            try toDisk.inodeFlags.checkNameAddition()
         }
         if let target, !move.exchange {
             if sourceDisk.mode.isDirectory, !target.disk.mode.isDirectory { throw .notDirectory }

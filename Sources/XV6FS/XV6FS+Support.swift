@@ -103,6 +103,8 @@ extension XV6FS {
         guard !options.checksPermissions || directory.ownership.allowsRemoval(of: child.ownership, by: request) else {
             throw .notPermitted
         }
+        try directory.inodeFlags.checkUnprotected()
+        try child.inodeFlags.checkUnprotected()
     }
 
     /// Checks that `name` may be added to `directory`: the directory still exists, search permission, the name
@@ -114,6 +116,7 @@ extension XV6FS {
         try require(.execute, on: disk, for: request)
         guard !name.isDotOrDotDot, try directories.lookup(name, in: directory) == nil else { throw .fileExists }
         try require(.write, on: disk, for: request)
+        try disk.inodeFlags.checkNameAddition()
     }
 
     // MARK: Answers

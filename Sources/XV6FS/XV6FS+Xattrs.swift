@@ -84,6 +84,7 @@ extension XV6FS {
 
     /// Checks the namespace of `name` and the caller's right to read or change it on `disk` (`xattr_permission`).
     private func checkXattr(_ name: XattrName, on disk: DiskInode, writing: Bool, for request: Request) throws(Errno) {
+        if writing { try disk.inodeFlags.checkUnprotected() }
         switch name.namespace {
         case "user":
             guard disk.mode.isRegular || disk.mode.isDirectory else { throw writing ? .notPermitted : .noData }

@@ -64,4 +64,6 @@ struct InProcessDriver: POSIXDriver {
     func statfs(_ path: String) throws(Errno) -> FileSystemStatistics { try fileSystem.statfs(path) }
     func access(_ path: String, _ mask: AccessMask) throws(Errno) { try fileSystem.access(path, mask) }
     func dropCaches() {}
+    func inodeFlags(_ path: String) throws(Errno) -> InodeFlags { try fileSystem.inodeFlags(path) }
+    func setInodeFlags(_ path: String, _ flags: InodeFlags) throws(Errno) { try fileSystem.setInodeFlags(path, flags) }
 }

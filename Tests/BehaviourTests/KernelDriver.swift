@@ -176,6 +176,28 @@ struct KernelDriver: POSIXDriver {
         _ = try call { faccessat(AT_FDCWD, path, Int32(mask.rawValue), AT_EACCESS) }
     }
 
+    /// FS_IOC_GETFLAGS and FS_IOC_SETFLAGS (`_IOR`/`_IOW('f', 1/2, long)`: the kernel reads and writes an `int`
+    /// at the start of the 8 bytes).
+    private static let getFlags: UInt = 0x8008_6601, setFlags: UInt = 0x4008_6602
+
+    func inodeFlags(_ path: String) throws(Errno) -> InodeFlags {
+        var word = [UInt8](repeating: 0, count: 8)
+        try withOpened(path) { (descriptor) throws(Errno) in _ = try deviceControl(descriptor, Self.getFlags, argument: &word) }
+        return InodeFlags(rawValue: word[0..<4].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+    }
+
+    func setInodeFlags(_ path: String, _ flags: InodeFlags) throws(Errno) {
+        var word = (0..<8).map { $0 < 4 ? UInt8(truncatingIfNeeded: flags.rawValue >> (8 * $0)) : 0 }
+        try withOpened(path) { (descriptor) throws(Errno) in _ = try deviceControl(descriptor, Self.setFlags, argument: &word) }
+    }
+
+    /// Runs `body` with `path` open read-only and non-blocking, as `chattr` opens it.
+    private func withOpened(_ path: String, _ body: (Int32) throws(Errno) -> Void) throws(Errno) {
+        let descriptor = try call { Glibc.open(path, O_RDONLY | O_NONBLOCK) }
+        defer { Glibc.close(descriptor) }
+        try body(descriptor)
+    }
+
     func dropCaches() {
         sync()
         let control = Glibc.open("/proc/sys/vm/drop_caches", O_WRONLY)

@@ -81,4 +81,8 @@ protocol POSIXDriver: Sendable {
     /// Makes the next reads and listings reach the file system: the kernel drops its clean caches
     /// (`/proc/sys/vm/drop_caches`; tmpfs keeps its pages, they are its storage); in-process nothing is cached.
     func dropCaches()
+    /// `lsattr`: the inode flags of `path` (`FS_IOC_GETFLAGS` on it opened read-only).
+    func inodeFlags(_ path: String) throws(Errno) -> InodeFlags
+    /// `chattr`: replaces the inode flags of `path` (`FS_IOC_SETFLAGS`).
+    func setInodeFlags(_ path: String, _ flags: InodeFlags) throws(Errno)
 }

@@ -208,6 +208,24 @@ struct Mounted {
         #expect(try m.fs.lstat("/shared/g").mode == FileMode(type: .characterDevice, permissions: 0))
     }
 
+    @Test func inodeFlagsAreTheOwnersAndImmutableAndAppendOnlyRootsAlone() throws {
+        let m = try Mounted()
+        try m.fs.mkdir("/shared", mode: 0o777)
+        try m.fs.chmod("/shared", mode: 0o777)
+        let alice = m.fs.as(user: UserID(1000), group: GroupID(1000))
+        let descriptor = try alice.open("/shared/mine", [.writeOnly, .create], mode: 0o644)
+        try alice.close(descriptor)
+        try m.create("/shared/roots")
+        try alice.setInodeFlags("/shared/mine", .noDump)
+        #expect(try alice.inodeFlags("/shared/mine") == .noDump)
+        #expect(throws: Errno.notPermitted) { try alice.setInodeFlags("/shared/mine", [.noDump, .immutable]) }
+        #expect(throws: Errno.notPermitted) { try alice.setInodeFlags("/shared/roots", .noDump) }
+        try m.fs.setInodeFlags("/shared/mine", .appendOnly)
+        #expect(throws: Errno.notPermitted) { try alice.setInodeFlags("/shared/mine", []) }
+        try m.fs.symlink("mine", "/shared/link")
+        #expect(try m.fs.inodeFlags("/shared/link") == .appendOnly, "a final symlink is followed")
+    }
+
     @Test func aReadOnlyMountRefusesChangesWithEROFS() throws {
         let memfs = MemFS(options: .init(capacity: 1 << 20))
         let fs = try InProcessFileSystem(fileSystem: memfs, options: .init(readOnly: true))

@@ -182,10 +182,12 @@ import Testing
         #expect(try t.attributes(file.inode).linkCount == 2)
     }
 
-    @Test func whiteoutIsNotSupported() throws {
+    @Test func whiteoutNeverGoesWithExchange() throws {
         _ = try t.create("a")
+        _ = try t.create("b")
         #expect(throws: Errno.invalidArgument) {
-            try t.fs.rename(t.root, parent: .root, name: t.name("a"), newParent: .root, newName: t.name("b"), flags: .whiteout)
+            try t.fs.rename(t.root, parent: .root, name: t.name("a"), newParent: .root, newName: t.name("b"),
+                            flags: [.whiteout, .exchange])
         }
     }
 }

@@ -41,11 +41,27 @@ import Testing
         #expect(throws: Errno.noSuchFileOrDirectory) { try next.getattr(fixture.root, inode: file.inode, handle: nil) }
     }
 
+    @Test func inodeFlagsGoOverAndVersionOneStateReadsAsHavingNone() throws {
+        let fixture = Fixture()
+        try fixture.fs.setInodeFlags(fixture.root, inode: .root, flags: [.noDump, .immutable])
+        let state = try fixture.fs.prepareUpgrade()
+        #expect(state.version == 2)
+        #expect(try MemFS(resuming: state).inodeFlags(fixture.root, inode: .root) == [.noDump, .immutable])
+        // Version 1 is version 2 without the flags word after each node's ctime: with the root alone, the 8 bytes
+        // after two flags, three counters and the root's inode, mode, uid, gid, links, device and three times.
+        let flagsAt = 2 + 3 * 8 + 6 * 8 + 3 * 16
+        #expect(state.bytes[flagsAt] == UInt8(InodeFlags([.noDump, .immutable]).rawValue))
+        var old = state
+        old.version = 1
+        old.bytes.removeSubrange(flagsAt..<flagsAt + 8)
+        #expect(try MemFS(resuming: old).inodeFlags(fixture.root, inode: .root) == [])
+    }
+
     @Test func unknownStateVersionsFormatsAndDamagedBytesAreRefusedWithAReason() throws {
         let state = try Fixture().fs.prepareUpgrade()
         var future = state
-        future.version = 2
-        #expect(throws: ModuleError("unknown memfs state version 2: this build reads versions 1...1")) {
+        future.version = 3
+        #expect(throws: ModuleError("unknown memfs state version 3: this build reads versions 1...2")) {
             try MemFS(resuming: future)
         }
         #expect(throws: ModuleError("cannot resume from xv6fs state: this module reads memfs state only")) {
