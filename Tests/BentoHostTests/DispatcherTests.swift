@@ -31,7 +31,7 @@ import Testing
     @Test func unknownOpcodesAnswerENOSYS() throws {
         let dispatcher = Dispatcher.started()
         var bytes = request(.statfs, unique: 4)
-        bytes.replaceSubrange(4..<8, with: u32(39))  // FUSE_IOCTL
+        bytes.replaceSubrange(4..<8, with: u32(40))  // FUSE_POLL
         let reply = try #require(dispatcher.reply(bytes))
         #expect(reply.error == -Errno.noFunction.rawValue && reply.unique == 4 && reply.length == 16)
         #expect(dispatcher.unknownRequestCount == 1)
