@@ -119,13 +119,8 @@ extension HostDescriptor {
     /// Whether the object lives on a file system stacked over others (`fstatfs` type overlayfs, eCryptfs or FUSE,
     /// which may pass through to yet another), so that FUSE passthrough to it needs one stacking level more.
     public func isOnStackedFileSystem() throws(Errno) -> Bool {
-        var raw = [UInt8](repeating: 0, count: Linux.volumeStatusSize)
-        let type = try raw.withUnsafeMutableBytes { bytes in
-            Result { () throws(Errno) -> Int in
-                _ = try systemCall { GNU.fstatfs(rawValue, bytes.baseAddress!) }
-                return bytes.load(as: Int.self)  // f_type
-            }
-        }.get()
+        var type: Int64 = 0
+        _ = try systemCall { GNU.fileSystemType(rawValue, &type) }
         return Self.stackedFileSystemTypes.contains(UInt64(truncatingIfNeeded: type))
     }
 

@@ -3,11 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinux
 
 // Linux (GNU) system calls and constants that Swift's Glibc module does not import: they sit behind
-// `_GNU_SOURCE` or in headers outside the module map (`sys/fsuid.h`, `sys/xattr.h`, `sys/vfs.h`). Each function is found
-// once in the C library by name and called through a typed C function pointer, so BentoSystem needs no C
-// shim target. Values are those of Linux x86-64 and aarch64 (the platforms Bento runs on).
+// `_GNU_SOURCE` or in headers outside the module map (`sys/fsuid.h`, `sys/xattr.h`, `sys/vfs.h`). The functions
+// come from the CLinux target's thin C wrappers; the constants' values are those of Linux x86-64 and aarch64 (the
+// platforms Bento runs on).
 
 /// Linux constants missing from the Glibc module.
 @usableFromInline
@@ -30,46 +31,61 @@ enum Linux {
     static let seekData: CInt = 3
     /// `SEEK_HOLE`: `lseek` to the next hole at or after the offset.
     static let seekHole: CInt = 4
-    /// `sizeof(struct statfs)`, whose first field is `f_type` (a `long`).
-    static let volumeStatusSize = 120
 }
 
-/// Finds a C library function by name; every name used here exists in glibc ≥ 2.30, so absence is a broken
-/// installation, not a runtime condition.
-private func libcFunction<Function>(_ name: String, as type: Function.Type) -> Function {
-    guard let address = dlsym(nil, name) else { fatalError("the C library has no \(name)") }
-    return unsafeBitCast(address, to: type)
-}
-
-/// The GNU extensions BentoSystem calls, resolved once.
+/// The GNU extensions BentoSystem calls, through CLinux's wrappers; each returns what the C function does.
 @usableFromInline
 enum GNU {
-    typealias NameToHandle = @convention(c) (CInt, UnsafePointer<CChar>, UnsafeMutableRawPointer, UnsafeMutablePointer<CInt>, CInt) -> CInt
-    typealias OpenByHandle = @convention(c) (CInt, UnsafeMutableRawPointer, CInt) -> CInt
-    typealias Rename2 = @convention(c) (CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt) -> CInt
-    typealias SetFSID = @convention(c) (UInt32) -> CInt
-    typealias CopyRange = @convention(c) (CInt, UnsafeMutablePointer<off_t>, CInt, UnsafeMutablePointer<off_t>, Int, CUnsignedInt) -> Int
-    typealias Allocate = @convention(c) (CInt, CInt, off_t, off_t) -> CInt
-    typealias GetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
-    typealias SetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer?, Int, CInt) -> CInt
-    typealias ListXattr = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<CChar>?, Int) -> Int
-    typealias RemoveXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> CInt
-    typealias VolumeStatus = @convention(c) (CInt, UnsafeMutableRawPointer) -> CInt
+    static func nameToHandleAt(_ directory: CInt, _ path: UnsafePointer<CChar>, _ handle: UnsafeMutableRawPointer,
+                               _ mountID: UnsafeMutablePointer<CInt>, _ flags: CInt) -> CInt {
+        bento_name_to_handle_at(directory, path, handle, mountID, flags)
+    }
 
-    // Function pointers into the C library are immutable after their one-time initialization and the C
-    // functions themselves are thread-safe, so sharing them across threads is safe.
-    nonisolated(unsafe) static let nameToHandleAt = libcFunction("name_to_handle_at", as: NameToHandle.self)
-    nonisolated(unsafe) static let openByHandleAt = libcFunction("open_by_handle_at", as: OpenByHandle.self)
-    nonisolated(unsafe) static let renameat2 = libcFunction("renameat2", as: Rename2.self)
-    nonisolated(unsafe) static let setfsuid = libcFunction("setfsuid", as: SetFSID.self)
-    nonisolated(unsafe) static let setfsgid = libcFunction("setfsgid", as: SetFSID.self)
-    nonisolated(unsafe) static let copyFileRange = libcFunction("copy_file_range", as: CopyRange.self)
-    nonisolated(unsafe) static let fallocate = libcFunction("fallocate64", as: Allocate.self)
-    nonisolated(unsafe) static let getxattr = libcFunction("getxattr", as: GetXattr.self)
-    nonisolated(unsafe) static let setxattr = libcFunction("setxattr", as: SetXattr.self)
-    nonisolated(unsafe) static let listxattr = libcFunction("listxattr", as: ListXattr.self)
-    nonisolated(unsafe) static let removexattr = libcFunction("removexattr", as: RemoveXattr.self)
-    nonisolated(unsafe) static let fstatfs = libcFunction("fstatfs", as: VolumeStatus.self)
+    static func openByHandleAt(_ mountDescriptor: CInt, _ handle: UnsafeMutableRawPointer, _ flags: CInt) -> CInt {
+        bento_open_by_handle_at(mountDescriptor, handle, flags)
+    }
+
+    static func renameat2(_ directory: CInt, _ name: UnsafePointer<CChar>, _ newDirectory: CInt,
+                          _ newName: UnsafePointer<CChar>, _ flags: CUnsignedInt) -> CInt {
+        bento_renameat2(directory, name, newDirectory, newName, flags)
+    }
+
+    static func setfsuid(_ uid: UInt32) -> CInt { bento_setfsuid(uid) }
+
+    static func setfsgid(_ gid: UInt32) -> CInt { bento_setfsgid(gid) }
+
+    static func copyFileRange(_ source: CInt, _ sourceOffset: inout off_t, _ destination: CInt,
+                              _ destinationOffset: inout off_t, _ length: Int, _ flags: CUnsignedInt) -> Int {
+        var from = Int64(sourceOffset), to = Int64(destinationOffset)
+        defer { (sourceOffset, destinationOffset) = (off_t(from), off_t(to)) }
+        return bento_copy_file_range(source, &from, destination, &to, length, flags)
+    }
+
+    static func fallocate(_ fd: CInt, _ mode: CInt, _ offset: off_t, _ length: off_t) -> CInt {
+        bento_fallocate(fd, mode, Int64(offset), Int64(length))
+    }
+
+    static func getxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeMutableRawPointer?,
+                         _ size: Int) -> Int {
+        bento_getxattr(path, name, value, size)
+    }
+
+    static func setxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeRawPointer?,
+                         _ size: Int, _ flags: CInt) -> CInt {
+        bento_setxattr(path, name, value, size, flags)
+    }
+
+    static func listxattr(_ path: UnsafePointer<CChar>, _ list: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int {
+        bento_listxattr(path, list, size)
+    }
+
+    static func removexattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>) -> CInt {
+        bento_removexattr(path, name)
+    }
+
+    static func fileSystemType(_ fd: CInt, _ type: UnsafeMutablePointer<Int64>) -> CInt {
+        bento_file_system_type(fd, type)
+    }
 }
 
 /// Calls `body` with `bytes` as a NUL-terminated C string (names arrive as validated bytes without NUL).

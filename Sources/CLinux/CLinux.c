@@ -1,7 +1,12 @@
-#define _GNU_SOURCE  // struct ucred
+#define _GNU_SOURCE  // struct ucred, name_to_handle_at, renameat2, setfsuid, copy_file_range, fallocate
 #include "CLinux.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/fsuid.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <malloc.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -55,4 +60,52 @@ long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long 
     long written = pwritev2(fd, &piece, 1, offset, RWF_NOAPPEND);
     if (written < 0 && errno == EOPNOTSUPP) return pwrite(fd, buffer, count, offset);  // before Linux 6.9
     return written;
+}
+
+int bento_name_to_handle_at(int directory, const char *path, void *handle, int *mount_id, int flags) {
+    return name_to_handle_at(directory, path, (struct file_handle *)handle, mount_id, flags);
+}
+
+int bento_open_by_handle_at(int mount_descriptor, void *handle, int flags) {
+    return open_by_handle_at(mount_descriptor, (struct file_handle *)handle, flags);
+}
+
+int bento_renameat2(int directory, const char *name, int new_directory, const char *new_name, unsigned flags) {
+    return renameat2(directory, name, new_directory, new_name, flags);
+}
+
+int bento_setfsuid(unsigned uid) { return setfsuid(uid); }
+
+int bento_setfsgid(unsigned gid) { return setfsgid(gid); }
+
+long bento_copy_file_range(int source, long long *source_offset, int destination, long long *destination_offset,
+                           size_t length, unsigned flags) {
+    off_t from = (off_t)*source_offset, to = (off_t)*destination_offset;
+    ssize_t copied = copy_file_range(source, &from, destination, &to, length, flags);
+    *source_offset = from;
+    *destination_offset = to;
+    return (long)copied;
+}
+
+int bento_fallocate(int fd, int mode, long long offset, long long length) {
+    return fallocate(fd, mode, (off_t)offset, (off_t)length);
+}
+
+long bento_getxattr(const char *path, const char *name, void *value, size_t size) {
+    return (long)getxattr(path, name, value, size);
+}
+
+int bento_setxattr(const char *path, const char *name, const void *value, size_t size, int flags) {
+    return setxattr(path, name, value, size, flags);
+}
+
+long bento_listxattr(const char *path, char *list, size_t size) { return (long)listxattr(path, list, size); }
+
+int bento_removexattr(const char *path, const char *name) { return removexattr(path, name); }
+
+int bento_file_system_type(int fd, long long *type) {
+    struct statfs status;
+    if (fstatfs(fd, &status) != 0) return -1;
+    *type = (long long)status.f_type;
+    return 0;
 }

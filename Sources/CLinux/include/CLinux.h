@@ -1,6 +1,8 @@
 // C library functions Bento's system layer needs that Swift's Glibc module does not export, because their
-// headers lie outside its module map (malloc.h) or need _GNU_SOURCE (struct ucred). Rules: thin wrappers with
-// no state of their own; each returns what the C library reports. Only BentoSystem imports this target.
+// headers lie outside its module map (malloc.h, sys/xattr.h, sys/vfs.h) or need _GNU_SOURCE (struct ucred,
+// name_to_handle_at, renameat2, setfsuid, copy_file_range, fallocate). Rules: thin wrappers with no state of their
+// own; each returns what the C library reports (-1 and errno on failure, as the function it wraps). Only
+// BentoSystem imports this target.
 #ifndef CLINUX_H
 #define CLINUX_H
 
@@ -33,5 +35,34 @@ int bento_thread_get_groups(int capacity, unsigned *groups);
 /// (pwritev2 with RWF_NOAPPEND, Linux 6.9 and later; an older kernel gets a plain pwrite, which appends on such a
 /// file). Returns the bytes written, or -1 with errno set.
 long bento_pwrite_at_offset(int fd, const void *buffer, size_t count, long long offset);
+
+/// name_to_handle_at(2): `handle` is a `struct file_handle` whose `handle_bytes` the caller set.
+int bento_name_to_handle_at(int directory, const char *path, void *handle, int *mount_id, int flags);
+
+/// open_by_handle_at(2).
+int bento_open_by_handle_at(int mount_descriptor, void *handle, int flags);
+
+/// renameat2(2).
+int bento_renameat2(int directory, const char *name, int new_directory, const char *new_name, unsigned flags);
+
+/// setfsuid(2) and setfsgid(2): the calling thread's file-system ids; each returns the previous id.
+int bento_setfsuid(unsigned uid);
+int bento_setfsgid(unsigned gid);
+
+/// copy_file_range(2).
+long bento_copy_file_range(int source, long long *source_offset, int destination, long long *destination_offset,
+                           size_t length, unsigned flags);
+
+/// fallocate(2).
+int bento_fallocate(int fd, int mode, long long offset, long long length);
+
+/// getxattr(2), setxattr(2), listxattr(2), removexattr(2) on a path (symlinks followed).
+long bento_getxattr(const char *path, const char *name, void *value, size_t size);
+int bento_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long bento_listxattr(const char *path, char *list, size_t size);
+int bento_removexattr(const char *path, const char *name);
+
+/// The type of the file system holding open file `fd` (fstatfs(2)'s `f_type`) in `*type`. Returns 0 or -1.
+int bento_file_system_type(int fd, long long *type);
 
 #endif
