@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `bento` command: mount, inspect and manage Bento file systems.
 @main
@@ -7,4 +8,20 @@ struct Bento: ParsableCommand {
         commandName: "bento",
         abstract: "Write Linux file systems in safe Swift: mount them through FUSE and manage live mounts.",
         subcommands: [Mount.self, Status.self, Stats.self, Upgrade.self, Mkfs.self, Fsck.self, Shell.self, CrashCheck.self])
+
+    /// Runs the command, or, called by the name `mount.fuse.bento`, mount(8)'s helper (`MountHelper`).
+    static func main() {
+        let arguments = CommandLine.arguments
+        guard let program = arguments.first, URL(fileURLWithPath: program).lastPathComponent == MountHelper.name else {
+            return main(nil)
+        }
+        do {
+            switch try MountHelper.invocation(Array(arguments.dropFirst())) {
+            case .fake: return
+            case .mount(let command): main(command)
+            }
+        } catch {
+            exit(withError: ValidationError("\(error)"))
+        }
+    }
 }

@@ -60,6 +60,13 @@ struct Mount: ParsableCommand {
         }
     }
 
+    /// This mount as the `bento` command line that asks for it (program name first), which the background daemon
+    /// is started with: the same whether `bento mount` or mount(8)'s helper was called.
+    var commandLine: [String] {
+        ["bento", "mount", "--fs", fs] + options.flatMap { ["-o", $0] } + (pidFile.map { ["--pid-file", $0] } ?? [])
+            + [source, mountpoint]
+    }
+
     func validate() throws {
         _ = try mountOptions()
         var isDirectory: ObjCBool = false
@@ -73,7 +80,7 @@ struct Mount: ParsableCommand {
         if foreground {
             try Daemon(mount: self).run()
         } else {
-            throw ExitCode(try Daemon.startInBackground(arguments: CommandLine.arguments))
+            throw ExitCode(try Daemon.startInBackground(arguments: commandLine))
         }
     }
 }
