@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
 import BentoSystem
 import FUSEWire
@@ -18,15 +15,14 @@ public final class Channel: Sendable {
 
     /// Takes ownership of an open `/dev/fuse` descriptor (one passed back by `fusermount3`).
     init(adopting descriptor: Int32) {
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        FUSEDevice.setCloseOnExec(descriptor)
         self.descriptor = descriptor
     }
 
     /// Opens `/dev/fuse`, naming the usual cause of failure.
     public static func open() throws(HostError) -> Channel {
         do {
-            let fd = try systemCall { Glibc.open("/dev/fuse", O_RDWR | O_CLOEXEC) }
-            return Channel(descriptor: fd)
+            return Channel(descriptor: try FUSEDevice.open())
         } catch .noSuchFileOrDirectory {
             throw HostError("/dev/fuse does not exist: load the fuse module (modprobe fuse) or install fuse3")
         } catch .permissionDenied, .notPermitted {
@@ -61,8 +57,7 @@ public final class Channel: Sendable {
     public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Received {
         while true {
             do {
-                let count = try systemCall { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
-                return .request(count)
+                return .request(try FUSEDevice.read(descriptor, into: buffer))
             } catch .operationNotSupportedByDevice {
                 return .unmounted
             } catch .resourceTemporarilyUnavailable, .noSuchFileOrDirectory {
@@ -76,25 +71,12 @@ public final class Channel: Sendable {
         let total = reply.head.count + reply.payload.count
         let written: Int
         do {
-            written = try systemCall { writeVectors(reply) }
+            written = try FUSEDevice.write(descriptor, head: reply.head, payload: reply.payload)
         } catch .noSuchFileOrDirectory {
             return
         }
         if written != total { throw .ioError }
     }
 
-    /// `writev` of the reply's two parts; -1 and `errno` on failure.
-    private func writeVectors(_ reply: Reply) -> Int {
-        reply.head.withUnsafeBytes { head in
-            reply.payload.withUnsafeBytes { payload in
-                var vectors = [
-                    iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
-                    iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count),
-                ]
-                return writev(descriptor, &vectors, payload.isEmpty ? 1 : 2)
-            }
-        }
-    }
-
-    deinit { close(descriptor) }
+    deinit { FUSEDevice.close(descriptor) }
 }

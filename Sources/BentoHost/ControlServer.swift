@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
 import BentoSystem
 import Foundation
@@ -47,7 +44,7 @@ public final class ControlServer: Sendable {
     public init(registry: Registry, logger: Logger = Logger(label: "bento.control")) throws(HostError) {
         self.registry = registry
         self.logger = logger
-        path = Self.socketPath(pid: getpid())
+        path = Self.socketPath(pid: ProcessInfo.processInfo.processIdentifier)
         do {
             try FileManager.default.createDirectory(atPath: Self.runtimeDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -65,7 +62,7 @@ public final class ControlServer: Sendable {
     }
 
     /// Removes the socket file; call when the daemon exits.
-    public func remove() { unlink(path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     private func serve() {
         while true {
@@ -88,7 +85,7 @@ public final class ControlServer: Sendable {
         switch command.trimmingCharacters(in: .whitespaces) {
         case "status":
             return registry.liveMounts.map { session in
-                [session.mountpoint, session.type.name, session.type.version, "\(getpid())",
+                [session.mountpoint, session.type.name, session.type.version, "\(ProcessInfo.processInfo.processIdentifier)",
                  "\(Int(session.started.timeIntervalSince1970))", session.source,
                  session.transportStatus, session.stateStatus].joined(separator: "\t") + "\n"
             }.joined()

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
+import BentoSystem
 
 /// A kind of file system the host can mount: its name, version and how to build one from a mount's source.
 public struct FileSystemType: Sendable {
@@ -89,6 +87,6 @@ extension MountOptions {
     /// These options as a module sees them; the mounting user owns a new file system's root.
     public var moduleOptions: ModuleOptions {
         ModuleOptions(readOnly: readOnly, defaultPermissions: defaultPermissions,
-                      owner: UserID(getuid()), group: GroupID(getgid()), accessTimes: accessTimes, extra: extra)
+                      owner: UserID(HostProcess.userID), group: GroupID(HostProcess.groupID), accessTimes: accessTimes, extra: extra)
     }
 }

@@ -1,15 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoKit
 import BentoSystem
 import Foundation
 
 /// Loads file-system modules: shared libraries exporting `bento_module` (see `FileSystemModule`).
 ///
-/// A module is opened with `RTLD_NOW | RTLD_LOCAL` (every symbol resolved now, none offered to later
-/// libraries, so two versions of one file system load side by side) and never closed: code of a version that
-/// was upgraded away may still be on a thread's stack, and Swift metadata cannot be unloaded.
+/// A module is loaded as a `SharedLibrary` (BentoSystem): resolved at once, private to itself, so two versions of
+/// one file system load side by side, and never closed: code of a version that was upgraded away may still be on a
+/// thread's stack.
 ///
 /// The module carries its own copy of BentoKit (see `FileSystemModule`): the host checks that copy's layout
 /// fingerprint and never casts what the module made, so the two copies meet only through values and witness
@@ -22,15 +19,19 @@ public enum ModuleLoader {
     /// accepted the file.
     public static func load(_ path: String) throws(HostError) -> any FileSystemModule {
         let path = try checkTrusted(path)
-        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw HostError("cannot load module \(path): \(lastError()) — give the path of a module's .so file")
+        let handed: OpaquePointer?
+        do {
+            handed = try SharedLibrary.callEntryPoint(entryPoint, inLibraryAt: path)
+        } catch {
+            switch error {
+            case .cannotOpen(let reason):
+                throw HostError("cannot load module \(path): \(reason) — give the path of a module's .so file")
+            case .missingSymbol:
+                throw HostError("\(path) is not a Bento module: it has no '\(entryPoint)' symbol (missing symbol; "
+                    + "export one with @_cdecl(\"\(entryPoint)\"))")
+            }
         }
-        guard let symbol = dlsym(library, entryPoint) else {
-            throw HostError("\(path) is not a Bento module: it has no '\(entryPoint)' symbol (missing symbol; export one "
-                + "with @_cdecl(\"\(entryPoint)\"))")
-        }
-        let entry = unsafeBitCast(symbol, to: (@convention(c) () -> OpaquePointer?).self)
-        guard let handed = entry() else { throw HostError("\(path): \(entryPoint) returned no module") }
+        guard let handed else { throw HostError("\(path): \(entryPoint) returned no module") }
         // The pointer is a retained FileSystemModules.Export by the entry point's contract; nothing can check its
         // type (the module's class metadata is its own), so the fingerprint, at a fixed offset, is checked first.
         let export = Unmanaged<FileSystemModules.Export>.fromOpaque(UnsafeRawPointer(handed)).takeRetainedValue()
@@ -70,10 +71,5 @@ public enum ModuleLoader {
             }
         }
         return resolved
-    }
-
-    /// The dynamic linker's message for the last failure.
-    private static func lastError() -> String {
-        dlerror().map { String(cString: $0) } ?? "unknown error"
     }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoSystem
 import Foundation
 
@@ -8,13 +5,13 @@ import Foundation
 extension Mounter {
     static func mountWithFusermount(at path: String, source: String, type: String,
                                     options: MountOptions) throws(HostError) -> Channel {
-        var sockets: [Int32] = [0, 0]
+        let sockets: (ours: Int32, helpers: Int32)
         do {
-            _ = try systemCall { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &sockets) }
+            sockets = try DescriptorPassing.socketPair()
         } catch {
             throw HostError("socketpair for fusermount3 failed: \(error)")
         }
-        defer { close(sockets[0]) }
+        defer { DescriptorPassing.close(sockets.ours) }
         var list = ["fsname=\(options.fsName ?? source)", "subtype=\(options.subtype ?? type)", "nosuid", "nodev"]
         if options.allowOther { list.append("allow_other") }
         if options.defaultPermissions { list.append("default_permissions") }
@@ -24,13 +21,13 @@ extension Mounter {
             // Foundation's Process passes only standard input, output and error to the child, so the socket
             // goes in as the helper's standard input and _FUSE_COMMFD names descriptor 0.
             try runFusermount(["-o", list.joined(separator: ","), "--", path],
-                              environment: ["_FUSE_COMMFD": "0"], input: sockets[1])
+                              environment: ["_FUSE_COMMFD": "0"], input: sockets.helpers)
         } catch {
-            close(sockets[1])
+            DescriptorPassing.close(sockets.helpers)
             throw error
         }
-        close(sockets[1])
-        guard let descriptor = receiveDescriptor(over: sockets[0]) else {
+        DescriptorPassing.close(sockets.helpers)
+        guard let descriptor = DescriptorPassing.receive(over: sockets.ours) else {
             throw HostError("fusermount3 did not pass back the /dev/fuse channel")
         }
         return Channel(adopting: descriptor)
@@ -56,31 +53,6 @@ extension Mounter {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw HostError("fusermount3 \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
-        }
-    }
-
-    /// Receives one descriptor sent with `SCM_RIGHTS`.
-    private static func receiveDescriptor(over socket: Int32) -> Int32? {
-        var byte: UInt8 = 0
-        let controlLength = MemoryLayout<cmsghdr>.stride + MemoryLayout<Int32>.stride + 8
-        var control = [UInt8](repeating: 0, count: controlLength)
-        return withUnsafeMutablePointer(to: &byte) { bytePointer -> Int32? in
-            var vector = iovec(iov_base: bytePointer, iov_len: 1)
-            return control.withUnsafeMutableBytes { controlBytes -> Int32? in
-                withUnsafeMutablePointer(to: &vector) { vectorPointer -> Int32? in
-                    var message = msghdr()
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = controlBytes.count
-                    guard (try? systemCall({ recvmsg(socket, &message, 0) })) ?? 0 > 0 else { return nil }
-                    guard message.msg_controllen >= MemoryLayout<cmsghdr>.stride,
-                          let base = controlBytes.baseAddress else { return nil }
-                    let header = base.loadUnaligned(as: cmsghdr.self)
-                    guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS) else { return nil }
-                    return base.loadUnaligned(fromByteOffset: MemoryLayout<cmsghdr>.stride, as: Int32.self)
-                }
-            }
         }
     }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BentoSystem
 import Foundation
 
@@ -8,19 +5,19 @@ import Foundation
 /// (it mounts for us and passes the channel back over a Unix socket, `_FUSE_COMMFD`).
 public enum Mounter {
     /// The kernel mount data and flags for a mount with these options.
-    static func kernelOptions(descriptor: Int32, options: MountOptions) -> (data: String, flags: UInt) {
-        var data = ["fd=\(descriptor)", "rootmode=40000", "user_id=\(getuid())", "group_id=\(getgid())"]
+    static func kernelOptions(descriptor: Int32, options: MountOptions) -> (data: String, flags: KernelMount.Flags) {
+        var data = ["fd=\(descriptor)", "rootmode=40000", "user_id=\(HostProcess.userID)", "group_id=\(HostProcess.groupID)"]
         if options.allowOther { data.append("allow_other") }
         if options.defaultPermissions { data.append("default_permissions") }
         if let maxRead = options.maxRead { data.append("max_read=\(maxRead)") }
-        var flags = UInt(MS_NOSUID | MS_NODEV)
-        if options.extra["suid"] != nil { flags &= ~UInt(MS_NOSUID) }
-        if options.extra["dev"] != nil { flags &= ~UInt(MS_NODEV) }
-        if options.readOnly { flags |= UInt(MS_RDONLY) }
+        var flags: KernelMount.Flags = [.noSetID, .noDevices]
+        if options.extra["suid"] != nil { flags.remove(.noSetID) }
+        if options.extra["dev"] != nil { flags.remove(.noDevices) }
+        if options.readOnly { flags.insert(.readOnly) }
         switch options.accessTimes {  // what /proc/mounts shows; the file system applies the rule (AccessTimes)
-        case .relatime: flags |= UInt(MS_RELATIME)
-        case .strictatime: flags |= UInt(MS_STRICTATIME)
-        case .noatime: flags |= UInt(MS_NOATIME)
+        case .relatime: flags.insert(.relativeAccessTime)
+        case .strictatime: flags.insert(.strictAccessTime)
+        case .noatime: flags.insert(.noAccessTime)
         }
         return (data.joined(separator: ","), flags)
     }
@@ -45,7 +42,7 @@ public enum Mounter {
         let fsType = "fuse." + (options.subtype ?? type)
         let fsName = options.fsName ?? source
         do {
-            _ = try systemCall { Glibc.mount(fsName, path, fsType, flags, data) }
+            try KernelMount.mount(fsName, on: path, type: fsType, flags: flags, data: data)
         } catch {
             throw HostError("mounting \(fsType) on \(path) failed: \(error)")
         }
@@ -59,7 +56,7 @@ public enum Mounter {
             return
         }
         do {
-            _ = try systemCall { umount2(mountpoint, Int32(MNT_DETACH)) }
+            try KernelMount.detach(mountpoint)
         } catch .invalidArgument {
             return  // not mounted any more
         } catch {

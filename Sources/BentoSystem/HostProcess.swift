@@ -13,6 +13,12 @@ public enum HostProcess {
     /// The process's effective user id.
     public static var effectiveUserID: UInt32 { geteuid() }
 
+    /// The real user id (`getuid`): who started the process.
+    public static var userID: UInt32 { getuid() }
+
+    /// The real group id (`getgid`).
+    public static var groupID: UInt32 { getgid() }
+
     /// The supplementary groups of process `pid` (the `Groups:` line of `/proc/PID/status`), nil when it cannot be
     /// read (the process is gone, or `pid` is 0 as in requests the kernel makes on its own).
     public static func supplementaryGroups(of pid: UInt32) -> [UInt32]? {

@@ -1,5 +1,6 @@
 import Testing
 @testable import BentoHost
+import BentoSystem
 import Glibc
 
 @Suite struct MountOptionsTests {
@@ -65,10 +66,10 @@ import Glibc
         #expect(try MountOptions(parsing: "strictatime,relatime").accessTimes == .relatime)
         #expect(try MountOptions(parsing: "noatime").moduleOptions.accessTimes == .noatime)
         #expect(throws: MountOptionError.self) { try MountOptions(parsing: "noatime=1") }
-        let flags = { (list: String) throws -> UInt in Mounter.kernelOptions(descriptor: 3, options: try MountOptions(parsing: list)).flags }
-        #expect(try flags("noatime") & UInt(MS_NOATIME) != 0)
-        #expect(try flags("strictatime") & UInt(MS_STRICTATIME) != 0)
-        #expect(try flags("ro") & UInt(MS_RELATIME) != 0)
+        let flags = { (list: String) throws -> KernelMount.Flags in Mounter.kernelOptions(descriptor: 3, options: try MountOptions(parsing: list)).flags }
+        #expect(try flags("noatime").contains(.noAccessTime))
+        #expect(try flags("strictatime").contains(.strictAccessTime))
+        #expect(try flags("ro").contains([.relativeAccessTime, .readOnly]))
     }
 
     @Test func rejectsMalformedValuesWithTheOptionsName() throws {

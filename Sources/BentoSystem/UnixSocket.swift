@@ -1,17 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import BentoKit
-import BentoSystem
+import SystemPackage
 
 /// A connected or listening Unix-domain stream socket, closed when it goes away.
-final class UnixSocket: Sendable {
-    let descriptor: Int32
+public final class UnixSocket: Sendable {
+    /// The socket's descriptor, valid for the object's life.
+    public let descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Listens on `path` (replacing a stale socket file), readable and writable by the owner only.
-    static func listen(at path: String) throws(Errno) -> UnixSocket {
+    public static func listen(at path: String) throws(Errno) -> UnixSocket {
         let socket = UnixSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
         unlink(path)
         var address = try Self.address(path)
@@ -28,7 +28,7 @@ final class UnixSocket: Sendable {
     }
 
     /// Connects to the socket at `path`.
-    static func connect(to path: String) throws(Errno) -> UnixSocket {
+    public static func connect(to path: String) throws(Errno) -> UnixSocket {
         let socket = UnixSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
         var address = try Self.address(path)
         _ = try systemCall {
@@ -42,17 +42,17 @@ final class UnixSocket: Sendable {
     }
 
     /// Waits for the next client.
-    func accept() throws(Errno) -> UnixSocket {
+    public func accept() throws(Errno) -> UnixSocket {
         let client = UnixSocket(descriptor: try systemCall { Glibc.accept(descriptor, nil, nil) })
         _ = fcntl(client.descriptor, F_SETFD, FD_CLOEXEC)
         return client
     }
 
     /// The user id of the process at the other end (`SO_PEERCRED`: who connected), nil if the kernel does not say.
-    var peerUserID: UInt32? { PeerCredentials.userID(of: descriptor) }
+    public var peerUserID: UInt32? { PeerCredentials.userID(of: descriptor) }
 
     /// Writes all of `bytes`.
-    func write(_ bytes: [UInt8]) throws(Errno) {
+    public func write(_ bytes: [UInt8]) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
             let count = try systemCall {
@@ -63,7 +63,7 @@ final class UnixSocket: Sendable {
     }
 
     /// Reads until the peer closes or `limit` bytes arrived.
-    func readAll(limit: Int = 1 << 20) throws(Errno) -> [UInt8] {
+    public func readAll(limit: Int = 1 << 20) throws(Errno) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while result.count < limit {
@@ -75,7 +75,7 @@ final class UnixSocket: Sendable {
     }
 
     /// Reads one line (without its newline), at most `limit` bytes.
-    func readLine(limit: Int = 4096) throws(Errno) -> [UInt8] {
+    public func readLine(limit: Int = 4096) throws(Errno) -> [UInt8] {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while line.count < limit {
