@@ -34,6 +34,19 @@ extension Dispatcher {
         return result
     }
 
+    /// The median, 99th percentile and longest time the daemon took to serve each opcode seen, in nanoseconds
+    /// (`RequestLatencies`).
+    public var requestLatencies: [Opcode: (median: UInt64, p99: UInt64, longest: UInt64)] {
+        var result: [Opcode: (median: UInt64, p99: UInt64, longest: UInt64)] = [:]
+        for opcode in Opcode.allCases {
+            guard let median = latencies.percentile(0.5, of: opcode), let p99 = latencies.percentile(0.99, of: opcode) else {
+                continue
+            }
+            result[opcode] = (median, p99, latencies.longest(of: opcode))
+        }
+        return result
+    }
+
     /// Requests received so far with opcodes Bento does not know.
     public var unknownRequestCount: UInt64 { counters.unknown }
 

@@ -29,6 +29,8 @@ public final class Dispatcher: Sendable {
     let inFlight = InFlightRequests()
     /// Requests received, per opcode.
     let counters = RequestCounters()
+    /// How long each request took to serve, per opcode (`bento stats`).
+    let latencies = RequestLatencies()
     /// The file system's cache policy, published once by INIT (`Dispatcher+CachePolicy.swift`).
     let cachePolicy = AtomicLazyReference<CachePolicyBox>()
     /// Open files passed through to backing files (`Dispatcher+Passthrough.swift`); nil without a way to register them.
@@ -75,6 +77,11 @@ public final class Dispatcher: Sendable {
     public func handle(_ request: UnsafeRawBufferPointer, replyBuffer: ReplyBuffer? = nil) -> Reply? {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
+        let arrived = ContinuousClock.now
+        defer {
+            let (seconds, attoseconds) = (ContinuousClock.now - arrived).components
+            latencies.record(opcode, nanoseconds: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000)
+        }
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {

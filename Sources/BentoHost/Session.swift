@@ -141,11 +141,17 @@ public final class Session: Sendable {
         return options.readOnly ? "ro" : "rw"
     }
 
-    /// The mount's counters: requests per opcode seen so far, unknown requests, lookups the kernel holds, then the
-    /// file system's own (`FileSystem.counters`).
+    /// The mount's counters: requests per opcode seen so far and, per opcode, the median, 99th percentile and
+    /// longest time the daemon took to serve one (`lookup_p50_ns`, `lookup_p99_ns`, `lookup_max_ns`, in
+    /// nanoseconds: `RequestLatencies`), unknown requests, lookups the kernel holds, then the file system's own
+    /// (`FileSystem.counters`).
     public var statistics: [(name: String, value: Int64)] {
         let counts = dispatcher.requestCounts.map { (name: "\($0.key)", value: Int64($0.value)) }
-        return counts.sorted { $0.name < $1.name }
+        let latencies = dispatcher.requestLatencies.flatMap { opcode, times in
+            [("\(opcode)_p50_ns", times.median), ("\(opcode)_p99_ns", times.p99), ("\(opcode)_max_ns", times.longest)]
+                .map { (name: $0.0, value: Int64(clamping: $0.1)) }
+        }
+        return (counts + latencies).sorted { $0.name < $1.name }
             + [("unknown", Int64(dispatcher.unknownRequestCount)), ("outstanding_lookups", dispatcher.outstandingLookups)]
             + dispatcher.fileSystemCounters.map { (name: $0.name, value: $0.value) }
     }
