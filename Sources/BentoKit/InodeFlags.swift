@@ -26,7 +26,6 @@ public struct InodeFlags: OptionSet, Sendable, Hashable {
         return flags
     }
 
-
     /// Refuses (`EPERM`) an open the flags forbid: writing or truncating an immutable file; writing an
     /// append-only one without `O_APPEND`, or truncating it.
     public func checkOpen(_ flags: OpenFlags) throws(Errno) {
