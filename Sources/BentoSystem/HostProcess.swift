@@ -13,6 +13,9 @@ public enum HostProcess {
     /// The process's effective user id.
     public static var effectiveUserID: UInt32 { geteuid() }
 
+    /// Whether `descriptor` is a terminal (`isatty`).
+    public static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
+
     /// The real user id (`getuid`): who started the process.
     public static var userID: UInt32 { getuid() }
 

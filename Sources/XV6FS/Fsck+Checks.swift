@@ -42,13 +42,18 @@ struct FsckChecker {
         if problems.count < 100 { problems.append(message) } else { unreported += 1 }
     }
 
-    /// Runs every check, adding what it finds to `report`.
-    mutating func run(into report: inout FsckReport) throws(Errno) {
-        try scanInodes()
+    /// Runs every check, adding what it finds to `report`; `progress` hears the share done (0...1) and the phase.
+    mutating func run(into report: inout FsckReport, progress: (Double, String) -> Void = { _, _ in }) throws(Errno) {
+        try scanInodes { progress(0.6 * $0, "inodes") }
+        progress(0.6, "directories")
         try checkDirectories()
+        progress(0.8, "link counts")
         checkLinks()
+        progress(0.85, "blocks")
         try checkBlocks()
+        progress(0.95, "bitmaps")
         checkBitmaps()
+        progress(1, "done")
         report.problems += problems
         report.notes += notes
         if unreported > 0 { report.problems.append("… and \(unreported) more problem(s)") }
@@ -57,8 +62,8 @@ struct FsckChecker {
         report.usedBlocks = UInt64(owners.count)
     }
 
-    /// Decodes every inode slot.
-    private mutating func scanInodes() throws(Errno) {
+    /// Decodes every inode slot, telling `progress` the share of the table read.
+    private mutating func scanInodes(progress: (Double) -> Void) throws(Errno) {
         let perBlock = UInt64(Format.inodesPerBlock)
         var start: UInt64 = 0
         while start < superblock.inodeTableBlocks {
@@ -79,6 +84,7 @@ struct FsckChecker {
                 }
             }
             start += count
+            progress(Double(start) / Double(superblock.inodeTableBlocks))
         }
         guard let root = inodes[1], root.mode.isDirectory else { return problem("the root inode (1) is not a directory") }
         if root.parent != 1 { problem("the root directory's parent is \(root.parent), not itself") }

@@ -61,8 +61,10 @@ final class OverlayDevice: BlockDevice {
 }
 
 extension XV6FS {
-    /// Checks the image on `device`; with `repair`, also fixes what it can (never on a mounted image).
-    public static func fsck(device: any BlockDevice, repair: Bool = false) -> FsckReport {
+    /// Checks the image on `device`; with `repair`, also fixes what it can (never on a mounted image). `progress`
+    /// hears the share of the check done (0...1) and the phase (inodes, directories, link counts, blocks, bitmaps).
+    public static func fsck(device: any BlockDevice, repair: Bool = false,
+                            progress: (Double, String) -> Void = { _, _ in }) -> FsckReport {
         var report = FsckReport()
         let superblock: Superblock
         do { superblock = try readSuperblock(device) } catch {
@@ -81,7 +83,7 @@ extension XV6FS {
             }
             let view: any BlockDevice = repair ? device : OverlayDevice(base: device, overlay: recovery.blocks)
             var checker = try FsckChecker(device: view, superblock: superblock)
-            try checker.run(into: &report)
+            try checker.run(into: &report, progress: progress)
             if repair, !report.problems.isEmpty { try checker.repair(device: device, into: &report) }
         } catch {
             report.problems.append("I/O error while checking: \(error)")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CrashExplorer
 import Foundation
-import Synchronization
 import XV6FS
 
 /// `bento crashcheck`: the crash-consistency explorer (docs/CRASH-CONSISTENCY.md) — ACE's seq-1 or seq-2
@@ -42,6 +41,9 @@ struct CrashCheck: ParsableCommand {
     @Option(help: "Print at most this many reproductions (and Swift tests for the first three).")
     var maximumReports: Int = 20
 
+    @Flag(help: "Show no progress (it shows only on a terminal anyway).")
+    var quiet = false
+
     func validate() throws {
         guard fs == "xv6fs" else { throw ValidationError("--fs must be xv6fs (the only file system on a block device)") }
         guard ["seq1", "seq2"].contains(workloads) else { throw ValidationError("--workloads must be seq1 or seq2") }
@@ -68,9 +70,13 @@ struct CrashCheck: ParsableCommand {
         let chosen = sample.map { WorkloadGenerator.sample(all, count: $0, seed: seed) } ?? all
         print("\(workloads): \(all.count) workloads; checking \(chosen.count) on \(fs) data=\(data), \(jobs) job(s), "
               + "at most \(statesPerPoint) crash states per moment, seed \(seed)")
-        let meter = ProgressMeter(total: chosen.count, label: "\(workloads) \(data)")
-        let summary = explorer.run(chosen, jobs: jobs) { meter.update($0) }
-        meter.finish(summary.counts)
+        let progress = ProgressLine(label: "\(workloads) \(data)", quiet: quiet)
+        let total = chosen.count
+        let summary = explorer.run(chosen, jobs: jobs) { counts in
+            progress.update(Double(counts.workloads) / Double(max(total, 1)),
+                            detail: "\(counts.workloads)/\(total) workloads, \(counts.crashStates) crash states, \(counts.failures) failures")
+        }
+        progress.finish()
         let failed = summary.failedByMinimality
         for result in failed.prefix(maximumReports) { print(result.reproduction(command: command) + "\n") }
         if failed.count > maximumReports { print("... and \(failed.count - maximumReports) more failing workloads\n") }
@@ -78,46 +84,5 @@ struct CrashCheck: ParsableCommand {
         print("\(summary.counts.distinctStates) distinct images mounted; \(summary.counts.failedWorkloads) failing workloads")
         print(summary.counts.line)
         if summary.counts.failures > 0 { throw ExitCode(1) }
-    }
-}
-
-/// Progress with an ETA on stderr, at most every two seconds.
-final class ProgressMeter: Sendable {
-    private let total: Int
-    private let label: String
-    private let start = Date()
-    private let lastShown = Mutex<Date>(.distantPast)
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    /// Shows the counts if two seconds passed since the last time.
-    func update(_ counts: RunCounts) {
-        let now = Date()
-        guard lastShown.withLock({ last in
-            guard now.timeIntervalSince(last) >= 2 else { return false }
-            last = now
-            return true
-        }) else { return }
-        show(counts, now: now, end: "\r")
-    }
-
-    /// Shows the final counts and the time taken.
-    func finish(_ counts: RunCounts) { show(counts, now: Date(), end: "\n") }
-
-    private func show(_ counts: RunCounts, now: Date, end: String) {
-        let elapsed = now.timeIntervalSince(start)
-        let rate = Double(counts.workloads) / max(elapsed, 0.001)
-        let remaining = rate > 0 ? Double(total - counts.workloads) / rate : 0
-        let line = "[\(label)] \(counts.workloads)/\(total) workloads, \(counts.crashStates) crash states, "
-            + "\(counts.failures) failures, \(String(format: "%.1f", rate))/s, elapsed \(Self.clock(elapsed)), ETA \(Self.clock(remaining))"
-        FileHandle.standardError.write(Data((line + "   " + end).utf8))
-    }
-
-    private static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
     }
 }

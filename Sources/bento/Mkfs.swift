@@ -1,6 +1,7 @@
 import ArgumentParser
 import BentoKit
 import BentoServices
+import BentoSystem
 import Foundation
 import XV6FS
 
@@ -32,6 +33,9 @@ struct Mkfs: ParsableCommand {
         if let journalSize { _ = try Self.bytes(journalSize, bareUnit: 1 << 20) }
     }
 
+    @Flag(help: "Show no progress (it shows only on a terminal anyway).")
+    var quiet = false
+
     func run() throws {
         let exists = FileManager.default.fileExists(atPath: image)
         let device: FileBlockDevice
@@ -48,25 +52,17 @@ struct Mkfs: ParsableCommand {
         }
         if let holder = ImageLock.holder(of: image) { throw Failure("\(image) is mounted (\(holder)); unmount it first") }
         var options = MkfsOptions(dataMode: data == "journal" ? .journal : .ordered,
-                                  rootOwner: UserID(getuid()), rootGroup: GroupID(getgid()))
+                                  rootOwner: UserID(HostProcess.userID), rootGroup: GroupID(HostProcess.groupID))
         if let journalSize { options.journalBlocks = try Self.bytes(journalSize, bareUnit: 1 << 20) / 4096 }
-        let showsProgress = device.blockCount * 4096 >= 1 << 30 && isatty(STDERR_FILENO) == 1
+        let progress = ProgressLine(label: "formatting \(image)", quiet: quiet)
         do {
-            try XV6FS.mkfs(device: device, options: options) { fraction in
-                if showsProgress { Self.drawProgress(fraction) }
-            }
+            try XV6FS.mkfs(device: device, options: options) { progress.update($0) }
         } catch {
+            progress.finish()
             throw Failure("\(image): \(error)")
         }
-        if showsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress.finish()
         print("\(image): xv6fs, \(device.blockCount) blocks of 4096 bytes, data=\(data)")
-    }
-
-    /// A `[=====     ]  50%` bar on standard error, redrawn in place.
-    static func drawProgress(_ fraction: Double) {
-        let width = 40, filled = Int(fraction * Double(width))
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardError.write(Data("\rformatting [\(bar)] \(Int(fraction * 100))%".utf8))
     }
 
     /// Parses `256M`-style sizes; a bare number counts `bareUnit` bytes.
