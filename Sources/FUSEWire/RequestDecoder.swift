@@ -8,7 +8,7 @@ public struct DecodedRequest: Sendable, Hashable {
 
 /// Turns one request's bytes into a `DecodedRequest`, validating every length, name and value first.
 ///
-/// Opcode metadata is a table: each opcode group (`Decoder+Session`, `+Entries`, `+Files`, `+Directories`,
+/// Opcode metadata is a table: each opcode group (`RequestDecoder+Session`, `+Entries`, `+Files`, `+Directories`,
 /// `+Attributes`) lists its opcodes with their decoders, and the table indexes them by opcode number.
 public enum RequestDecoder {
     /// Decodes one operation's arguments from the request body.
