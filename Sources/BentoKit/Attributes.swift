@@ -51,6 +51,10 @@ public struct Attributes: Sendable, Hashable {
 /// and how long the kernel may cache the name and the attributes. Each `Entry` returned counts one lookup of
 /// its inode, to be balanced later by `forget`.
 public struct Entry: Sendable, Hashable {
+    /// The node id the kernel names the object by in later requests (FUSE `nodeid`). Usually its inode number
+    /// (`attributes.inode`, what `stat` shows); a file system whose ids are its own (passthrough's table slots)
+    /// gives them here and reports the object's real inode number in `attributes`.
+    public var inode: Inode
     /// The object found or made.
     public var attributes: Attributes
     /// Generation number: (inode, generation) must be unique over the file system's life.
@@ -60,17 +64,17 @@ public struct Entry: Sendable, Hashable {
     /// How long the kernel may cache the attributes; nil: as the mount's `CachePolicy` says.
     public var attributeTimeout: Duration?
 
-    /// An entry; without timeouts, the kernel caches it as the file system's `CachePolicy` says.
-    public init(attributes: Attributes, generation: UInt64 = 0,
+    /// An entry named by `inode` (by default `attributes.inode`); without timeouts, the kernel caches it as the
+    /// file system's `CachePolicy` says.
+    public init(attributes: Attributes, inode: Inode? = nil, generation: UInt64 = 0,
                 entryTimeout: Duration? = nil, attributeTimeout: Duration? = nil) {
+        self.inode = inode ?? attributes.inode
         self.attributes = attributes
         self.generation = generation
         self.entryTimeout = entryTimeout
         self.attributeTimeout = attributeTimeout
     }
 
-    /// The object's inode.
-    public var inode: Inode { attributes.inode }
 }
 
 /// The answer to getattr and setattr (FUSE `fuse_attr_out`): attributes plus how long the kernel may cache them.

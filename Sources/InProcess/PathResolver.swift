@@ -40,8 +40,8 @@ struct Located {
     /// The directories the walk went through to reach it, from the root to its parent (empty for the root).
     var ancestors: [Inode]
 
-    /// The object's inode.
-    var inode: Inode { attributes.inode }
+    /// The node id the file system named the object by (`Entry.inode`), which later calls give.
+    var inode: Inode
     /// True for directories.
     var isDirectory: Bool { attributes.mode.isDirectory }
 }
@@ -169,7 +169,7 @@ struct PathResolver {
             return nil
         }
         lookups.add(entry)
-        return Located(attributes: entry.attributes, ancestors: ancestors)
+        return Located(attributes: entry.attributes, ancestors: ancestors, inode: entry.inode)
     }
 
     /// Splits `path` into components and starts at the root.
@@ -177,7 +177,7 @@ struct PathResolver {
         guard !path.isEmpty else { throw .noSuchFileOrDirectory }
         guard path.count < Self.maximumPathLength else { throw .fileNameTooLong }
         let root = try fileSystem.getattr(request, inode: .root, handle: nil).attributes
-        return Walk(directories: [Located(attributes: root, ancestors: [])], pending: try Self.components(path),
+        return Walk(directories: [Located(attributes: root, ancestors: [], inode: .root)], pending: try Self.components(path),
                     trailingSlash: path.last == UInt8(ascii: "/"))
     }
 

@@ -47,7 +47,7 @@ extension PassthroughFS {
             let mode = try object.status().mode & 0o7777
             if mode & Self.setIDBits != 0 { try object.changeMode(mode & ~Self.setIDBits, isOpenFile: throughOpenFile) }
         }
-        return AttributesReply(attributes(of: try object.status(), as: inode))
+        return AttributesReply(attributes(of: try object.status()))
     }
 
     private static let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID

@@ -88,9 +88,8 @@ extension PassthroughFS {
                     }
                 }
                 let type = lookup?.attributes.mode.type ?? entryType(record, parent: parent, inode: inode)
-                let entry = DirectoryEntry(
-                    inode: lookup?.inode ?? entryInode(record, name: name, in: inode, device: directory.device),
-                    cookie: record.cookie, type: type, name: name)
+                // The host's inode number, as `stat` shows it (the lookup, if any, carries our node id).
+                let entry = DirectoryEntry(inode: Inode(record.inode), cookie: record.cookie, type: type, name: name)
                 guard filled.append(entry, lookup: lookup) else {
                     if let lookup { forget(lookup.inode, count: 1) }
                     break
@@ -100,14 +99,6 @@ extension PassthroughFS {
             }
         }
         listing = filled
-    }
-
-    /// The inode number a plain listing reports: our node id when the table knows the object (or it is the
-    /// directory itself), else the host's inode number.
-    private func entryInode(_ record: DirectoryRecord, name: FileName, in directory: Inode, device: UInt64) -> Inode {
-        if name == .dot { return directory }
-        let identity = HostIdentity(device: device, inode: record.inode)
-        return Inode(inodes.withLock { $0.nodeID(for: identity) } ?? record.inode)
     }
 
     /// The entry's type from the host listing, or from `fstatat` when the host file system does not say

@@ -39,7 +39,7 @@ extension PassthroughFS {
         let dropped = descriptors.withLock { $0.insert(object, for: id) }
         _ = dropped  // closed here, outside the lock
         let inode = Inode(id)
-        return Entry(attributes: attributes(of: status, as: inode))
+        return Entry(attributes: attributes(of: status), inode: inode)
     }
 
     /// How to reach `object` again: its file handle and a descriptor of its mount, or, on file systems
@@ -55,10 +55,12 @@ extension PassthroughFS {
         return .handle(handle, mount: mount)
     }
 
-    /// The BentoKit attributes for host attributes, reported under our node id.
-    func attributes(of status: HostStat, as inode: Inode) -> Attributes {
+    /// The BentoKit attributes for host attributes, with the host's inode number (what `stat` shows: stable as
+    /// long as the host object lives, shared by its hard links), not our node id, which lives only while the
+    /// kernel remembers the object.
+    func attributes(of status: HostStat) -> Attributes {
         Attributes(
-            inode: inode, size: UInt64(clamping: status.size), blocks: UInt64(clamping: status.blocks),
+            inode: Inode(status.inode), size: UInt64(clamping: status.size), blocks: UInt64(clamping: status.blocks),
             accessTime: Timestamp(status.accessTime), modificationTime: Timestamp(status.modificationTime),
             changeTime: Timestamp(status.changeTime), mode: BentoKit.FileMode(rawValue: status.mode),
             linkCount: UInt32(clamping: status.linkCount), uid: UserID(status.uid), gid: GroupID(status.gid),

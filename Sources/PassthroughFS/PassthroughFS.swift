@@ -114,7 +114,7 @@ public final class PassthroughFS: FileSystem {
         } else {
             target = try descriptor(for: inode)
         }
-        return AttributesReply(attributes(of: try target.status(), as: inode))
+        return AttributesReply(attributes(of: try target.status()))
     }
 
     public func statfs(_ request: Request, inode: Inode) throws(Errno) -> FileSystemStatistics {

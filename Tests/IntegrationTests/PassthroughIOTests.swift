@@ -84,6 +84,21 @@ struct PassthroughIOTests {
 
     /// Passthrough acts on its source with the daemon's rights, so `allow_other` without `default_permissions`
     /// would let every user act as the daemon: refused before anything is mounted.
+    @Test func statShowsTheHostsInodeNumbersAlsoAfterTheKernelForgets() throws {
+        let scratch = try ScratchDirectory("passthrough-ino")
+        let mount = try BentoMount(.passthrough, in: scratch)
+        let (host, mounted) = (mount.source, mount.mountPoint)
+        try Shell.check("echo x > \(host)/a && ln \(host)/a \(host)/b && mkdir \(host)/d")
+        let inodes = { () throws -> String in
+            try Shell.check("stat -c %i \(mounted)/a \(mounted)/b \(mounted)/d \(mounted)/d/..; ls -i \(mounted) | sort").stdout
+        }
+        let expected = try Shell.check("stat -c %i \(host)/a \(host)/b \(host)/d \(host); ls -i \(host) | sort").stdout
+        #expect(try inodes() == expected, "hard links share the host's inode number; a listing shows it too")
+        try Shell.check("sync; echo 3 > /proc/sys/vm/drop_caches")
+        #expect(try inodes() == expected, "the same numbers once the kernel forgot the inodes")
+        try mount.unmount()
+    }
+
     @Test func allowOtherWithoutDefaultPermissionsIsRefused() throws {
         let scratch = try ScratchDirectory("passthrough-door")
         let (source, mountPoint) = ("\(scratch.path)/source", "\(scratch.path)/mnt")

@@ -70,13 +70,13 @@ import Testing
                 #expect(lookup == nil)
             } else {
                 let lookup = try #require(lookup)
-                #expect(lookup.inode == entry.inode)
+                #expect(lookup.attributes.inode == entry.inode, "a listing shows the host's inode number, as stat does")
                 #expect(lookup.attributes.size == UInt64(entry.name.description.dropFirst()))
                 #expect(fs.lookupCount(of: lookup.inode) == 1)
             }
         }
         #expect(fs.knownInodeCount == 8)
-        // Plain readdir now reports the node ids the table knows.
+        // A plain listing reports the same host inode numbers.
         let plain = try listAll(fs, .root, capacity: 100)
         let byName = Dictionary(uniqueKeysWithValues: listed.map { ($0.0.name, $0.0.inode) })
         #expect(plain.allSatisfy { $0.0.name == .dotDot || byName[$0.0.name] == $0.0.inode })

@@ -50,6 +50,21 @@ import Testing
         #expect(try tree.hostAttributes("shared/file")[.groupOwnerAccountID] as? Int == 4242)
     }
 
+    @Test func statShowsTheHostsInodeNumberAcrossForgetsAndHardLinks() throws {
+        let tree = try HostTree()
+        let fs = tree.fs
+        tree.writeHostFile("file", "x")
+        let host = try #require(try tree.hostAttributes("file")[.systemFileNumber] as? Int)
+        let first = try tree.lookup("file")
+        #expect(first.attributes.inode == Inode(UInt64(host)), "stat shows the host's inode number, not the node id")
+        fs.forget(first.inode, count: 1)  // the kernel forgot it: its node id is gone
+        let again = try tree.lookup("file")
+        #expect(again.attributes.inode == first.attributes.inode)
+        #expect(try fs.getattr(.root, inode: again.inode, handle: nil).attributes.inode == first.attributes.inode)
+        let link = try fs.link(.root, inode: again.inode, newParent: .root, newName: name("alias"))
+        #expect(link.attributes.inode == first.attributes.inode, "a hard link shows the same inode number")
+    }
+
     @Test func lookupsCountAndForgetFreesTheEntry() throws {
         let tree = try HostTree()
         let fs = tree.fs
