@@ -29,6 +29,16 @@ extension HostDescriptor {
         return HostDescriptor(owning: descriptor)
     }
 
+    /// Opens a new regular file with no name in this directory (`O_TMPFILE` with `flags`, which must write), with
+    /// `mode`; it goes at its last close unless `link(as:in:)` names it first (never after `O_EXCL`).
+    public func openUnnamed(flags: CInt, mode: UInt32) throws(Errno) -> HostDescriptor {
+        let descriptor = try systemCall { openat(rawValue, ".", flags | Linux.temporaryFile | O_CLOEXEC, mode_t(mode)) }
+        return HostDescriptor(owning: descriptor)
+    }
+
+    /// A second descriptor naming this one's object without opening it for I/O (`O_PATH`).
+    public func pathDescriptor() throws(Errno) -> HostDescriptor { try reopen(flags: Linux.openPath) }
+
     /// Makes a directory `name` here (`mkdirat`).
     public func makeDirectory(_ name: some Collection<UInt8>, mode: UInt32) throws(Errno) {
         _ = try withCString(name) { (cName) throws(Errno) in

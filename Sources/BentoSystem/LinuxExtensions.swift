@@ -15,6 +15,8 @@ import CLinux
 enum Linux {
     /// `O_PATH`: a descriptor that names an object without opening it for I/O.
     static let openPath: CInt = 0o10000000
+    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`): an unnamed file in the directory opened.
+    static let temporaryFile: CInt = 0o20_200_000
     /// `AT_EMPTY_PATH`: an empty path names the descriptor itself.
     static let emptyPath: CInt = 0x1000
     /// `AT_EACCESS`: `faccessat` checks with the effective (file-system) ids.

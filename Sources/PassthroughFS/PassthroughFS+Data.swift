@@ -42,6 +42,19 @@ extension PassthroughFS {
         return CreateReply(entry: entry, open: OpenReply(handle: handle, backingDescriptor: file.rawValue))
     }
 
+    /// Makes and opens a file with no name in `parent` on the host (`O_TMPFILE`, as the caller, with the caller's
+    /// flags: the host keeps `O_EXCL`'s rule that it may never get a name). Its node is pinned to a descriptor
+    /// for its life: an unnamed object has no file handle to be found again by.
+    public func tmpfile(_ request: Request, parent: Inode, mode: BentoKit.FileMode, flags: OpenFlags) throws(Errno) -> CreateReply {
+        let directory = try descriptor(for: parent)
+        let file = try asCaller(request) { () throws(Errno) -> HostDescriptor in
+            try directory.openUnnamed(flags: hostFlags(flags).rawValue, mode: mode.permissions)
+        }
+        let entry = try enterUnnamed(try file.pathDescriptor(), requestedMode: mode)
+        let handle = openObjects.withLock { $0.insert(.file(file)) }
+        return CreateReply(entry: entry, open: OpenReply(handle: handle, backingDescriptor: file.rawValue))
+    }
+
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32) throws(Errno) -> [UInt8] {
         try openFile(handle).read(at: offset, count: Int(size))
     }

@@ -24,7 +24,17 @@ extension PassthroughFS {
     /// its descriptor. When `requestedMode` is given (the object was just made), permission bits the process
     /// umask took away are put back, so the host object gets the mode the caller asked for.
     func enter(in directory: HostDescriptor, name: FileName, requestedMode: BentoKit.FileMode? = nil) throws(Errno) -> Entry {
-        let object = try directory.openPath(name.bytes)
+        try enter(try directory.openPath(name.bytes), requestedMode: requestedMode, pinned: false)
+    }
+
+    /// Enters an object with no name (an `O_TMPFILE` file, `object` its `O_PATH` descriptor), made with
+    /// `requestedMode`: pinned to that descriptor for its life, as nothing else could find it again.
+    func enterUnnamed(_ object: HostDescriptor, requestedMode: BentoKit.FileMode) throws(Errno) -> Entry {
+        try enter(object, requestedMode: requestedMode, pinned: true)
+    }
+
+    /// Enters the host object `object` names (see `enter(in:name:requestedMode:)`).
+    private func enter(_ object: HostDescriptor, requestedMode: BentoKit.FileMode?, pinned: Bool) throws(Errno) -> Entry {
         var status = try object.status()
         if let requestedMode, !BentoKit.FileMode(rawValue: status.mode).isSymbolicLink {
             let missing = requestedMode.permissions & ~status.mode & 0o777
@@ -34,12 +44,11 @@ extension PassthroughFS {
             }
         }
         let identity = HostIdentity(device: status.device, inode: status.inode)
-        let anchor = try anchor(for: object, isDirectory: BentoKit.FileMode(rawValue: status.mode).isDirectory)
+        let anchor = pinned ? .pinned(object) : try anchor(for: object, isDirectory: BentoKit.FileMode(rawValue: status.mode).isDirectory)
         let id = inodes.withLock { $0.enter(identity, anchor: anchor) }
         let dropped = descriptors.withLock { $0.insert(object, for: id) }
         _ = dropped  // closed here, outside the lock
-        let inode = Inode(id)
-        return Entry(attributes: attributes(of: status), inode: inode)
+        return Entry(attributes: attributes(of: status), inode: Inode(id))
     }
 
     /// How to reach `object` again: its file handle and a descriptor of its mount, or, on file systems

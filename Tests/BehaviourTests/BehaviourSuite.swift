@@ -45,11 +45,9 @@ import PassthroughFS
         #expect(report.isConsistent, "fsck after the case: \(report)")
     }
 
-    /// The cases PassthroughFS cannot pass yet, by what it lacks (issue 14): O_TMPFILE is not passed to the host;
-    /// clearing set-id bits for a writer or chowner who is not the owner needs the daemon to act for the caller in
-    /// ways the host refuses it.
+    /// The cases PassthroughFS cannot pass yet, by what it lacks (issue 14): clearing set-id bits for a writer or
+    /// chowner who is not the owner needs the daemon to act for the caller in ways the host refuses it.
     static let passthroughLacks: Set<String> = [
-        "anUnnamedFileIsWrittenThenNamedWithLinkat", "anExclusiveUnnamedFileCannotBeNamedAndGoesAtClose",
         "aChownNamingNeitherOwnerNorGroupClearsSetIDAndNeedsTheOwner", "aWriterWhoIsNotTheOwnerClearsSetIDBits",
     ]
 
