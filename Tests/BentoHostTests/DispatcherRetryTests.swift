@@ -1,6 +1,7 @@
 import BentoHost
 import BentoKit
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -69,11 +70,12 @@ private final class HoldingModule: FileSystemModule {
         let box = Mutex<Dispatcher?>(nil), reply = Mutex<ParsedReply?>(nil)
         let done = DispatchSemaphore(value: 0)
         let old = HoldingModule(version: 1) {
-            DispatchQueue.global().async {
+            // A thread of its own, not the shared dispatch pool, which other suites running alongside may keep busy.
+            Thread {
                 let dispatcher = box.withLock { $0 }
                 reply.withLock { $0 = dispatcher?.reply(fsync) }
                 done.signal()
-            }
+            }.start()
             let waited = done.wait(timeout: .now() + .milliseconds(200))
             if expectHeld { #expect(waited == .timedOut, "answered before the swap") }
         }
