@@ -1,7 +1,7 @@
 import BentoHost
 import BentoKit
 import Dispatch
-import Foundation
+import class Foundation.Thread
 import Synchronization
 import Testing
 
