@@ -11,9 +11,12 @@ final class RequestCounters: Sendable {
         precondition(Int(Opcode.largestRawValue) < counts.count, "RequestCounters has no slot for every opcode")
     }
 
+    /// The slot of opcode number `opcode`: its number, or 0 for one Bento does not know.
+    static func slot(_ opcode: UInt32) -> Int { Opcode(rawValue: opcode) == nil ? 0 : Int(opcode) }
+
     /// Counts one request with opcode number `opcode`.
     func record(_ opcode: UInt32) {
-        counts[Opcode(rawValue: opcode) == nil ? 0 : Int(opcode)].wrappingAdd(1, ordering: .relaxed)
+        counts[Self.slot(opcode)].wrappingAdd(1, ordering: .relaxed)
     }
 
     /// The count for a known opcode.

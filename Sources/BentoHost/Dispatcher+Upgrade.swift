@@ -30,6 +30,8 @@ public struct UpgradePause: Sendable, Hashable, CustomStringConvertible {
 extension Duration {
     /// Whole microseconds.
     public var microseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
+    /// Whole nanoseconds.
+    public var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
 
 extension Dispatcher {

@@ -78,10 +78,7 @@ public final class Dispatcher: Sendable {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
         let arrived = ContinuousClock.now
-        defer {
-            let (seconds, attoseconds) = (ContinuousClock.now - arrived).components
-            latencies.record(opcode, nanoseconds: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000)
-        }
+        defer { latencies.record(opcode, nanoseconds: UInt64(clamping: (ContinuousClock.now - arrived).nanoseconds)) }
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {

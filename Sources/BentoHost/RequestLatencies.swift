@@ -40,7 +40,7 @@ final class RequestLatencies: Sendable {
 
     /// Records one request of opcode number `opcode` (0 for one Bento does not know) that took `nanoseconds`.
     func record(_ opcode: UInt32, nanoseconds: UInt64) {
-        let slot = Opcode(rawValue: opcode) == nil ? 0 : Int(opcode)
+        let slot = RequestCounters.slot(opcode)
         buckets[slot * Self.bucketsPerOpcode + Self.bucket(of: nanoseconds)].wrappingAdd(1, ordering: .relaxed)
         var seen = maxima[slot].load(ordering: .relaxed)
         while nanoseconds > seen {

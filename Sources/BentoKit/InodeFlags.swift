@@ -1,7 +1,8 @@
 /// The inode flags `chattr` sets and `lsattr` shows (`FS_IOC_GETFLAGS`/`SETFLAGS`, `FS_*_FL` bits), those tmpfs
 /// keeps too: immutable, append-only, no-dump, no-atime. A FUSE file system enforces them itself (the kernel
 /// marks no FUSE inode `S_IMMUTABLE` or `S_APPEND`); the checks below answer as the kernel's VFS does for ext4.
-/// Who may change them is the kernel's to check (the owner; `CAP_LINUX_IMMUTABLE` for immutable and append-only).
+/// Who may change them the kernel checks on a mount (the owner; `CAP_LINUX_IMMUTABLE` for immutable and
+/// append-only); a file system checking permissions itself does so with its owner check and `checkChange`.
 public struct InodeFlags: OptionSet, Sendable, Hashable {
     /// The raw `FS_*_FL` bits.
     public var rawValue: UInt32
@@ -24,6 +25,14 @@ public struct InodeFlags: OptionSet, Sendable, Hashable {
     public static func validated(_ flags: InodeFlags) throws(Errno) -> InodeFlags {
         guard supported.isSuperset(of: flags) else { throw .notSupported }
         return flags
+    }
+
+    /// Refuses (`EPERM`) a change from these flags to `flags` that only root may make: setting or clearing
+    /// immutable or append-only (`CAP_LINUX_IMMUTABLE`). Whether the caller owns the object is the caller's check.
+    public func checkChange(to flags: InodeFlags, by request: Request) throws(Errno) {
+        guard request.isRoot || symmetricDifference(flags).isDisjoint(with: [.immutable, .appendOnly]) else {
+            throw .notPermitted
+        }
     }
 
     /// Refuses (`EPERM`) an open the flags forbid: writing or truncating an immutable file; writing an

@@ -11,17 +11,22 @@ extension HostDescriptor {
     /// The object's `chattr` flags (`FS_*_FL` bits), asked through a read-only, non-blocking open of it (so an
     /// `O_PATH` descriptor will do).
     public func inodeFlags() throws(Errno) -> UInt32 {
-        let readable = try reopen(flags: O_RDONLY | O_NONBLOCK)
-        var word = [UInt8](repeating: 0, count: 8)
-        _ = try deviceControl(readable.rawValue, Self.getFlags, argument: &word)
-        return word[0..<4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        try Self.flags(of: try reopen(flags: O_RDONLY | O_NONBLOCK))
     }
 
-    /// Replaces the object's `chattr` flags (immutable and append-only need `CAP_LINUX_IMMUTABLE`), as
-    /// `inodeFlags` asks.
-    public func setInodeFlags(_ flags: UInt32) throws(Errno) {
+    /// Sets the object's `chattr` flags within `mask` to those of `flags`, keeping its others (immutable and
+    /// append-only need `CAP_LINUX_IMMUTABLE`): read and written through one open, as `inodeFlags` asks.
+    public func setInodeFlags(_ flags: UInt32, within mask: UInt32) throws(Errno) {
         let readable = try reopen(flags: O_RDONLY | O_NONBLOCK)
-        var word = (0..<8).map { $0 < 4 ? UInt8(truncatingIfNeeded: flags >> UInt32(8 * $0)) : 0 }
+        let next = try Self.flags(of: readable) & ~mask | flags & mask
+        var word = (0..<8).map { $0 < 4 ? UInt8(truncatingIfNeeded: next >> UInt32(8 * $0)) : 0 }
         _ = try deviceControl(readable.rawValue, Self.setFlags, argument: &word)
+    }
+
+    /// FS_IOC_GETFLAGS on an open descriptor.
+    private static func flags(of readable: HostDescriptor) throws(Errno) -> UInt32 {
+        var word = [UInt8](repeating: 0, count: 8)
+        _ = try deviceControl(readable.rawValue, getFlags, argument: &word)
+        return word[0..<4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
     }
 }

@@ -21,10 +21,7 @@ extension InProcessFileSystem {
             try mount.requireWritable()
             let request = resolver.request
             guard request.isRoot || object.attributes.uid == request.uid else { throw .notPermitted }
-            let current = try resolver.fileSystem.inodeFlags(request, inode: object.inode)
-            guard request.isRoot || flags.symmetricDifference(current).isDisjoint(with: [.immutable, .appendOnly]) else {
-                throw .notPermitted
-            }
+            try resolver.fileSystem.inodeFlags(request, inode: object.inode).checkChange(to: flags, by: request)
             try resolver.fileSystem.setInodeFlags(request, inode: object.inode, flags: flags)
         }
     }

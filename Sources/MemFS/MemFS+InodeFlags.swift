@@ -17,11 +17,8 @@ extension MemFS {
         let now = clock.now()
         try modifying { (state: inout State) throws(Errno) in
             let node = try state.node(inode)
-            if state.limits.checksPermissions {
-                guard request.isRoot || node.ownership.isOwned(by: request) else { throw .notPermitted }
-                let changed = flags.symmetricDifference(node.flags)
-                guard request.isRoot || changed.isDisjoint(with: [.immutable, .appendOnly]) else { throw .notPermitted }
-            }
+            try state.requireOwnership(of: node, for: request)
+            if state.limits.checksPermissions { try node.flags.checkChange(to: flags, by: request) }
             node.flags = flags
             node.changeTime = now
         }

@@ -57,8 +57,9 @@ extension MemFS {
 
         /// Records a read of `node`'s data or a listing at `now`, as `rule` says (nothing on a read-only mount).
         func accessed(_ node: Node, at now: Timestamp, under rule: AccessTimes) {
-            guard !isReadOnly, !node.flags.contains(.noAccessTime), rule.updates(access: node.accessTime, modification: node.modificationTime,
-                                            change: node.changeTime, now: now) else { return }
+            guard !isReadOnly, !node.flags.contains(.noAccessTime),
+                  rule.updates(access: node.accessTime, modification: node.modificationTime, change: node.changeTime, now: now)
+            else { return }
             node.accessTime = now
         }
 

@@ -13,9 +13,6 @@ extension PassthroughFS {
 
     /// Replaces the host object's Bento-kept flags, leaving its others; `EOPNOTSUPP` for a flag Bento does not keep.
     public func setInodeFlags(_ request: Request, inode: Inode, flags: InodeFlags) throws(Errno) {
-        let flags = try InodeFlags.validated(flags)
-        let object = try descriptor(for: inode)
-        let others = try object.inodeFlags() & ~InodeFlags.supported.rawValue
-        try object.setInodeFlags(others | flags.rawValue)
+        try descriptor(for: inode).setInodeFlags(try InodeFlags.validated(flags).rawValue, within: InodeFlags.supported.rawValue)
     }
 }

@@ -16,8 +16,9 @@ extension XV6FS {
               !journal.held.load(ordering: .acquiring) else { return }
         let now = clock.now()
         func due(_ disk: DiskInode) -> Bool {
-            disk.linkCount > 0 && !disk.inodeFlags.contains(.noAccessTime) && options.accessTimes.updates(access: disk.accessTime, modification: disk.modificationTime,
-                                                               change: disk.changeTime, now: now)
+            disk.linkCount > 0 && !disk.inodeFlags.contains(.noAccessTime)
+                && options.accessTimes.updates(access: disk.accessTime, modification: disk.modificationTime,
+                                               change: disk.changeTime, now: now)
         }
         guard due(object.disk) else { return }
         _ = try? changing { (handle: Handle) throws(Errno) in

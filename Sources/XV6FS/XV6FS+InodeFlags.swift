@@ -25,11 +25,8 @@ extension XV6FS {
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([object]) { () throws(Errno) in
                 try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
-                    if options.checksPermissions {
-                        guard request.isRoot || disk.ownership.isOwned(by: request) else { throw .notPermitted }
-                        let changed = flags.symmetricDifference(disk.inodeFlags)
-                        guard request.isRoot || changed.isDisjoint(with: [.immutable, .appendOnly]) else { throw .notPermitted }
-                    }
+                    try requireOwnership(of: disk, for: request)
+                    if options.checksPermissions { try disk.inodeFlags.checkChange(to: flags, by: request) }
                     disk.flags = flags.rawValue
                     disk.changeTime = now
                 }
