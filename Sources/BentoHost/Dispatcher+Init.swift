@@ -49,6 +49,7 @@ extension Dispatcher {
                 protocolMinor: reply.minor, maximumWrite: reply.maximumWrite, maximumReadahead: reply.maximumReadahead,
                 capabilities: enabled, flags: reply.flags)
             if enabled.contains(.passthrough) { passthroughOpens?.enable() }
+            sessionFlags.store(reply.flags.rawValue, ordering: .releasing)
             phase.store(Phase.running.rawValue, ordering: .releasing)
             return .initialize(reply)
         }

@@ -14,17 +14,17 @@ extension Dispatcher {
         // Entries: each returned entry counts one lookup.
         case .lookup(let name):
             return try lookupReply { () throws(Errno) in try fs.lookup(request, parent: node, name: name) }
-        case .mknod(let name, let mode, let device):
+        case .mknod(let name, let mode, let device, _):
             return .entry(counted(try fs.mknod(request, parent: node, name: name, mode: mode, device: device)))
-        case .mkdir(let name, let mode):
+        case .mkdir(let name, let mode, _):
             return .entry(counted(try fs.mkdir(request, parent: node, name: name, mode: mode)))
         case .symlink(let name, let target):
             return .entry(counted(try fs.symlink(request, parent: node, name: name, target: target)))
         case .link(let inode, let newName):
             return .entry(counted(try fs.link(request, inode: inode, newParent: node, newName: newName)))
-        case .create(let name, let mode, let flags):
+        case .create(let name, let mode, let flags, _):
             return created(try fs.create(request, parent: node, name: name, mode: mode, flags: flags))
-        case .tmpfile(let mode, let flags):
+        case .tmpfile(let mode, let flags, _):
             return created(try fs.tmpfile(request, parent: node, mode: mode, flags: flags))
         case .unlink(let name):
             try fs.unlink(request, parent: node, name: name)

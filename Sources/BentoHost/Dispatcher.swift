@@ -23,6 +23,9 @@ public final class Dispatcher: Sendable {
     let phase = Atomic<UInt8>(Phase.awaitingInit.rawValue)
     /// What INIT settled, once it has run.
     let negotiation = Mutex<Negotiation?>(nil)
+    /// The INIT flags sent to the kernel (0 before INIT), read by every request without the negotiation's lock:
+    /// some change how requests are laid out (`FUSE_SETXATTR_EXT`) or what they mean (`FUSE_DONT_MASK`).
+    let sessionFlags = Atomic<UInt64>(0)
     /// Entries handed to the kernel minus the lookups it forgot.
     let lookups = Atomic<Int64>(0)
     /// Requests being served, for INTERRUPT.
@@ -82,7 +85,8 @@ public final class Dispatcher: Sendable {
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {
-            decoded = try RequestDecoder.decode(request)
+            let flags = InitFlags(rawValue: sessionFlags.load(ordering: .acquiring))
+            decoded = try RequestDecoder.decode(request, extendedSetxattr: flags.contains(.setxattrExtended))
         } catch {
             return expectsReply ? Self.failure(error.errno, unique: unique) : nil
         }
@@ -141,8 +145,9 @@ public final class Dispatcher: Sendable {
         case let operation:
             let interruption = inFlight.begin(header.unique)
             defer { inFlight.end(header.unique) }
+            let leavesUmask = InitFlags(rawValue: sessionFlags.load(ordering: .relaxed)).contains(.dontMask)
             let request = Request(unique: header.unique, uid: header.uid, gid: header.gid, pid: header.pid,
-                                  interruption: interruption)
+                                  umask: leavesUmask ? operation.umask : 0, interruption: interruption)
             return try perform(operation, on: header.nodeID, for: request, in: bytes, replyBuffer: replyBuffer)
         }
     }

@@ -39,6 +39,12 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
     /// node ids and generations must name the same file for as long as it exists (across remounts, for a file
     /// system whose handles should survive one).
     public static let exportHandles = Capabilities(rawValue: 1 << 13)
+    /// POSIX ACLs (`FUSE_POSIX_ACL`, with `FUSE_DONT_MASK` and `FUSE_SETXATTR_EXT`): the kernel checks
+    /// permissions against the `system.posix_acl_access` attribute it reads from the file system (and turns on
+    /// `default_permissions`), leaves the umask to the file system (`Request.umask`) and says when setting an ACL
+    /// clears set-group-ID (`XattrFlags.clearSetGroupID`). The file system stores the two ACL attributes and
+    /// keeps them in step with the mode, as `Ownership+AccessControl` describes.
+    public static let posixACLs = Capabilities(rawValue: 1 << 14)
 }
 
 /// The negotiation between the kernel and a file system at mount time.

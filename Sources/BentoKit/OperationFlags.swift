@@ -22,6 +22,9 @@ public struct XattrFlags: OptionSet, Sendable, Hashable {
     public static let create = XattrFlags(rawValue: 1)
     /// Fail with `ENODATA` if the attribute does not exist (`XATTR_REPLACE`).
     public static let replace = XattrFlags(rawValue: 2)
+    /// Not a `setxattr(2)` flag: the host adds it to an ACL set by a caller neither in the file's group nor
+    /// privileged, whose set-group-ID bit must go (`FUSE_SETXATTR_ACL_KILL_SGID`; see `FileMode.settingACL`).
+    public static let clearSetGroupID = XattrFlags(rawValue: 1 << 16)
 }
 
 /// Modes of `fallocate(2)`.

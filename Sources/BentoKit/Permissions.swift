@@ -17,6 +17,9 @@ public struct Ownership: Sendable, Hashable {
         self.gid = gid
     }
 
+    /// The ownership of an object with `attributes`.
+    public init(_ attributes: Attributes) { self.init(mode: attributes.mode, uid: attributes.uid, gid: attributes.gid) }
+
     /// Whether `request`'s caller may do `mask` by the mode bits. Root may read and write anything, search any
     /// directory, and execute a file with at least one x bit.
     public func grants(_ mask: AccessMask, to request: Request) -> Bool {

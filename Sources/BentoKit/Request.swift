@@ -15,17 +15,22 @@ public struct Request: Sendable {
     public var pid: UInt32
     /// The caller's supplementary groups, when the driver knows them (empty otherwise).
     public var groups: [GroupID]
+    /// The caller's umask for the file system to apply to a new object (mknod, mkdir, create, tmpfile) that gets
+    /// no default ACL: set only for a file system that keeps POSIX ACLs (`Capabilities.posixACLs`), whose new
+    /// objects' modes then arrive unmasked; 0 otherwise, the mode having been masked before it arrived.
+    public var umask: UInt32
     /// Set when the kernel interrupts the call; a long operation may poll it and give up with `EINTR`.
     public let interruption: Interruption
 
     /// A request from the given caller.
     public init(unique: UInt64 = 0, uid: UserID = .root, gid: GroupID = .root, pid: UInt32 = 0,
-                groups: [GroupID] = [], interruption: Interruption = Interruption()) {
+                groups: [GroupID] = [], umask: UInt32 = 0, interruption: Interruption = Interruption()) {
         self.unique = unique
         self.uid = uid
         self.gid = gid
         self.pid = pid
         self.groups = groups
+        self.umask = umask
         self.interruption = interruption
     }
 

@@ -16,7 +16,7 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
     public static let exportSupport = InitFlags(rawValue: 1 << 4)
     /// `FUSE_BIG_WRITES`.
     public static let bigWrites = InitFlags(rawValue: 1 << 5)
-    /// `FUSE_DONT_MASK`: the kernel leaves the umask to the file system (Bento never asks for it).
+    /// `FUSE_DONT_MASK`: the kernel leaves the umask to the file system (asked for with POSIX ACLs).
     public static let dontMask = InitFlags(rawValue: 1 << 6)
     /// `FUSE_AUTO_INVAL_DATA`.
     public static let autoInvalidateData = InitFlags(rawValue: 1 << 12)
@@ -30,13 +30,16 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
     public static let writebackCache = InitFlags(rawValue: 1 << 16)
     /// `FUSE_PARALLEL_DIROPS`.
     public static let parallelDirectoryOperations = InitFlags(rawValue: 1 << 18)
+    /// `FUSE_POSIX_ACL`: the kernel checks POSIX ACLs it reads from the file system's attributes.
+    public static let posixACL = InitFlags(rawValue: 1 << 20)
     /// `FUSE_MAX_PAGES`: `fuse_init_out.max_pages` is valid.
     public static let maximumPages = InitFlags(rawValue: 1 << 22)
     /// `FUSE_CACHE_SYMLINKS`.
     public static let cacheSymlinks = InitFlags(rawValue: 1 << 23)
     /// `FUSE_HANDLE_KILLPRIV_V2`.
     public static let handleKillPrivilege = InitFlags(rawValue: 1 << 28)
-    /// `FUSE_SETXATTR_EXT`: the 16-byte `fuse_setxattr_in` (Bento never asks for it).
+    /// `FUSE_SETXATTR_EXT`: the 16-byte `fuse_setxattr_in`, which says when an ACL set clears set-group-ID
+    /// (asked for with POSIX ACLs).
     public static let setxattrExtended = InitFlags(rawValue: 1 << 29)
     /// `FUSE_INIT_EXT`: `flags2` is valid in both directions.
     public static let initExtended = InitFlags(rawValue: 1 << 30)
@@ -63,6 +66,7 @@ public struct InitFlags: OptionSet, Sendable, Hashable {
         (.atomicOpenTruncate, .atomicOpenTruncate),
         (.passthrough, .passthrough),
         (.exportHandles, .exportSupport),
+        (.posixACLs, [.posixACL, .dontMask, .setxattrExtended]),
     ]
 
     /// The INIT flags that carry `capabilities`.

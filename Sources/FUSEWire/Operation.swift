@@ -21,10 +21,10 @@ public enum Operation: Sendable, Hashable {
     case readlink
     /// Make symlink `name` → `target` in the header's directory.
     case symlink(name: FileName, target: [UInt8])
-    /// Make a node; `mode` as the kernel sent it (umask already applied).
-    case mknod(name: FileName, mode: FileMode, device: UInt32)
-    /// Make a directory; `mode` as the kernel sent it (umask already applied).
-    case mkdir(name: FileName, mode: FileMode)
+    /// Make a node; `mode` as the kernel sent it (umask already applied unless `FUSE_DONT_MASK`), `umask` the caller's.
+    case mknod(name: FileName, mode: FileMode, device: UInt32, umask: UInt32)
+    /// Make a directory; `mode` and `umask` as for `mknod`.
+    case mkdir(name: FileName, mode: FileMode, umask: UInt32)
     /// Remove a non-directory name.
     case unlink(name: FileName)
     /// Remove a directory.
@@ -45,7 +45,7 @@ public enum Operation: Sendable, Hashable {
     case release(handle: FileHandle, flags: OpenFlags)
     /// Sync an open file.
     case fsync(handle: FileHandle, dataOnly: Bool)
-    /// Set an extended attribute.
+    /// Set an extended attribute (`flags` may hold `clearSetGroupID`, from the extended form's ACL flag).
     case setxattr(name: XattrName, value: [UInt8], flags: XattrFlags)
     /// Read an extended attribute into at most `size` bytes (0 = report the size needed).
     case getxattr(name: XattrName, size: UInt32)
@@ -67,10 +67,11 @@ public enum Operation: Sendable, Hashable {
     case fsyncdir(handle: FileHandle, dataOnly: Bool)
     /// Check the caller's access.
     case access(mask: AccessMask)
-    /// Create and open a file; `mode` as the kernel sent it (umask already applied).
-    case create(name: FileName, mode: FileMode, flags: OpenFlags)
-    /// Make and open a regular file with no name in the header's directory (`open(O_TMPFILE)`).
-    case tmpfile(mode: FileMode, flags: OpenFlags)
+    /// Create and open a file; `mode` and `umask` as for `mknod`.
+    case create(name: FileName, mode: FileMode, flags: OpenFlags, umask: UInt32)
+    /// Make and open a regular file with no name in the header's directory (`open(O_TMPFILE)`); `mode` and
+    /// `umask` as for `mknod`.
+    case tmpfile(mode: FileMode, flags: OpenFlags, umask: UInt32)
     /// An `ioctl(2)` the kernel passes on: `command` with `input` (the bytes the caller gave), wanting up to
     /// `outputSize` bytes back.
     case ioctl(handle: FileHandle, command: UInt32, input: [UInt8], outputSize: UInt32)
@@ -84,6 +85,16 @@ public enum Operation: Sendable, Hashable {
     case copyFileRange(CopyRangeArguments)
     /// An opcode Bento does not implement (answered `ENOSYS`).
     case unknown(opcode: UInt32)
+
+    /// The caller's umask, sent with the operations that make an object (0 for the others).
+    public var umask: UInt32 {
+        switch self {
+        case .mknod(_, _, _, let umask), .mkdir(_, _, let umask), .create(_, _, _, let umask), .tmpfile(_, _, let umask):
+            umask
+        default:
+            0
+        }
+    }
 }
 
 /// The arguments of INIT (`fuse_init_in`).

@@ -13,7 +13,7 @@ extension RequestDecoder {
             try reader.skip(4)
             return .access(mask: mask)
         }),
-        (.setxattr, decodeSetxattr),
+        (.setxattr, { reader throws(DecodeError) in try decodeSetxattr(&reader, extended: false) }),
         (.getxattr, { reader throws(DecodeError) in
             let size = try xattrSize(&reader)
             return .getxattr(name: try reader.xattrName(), size: size)
@@ -69,10 +69,18 @@ extension RequestDecoder {
             killSetID: isSet(SetattrValid.killSUIDGID)))
     }
 
-    /// `fuse_setxattr_in { size, flags }` (8-byte form), the name, then exactly `size` bytes of value.
-    private static func decodeSetxattr(_ reader: inout WireReader) throws(DecodeError) -> Operation {
+    /// `fuse_setxattr_in { size, flags }` (the 8-byte form), or with `extended` (`FUSE_SETXATTR_EXT` negotiated)
+    /// `{ size, flags, setxattr_flags, padding }`, whose `FUSE_SETXATTR_ACL_KILL_SGID` becomes
+    /// `XattrFlags.clearSetGroupID`; then the name and exactly `size` bytes of value. Only the kernel's flag
+    /// can ask for `clearSetGroupID`: the same bit in `flags` is dropped.
+    static func decodeSetxattr(_ reader: inout WireReader, extended: Bool) throws(DecodeError) -> Operation {
         let size: UInt32 = try reader.read()
-        let flags = XattrFlags(rawValue: try reader.read())
+        var flags = XattrFlags(rawValue: try reader.read()).subtracting(.clearSetGroupID)
+        if extended {
+            let setxattrFlags: UInt32 = try reader.read()
+            try reader.skip(4)
+            if setxattrFlags & WireLayout.setxattrACLKillSetGroupID != 0 { flags.insert(.clearSetGroupID) }
+        }
         let name = try reader.xattrName()
         guard reader.remaining == Int(size) else { throw DecodeError(.lengthMismatch, at: reader.offset) }
         return .setxattr(name: name, value: reader.rest(), flags: flags)

@@ -21,15 +21,16 @@ extension RequestDecoder {
     private static func decodeMknod(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let mode: UInt32 = try reader.read()
         let device: UInt32 = try reader.read()
-        try reader.skip(8)
-        return .mknod(name: try reader.fileName(), mode: FileMode(rawValue: mode), device: device)
+        let umask: UInt32 = try reader.read()
+        try reader.skip(4)
+        return .mknod(name: try reader.fileName(), mode: FileMode(rawValue: mode), device: device, umask: umask)
     }
 
     /// `fuse_mkdir_in { mode, umask }` then the name.
     private static func decodeMkdir(_ reader: inout WireReader) throws(DecodeError) -> Operation {
         let mode: UInt32 = try reader.read()
-        try reader.skip(4)
-        return .mkdir(name: try reader.fileName(), mode: FileMode(rawValue: mode))
+        let umask: UInt32 = try reader.read()
+        return .mkdir(name: try reader.fileName(), mode: FileMode(rawValue: mode), umask: umask)
     }
 
     /// `fuse_rename_in { newdir }` or `fuse_rename2_in { newdir, flags, padding }`, then both names.
@@ -52,22 +53,24 @@ extension RequestDecoder {
 
     /// `fuse_create_in { flags, mode, umask, open_flags }` then the name.
     private static func decodeCreate(_ reader: inout WireReader) throws(DecodeError) -> Operation {
-        let (mode, flags) = try decodeCreateArguments(&reader)
-        return .create(name: try reader.fileName(), mode: mode, flags: flags)
+        let (mode, flags, umask) = try decodeCreateArguments(&reader)
+        return .create(name: try reader.fileName(), mode: mode, flags: flags, umask: umask)
     }
 
     /// `fuse_create_in` as for CREATE; the name after it is the kernel's placeholder for a dentry with none
     /// (`/`, which no name may be), so it is not read.
     private static func decodeTemporaryFile(_ reader: inout WireReader) throws(DecodeError) -> Operation {
-        let (mode, flags) = try decodeCreateArguments(&reader)
-        return .tmpfile(mode: mode, flags: flags)
+        let (mode, flags, umask) = try decodeCreateArguments(&reader)
+        return .tmpfile(mode: mode, flags: flags, umask: umask)
     }
 
     /// `fuse_create_in { flags, mode, umask, open_flags }`.
-    private static func decodeCreateArguments(_ reader: inout WireReader) throws(DecodeError) -> (FileMode, OpenFlags) {
+    private static func decodeCreateArguments(_ reader: inout WireReader) throws(DecodeError)
+        -> (FileMode, OpenFlags, umask: UInt32) {
         let flags = OpenFlags(rawValue: Int32(bitPattern: try reader.read()))
         let mode: UInt32 = try reader.read()
-        try reader.skip(8)
-        return (FileMode(rawValue: mode), flags)
+        let umask: UInt32 = try reader.read()
+        try reader.skip(4)
+        return (FileMode(rawValue: mode), flags, umask)
     }
 }

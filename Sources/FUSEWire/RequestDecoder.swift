@@ -15,13 +15,17 @@ public enum RequestDecoder {
     typealias Decode = @Sendable (inout WireReader) throws(DecodeError) -> Operation
 
     /// Decodes `request`, exactly one request as read from `/dev/fuse`. Opcodes Bento does not know decode
-    /// as `.unknown`; any length, name or value the protocol does not allow throws.
-    public static func decode(_ request: UnsafeRawBufferPointer) throws(DecodeError) -> DecodedRequest {
+    /// as `.unknown`; any length, name or value the protocol does not allow throws. `extendedSetxattr` says
+    /// the session negotiated `FUSE_SETXATTR_EXT`, which changes SETXATTR's layout.
+    public static func decode(_ request: UnsafeRawBufferPointer,
+                              extendedSetxattr: Bool = false) throws(DecodeError) -> DecodedRequest {
         let header = try RequestHeader(parsing: request)
         let body = header.bodyRange
         var reader = WireReader(request, from: body.lowerBound, to: body.upperBound)
         let operation: Operation
-        if header.opcode <= Opcode.largestRawValue, let decode = table[Int(header.opcode)] {
+        if extendedSetxattr, header.opcode == Opcode.setxattr.rawValue {
+            operation = try decodeSetxattr(&reader, extended: true)
+        } else if header.opcode <= Opcode.largestRawValue, let decode = table[Int(header.opcode)] {
             operation = try decode(&reader)
         } else {
             operation = .unknown(opcode: header.opcode)

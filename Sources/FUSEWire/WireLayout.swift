@@ -49,7 +49,8 @@
 //   RELEASE, RELEASEDIR (24)          u64 fh · u32 flags, release_flags · u64 lock_owner
 //   FLUSH (24)      u64 fh · u32 unused, padding · u64 lock_owner
 //   FSYNC, FSYNCDIR (16)              u64 fh · u32 fsync_flags · u32 padding
-//   SETXATTR        u32 size · u32 flags · name\0 value   (the 8-byte form: FUSE_SETXATTR_EXT is not negotiated)
+//   SETXATTR        u32 size · u32 flags · name\0 value   (without FUSE_SETXATTR_EXT)
+//                   u32 size · u32 flags · u32 setxattr_flags · u32 padding · name\0 value   (with it)
 //   GETXATTR        u32 size · u32 padding · name\0
 //   LISTXATTR       u32 size · u32 padding
 //   REMOVEXATTR     name\0
@@ -96,6 +97,8 @@ public enum WireLayout {
     static let direntHeaderSize = 24
     /// Longest symlink target or path the kernel passes (`PATH_MAX`, including the NUL).
     static let maximumPathLength = 4096
+    /// `FUSE_SETXATTR_ACL_KILL_SGID` in the extended `fuse_setxattr_in.setxattr_flags`.
+    static let setxattrACLKillSetGroupID: UInt32 = 1 << 0
 }
 
 /// Bits of `fuse_setattr_in.valid`: which fields of a SETATTR request are set.

@@ -223,7 +223,7 @@ extension PathResolver {
         if writes { try mount.requireWritable() }
         var mask: AccessMask = flags.isReadable ? .read : []
         if writes { mask.insert(.write) }
-        try permissions.require(mask, on: object.attributes)
+        try permissions.require(mask, on: object)
         if mode.isDirectory {
             let reply = try fileSystem.opendir(request, inode: object.inode, flags: flags)
             return OpenDescription(inode: object.inode, handle: reply.handle, flags: flags, options: reply.options,
@@ -246,8 +246,8 @@ extension PathResolver {
     /// has no create).
     mutating func create(_ name: FileName, in directory: Located, flags: OpenFlags, mode: UInt32) throws(Errno) -> OpenDescription {
         try mount.requireWritable()
-        try permissions.requireCreation(in: directory.attributes)
-        let mode = FileMode(type: .regular, permissions: mode & 0o7777 & ~mount.options.umask)
+        try permissions.requireCreation(in: directory)
+        let (request, mode) = creation(.regular, permissions: mode, allowed: 0o7777)
         let reply: CreateReply
         do {
             reply = try fileSystem.create(request, parent: directory.inode, name: name, mode: mode, flags: kernelFlags(flags))
@@ -267,8 +267,8 @@ extension PathResolver {
     /// has no tmpfile, as the kernel answers.
     mutating func createUnnamed(in directory: Located, flags: OpenFlags, mode: UInt32) throws(Errno) -> OpenDescription {
         try mount.requireWritable()
-        try permissions.requireCreation(in: directory.attributes)
-        let mode = FileMode(type: .regular, permissions: mode & 0o7777 & ~mount.options.umask)
+        try permissions.requireCreation(in: directory)
+        let (request, mode) = creation(.regular, permissions: mode, allowed: 0o7777)
         let reply: CreateReply
         do {
             reply = try fileSystem.tmpfile(request, parent: directory.inode, mode: mode, flags: kernelFlags(flags))

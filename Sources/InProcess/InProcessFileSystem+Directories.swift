@@ -13,7 +13,7 @@ extension InProcessFileSystem {
         try perform { (resolver: inout PathResolver) throws(Errno) -> [DirectoryEntry] in
             let directory = try resolver.resolve(path)
             guard directory.isDirectory else { throw .notDirectory }
-            try resolver.permissions.require(.read, on: directory.attributes)
+            try resolver.permissions.require(.read, on: directory)
             let flags = OpenFlags(rawValue: OpenFlags.directory.rawValue)
             let handle = try resolver.fileSystem.opendir(resolver.request, inode: directory.inode, flags: flags).handle
             defer { try? resolver.fileSystem.releasedir(resolver.request, inode: directory.inode, handle: handle) }

@@ -7,15 +7,14 @@ import BentoKit
 // `.`, `..` or `/`, EINVAL for moving a directory into itself, a no-op for renaming one object onto itself.
 
 extension InProcessFileSystem {
-    /// Makes a directory with permissions `mode` minus the umask.
+    /// Makes a directory with permissions `mode` minus the umask (or as the directory's default ACL says).
     public func mkdir(_ path: String, mode: UInt32 = 0o777) throws(Errno) {
         try perform { (resolver: inout PathResolver) throws(Errno) in
             let final = try resolver.finish(path, last: .keepName)
             let name = try final.newName(directory: true)
             try resolver.prepareCreation(in: final.parent)
-            let mode = FileMode(type: .directory, permissions: mode & 0o1777 & ~mount.options.umask)
-            resolver.lookups.add(try resolver.fileSystem.mkdir(resolver.request, parent: final.parent.inode,
-                                                               name: name, mode: mode))
+            let (request, mode) = resolver.creation(.directory, permissions: mode, allowed: 0o1777)
+            resolver.lookups.add(try resolver.fileSystem.mkdir(request, parent: final.parent.inode, name: name, mode: mode))
         }
     }
 
@@ -185,7 +184,7 @@ extension InProcessFileSystem {
                 try mount.requireWritable()
             }
             guard !mount.options.defaultPermissions else {
-                guard PermissionCheck.grants(mask, on: object.attributes, to: resolver.request) else { throw .permissionDenied }
+                guard try resolver.permissions.grants(mask, on: object) else { throw .permissionDenied }
                 return
             }
             try ignoringNoFunction { () throws(Errno) in
@@ -203,7 +202,7 @@ extension InProcessFileSystem {
             guard evenIfEmpty || changes != AttributeChanges() else { return }
             try check(object.attributes)
             try mount.requireWritable()
-            try resolver.permissions.requireSetattr(changes, on: object.attributes)
+            try resolver.permissions.requireSetattr(changes, on: object)
             _ = try resolver.fileSystem.setattr(resolver.request, inode: object.inode, changes: changes)
         }
     }
@@ -213,13 +212,13 @@ extension PathResolver {
     /// Checks that a name may be added to `directory`: a writable mount, write and search permission.
     func prepareCreation(in directory: Located) throws(Errno) {
         try mount.requireWritable()
-        try permissions.requireCreation(in: directory.attributes)
+        try permissions.requireCreation(in: directory)
     }
 
     /// Checks that `object` may be removed from `directory`: a writable mount, `may_delete`.
     func prepareRemoval(of object: Located, from directory: Located) throws(Errno) {
         try mount.requireWritable()
-        try permissions.requireRemoval(of: object.attributes, from: directory.attributes)
+        try permissions.requireRemoval(of: object, from: directory)
     }
 
     /// The VFS's checks before a rename (`vfs_rename`, `lock_rename`): no directory into its own subtree
@@ -234,13 +233,13 @@ extension PathResolver {
             if sourceChain.contains(replaced.inode) { throw exchange ? .invalidArgument : .directoryNotEmpty }
             if !exchange, moving.isDirectory, !replaced.isDirectory { throw .notDirectory }
             if !exchange, !moving.isDirectory, replaced.isDirectory { throw .isDirectory }
-            try permissions.requireRemoval(of: replaced.attributes, from: to.parent.attributes)
+            try permissions.requireRemoval(of: replaced, from: to.parent)
         } else {
-            try permissions.requireCreation(in: to.parent.attributes)
+            try permissions.requireCreation(in: to.parent)
         }
-        try permissions.requireRemoval(of: moving.attributes, from: from.parent.attributes)
+        try permissions.requireRemoval(of: moving, from: from.parent)
         guard from.parent.inode != to.parent.inode else { return }
-        if moving.isDirectory { try permissions.require(.write, on: moving.attributes) }
-        if exchange, let replaced = to.object, replaced.isDirectory { try permissions.require(.write, on: replaced.attributes) }
+        if moving.isDirectory { try permissions.require(.write, on: moving) }
+        if exchange, let replaced = to.object, replaced.isDirectory { try permissions.require(.write, on: replaced) }
     }
 }

@@ -12,8 +12,12 @@ import Synchronization
 // - Lookup counting: every `Entry` received counts one lookup. A call's lookups are forgotten when it ends
 //   (the kernel dropping unused dentries), except one per open descriptor, forgotten at close. `unmount()`
 //   releases what is still open, forgets its lookups and calls `destroy`.
-// - With `Options.defaultPermissions`, the driver checks permissions from the mode bits as the kernel does
-//   under `default_permissions`; otherwise they are left to the file system (and `access` asks it).
+// - With `Options.defaultPermissions`, the driver checks permissions from the mode bits (and the access ACL of
+//   a file system that keeps POSIX ACLs) as the kernel does under `default_permissions`; otherwise they are left
+//   to the file system (and `access` asks it). The kernel turns `default_permissions` on for a file system with
+//   ACLs; the driver does not, so that such a file system's own checks can be tested too.
+// - A file system that keeps POSIX ACLs gets the modes of new objects whole and the umask in the request, as
+//   with `FUSE_DONT_MASK`; setting an ACL by a caller outside the file's group asks for set-group-ID to go.
 // - Answers the kernel turns into something else are turned the same way: ENOSYS from flush and fsync is
 //   success, from the xattr calls and fallocate `EOPNOTSUPP`, from access success, from create a fallback
 //   to mknod + open, from lseek the generic SEEK_DATA/SEEK_HOLE.
@@ -59,7 +63,7 @@ public final class InProcessFileSystem: Sendable {
     /// Everything a Linux kernel offers at INIT except the writeback cache.
     public static let kernelOffers: Capabilities = [
         .asyncRead, .bigWrites, .readdirPlus, .readdirPlusAuto, .parallelDirectoryOperations, .autoInvalidateData,
-        .cacheSymlinks, .handleKillPrivilege, .asyncDirectIO, .atomicOpenTruncate, .nanosecondTimes,
+        .cacheSymlinks, .handleKillPrivilege, .asyncDirectIO, .atomicOpenTruncate, .nanosecondTimes, .posixACLs,
     ]
 
     /// What the host asks for on a file system's behalf before `initialize` (BentoHost's defaults).

@@ -112,7 +112,22 @@ struct PathResolver {
     var fileSystem: any FileSystem { mount.fileSystem }
     /// The permission checks the driver makes (none unless `default_permissions`).
     var permissions: PermissionCheck {
-        PermissionCheck(request: request, enabled: mount.options.defaultPermissions)
+        PermissionCheck(request: request, enabled: mount.options.defaultPermissions,
+                        acls: mount.enabled.contains(.posixACLs) ? mount.fileSystem : nil)
+    }
+
+    /// The request and mode that make a new object of `type` with `permissions` (bits outside `allowed` dropped):
+    /// the mode less the umask, as the kernel sends it, or for a file system that keeps POSIX ACLs the whole mode
+    /// with the umask in the request (`FUSE_DONT_MASK`), the default ACL of the directory deciding.
+    func creation(_ type: FileType, permissions: UInt32, allowed: UInt32) -> (Request, FileMode) {
+        var request = request
+        var permissions = permissions & allowed
+        if mount.enabled.contains(.posixACLs) {
+            request.umask = mount.options.umask
+        } else {
+            permissions &= ~mount.options.umask
+        }
+        return (request, FileMode(type: type, permissions: permissions))
     }
 
     /// A path split into components, the walk's progress through it and the directories passed.
@@ -161,7 +176,7 @@ struct PathResolver {
 
     /// Looks `name` up in `directory` (execute permission needed): nil when it does not exist.
     mutating func child(_ name: FileName, of directory: Located, ancestors: [Inode]) throws(Errno) -> Located? {
-        try permissions.require(.execute, on: directory.attributes)
+        try permissions.require(.execute, on: directory)
         let entry: Entry
         do {
             entry = try fileSystem.lookup(request, parent: directory.inode, name: name)

@@ -4,6 +4,9 @@ import BentoKit
 // setattr_prepare, xattr_permission), made from the attributes lookups returned. Without that option the
 // kernel leaves permissions to the file system, and so does the driver: every check here passes.
 //
+// With POSIX ACLs (the file system keeps them: `Capabilities.posixACLs`) a caller who is neither owner nor root
+// is judged by the object's access ACL, read from the file system as the kernel reads it (`get_inode_acl`).
+//
 // Two xattr rules apply either way, since the VFS makes them before any file system sees the call: `trusted.*`
 // is root's alone, and `user.*` lives only on regular files and directories.
 
@@ -13,21 +16,26 @@ struct PermissionCheck {
     let request: Request
     /// Whether the driver checks (the mount has `default_permissions`).
     let enabled: Bool
+    /// The file system to read access ACLs from, when it keeps them.
+    let acls: (any FileSystem)?
 
-    /// Throws `EACCES` unless the caller may do `mask` to the object by its mode bits. Root may read and
-    /// write anything, search any directory, and execute a file with at least one execute bit.
-    func require(_ mask: AccessMask, on attributes: Attributes) throws(Errno) {
-        guard enabled, !Self.grants(mask, on: attributes, to: request) else { return }
+    /// Throws `EACCES` unless the caller may do `mask` to `object`.
+    func require(_ mask: AccessMask, on object: Located) throws(Errno) {
+        guard enabled, try !grants(mask, on: object) else { return }
         throw .permissionDenied
     }
 
-    /// Whether `request`'s caller may do `mask` to an object with `attributes` (`generic_permission`).
-    static func grants(_ mask: AccessMask, on attributes: Attributes, to request: Request) -> Bool {
-        if request.isRoot {
-            return !mask.contains(.execute) || attributes.mode.isDirectory || attributes.mode.permissions & 0o111 != 0
+    /// Whether the caller may do `mask` to `object` (`generic_permission`): by its mode bits and access ACL.
+    /// Root may read and write anything, search any directory, and execute a file with an execute bit.
+    func grants(_ mask: AccessMask, on object: Located) throws(Errno) -> Bool {
+        try Ownership(object.attributes).grants(mask, to: request) { () throws(Errno) -> [UInt8]? in
+            guard let acls else { return nil }
+            do throws(Errno) {
+                return try acls.getxattr(.root, inode: object.inode, name: .accessACL)
+            } catch .noData {
+                return nil
+            }
         }
-        let shift: UInt32 = request.uid == attributes.uid ? 6 : request.isMember(of: attributes.gid) ? 3 : 0
-        return mask.rawValue & ~((attributes.mode.permissions >> shift) & 0o7) == 0
     }
 
     /// Throws `EPERM` unless the caller owns the object or is root (`inode_owner_or_capable`).
@@ -37,22 +45,23 @@ struct PermissionCheck {
     }
 
     /// Checks that the caller may add a name to `directory` (`may_create`: write and search).
-    func requireCreation(in directory: Attributes) throws(Errno) {
+    func requireCreation(in directory: Located) throws(Errno) {
         try require([.write, .execute], on: directory)
     }
 
     /// Checks that the caller may remove or replace `child` in `directory` (`may_delete`): write and search on
     /// the directory, and in a sticky directory ownership of the child or of the directory (`EPERM`).
-    func requireRemoval(of child: Attributes, from directory: Attributes) throws(Errno) {
+    func requireRemoval(of child: Located, from directory: Located) throws(Errno) {
         try require([.write, .execute], on: directory)
-        guard enabled, directory.mode.permissions & FileMode.sticky != 0, !request.isRoot else { return }
-        guard request.uid == child.uid || request.uid == directory.uid else { throw .notPermitted }
+        guard enabled, directory.attributes.mode.permissions & FileMode.sticky != 0, !request.isRoot else { return }
+        guard request.uid == child.attributes.uid || request.uid == directory.attributes.uid else { throw .notPermitted }
     }
 
     /// Checks a setattr as `setattr_prepare` does: chmod and explicit times need ownership (`EPERM`), chown
     /// needs root (or the owner giving the file to one of their own groups), setting times to now needs
     /// ownership or write permission, truncating needs write permission (`EACCES`).
-    func requireSetattr(_ changes: AttributeChanges, on attributes: Attributes) throws(Errno) {
+    func requireSetattr(_ changes: AttributeChanges, on object: Located) throws(Errno) {
+        let attributes = object.attributes
         guard enabled, !request.isRoot else { return }
         if changes.mode != nil { try requireOwnership(of: attributes) }
         if let uid = changes.uid, uid != attributes.uid || request.uid != attributes.uid { throw .notPermitted }
@@ -64,14 +73,19 @@ struct PermissionCheck {
         if times.contains(where: { $0 != .now }) {
             try requireOwnership(of: attributes)
         } else if !times.isEmpty, request.uid != attributes.uid {
-            try require(.write, on: attributes)
+            try require(.write, on: object)
         }
-        if changes.size != nil, changes.handle == nil { try require(.write, on: attributes) }
+        if changes.size != nil, changes.handle == nil { try require(.write, on: object) }
     }
 
-    /// Checks access to attribute `name` of an object (`xattr_permission`): the namespace rules always,
-    /// the mode bits with `default_permissions`.
-    func requireXattr(_ name: XattrName, on attributes: Attributes, writing: Bool) throws(Errno) {
+    /// Checks access to attribute `name` of an object (`xattr_permission`, and `set_posix_acl` for a change of
+    /// an ACL): the namespace rules always, the mode bits with `default_permissions`.
+    func requireXattr(_ name: XattrName, on object: Located, writing: Bool) throws(Errno) {
+        let attributes = object.attributes
+        if writing, acls != nil, name.isACL {
+            try Ownership(attributes).checkACLChange(name, by: request, checksPermissions: enabled)
+            return
+        }
         switch name.namespace {
         case "trusted":
             guard request.isRoot else { throw writing ? .notPermitted : .noData }
@@ -79,7 +93,7 @@ struct PermissionCheck {
             guard attributes.mode.isRegular || attributes.mode.isDirectory else {
                 throw writing ? .notPermitted : .noData
             }
-            try require(writing ? .write : .read, on: attributes)
+            try require(writing ? .write : .read, on: object)
         default:
             break
         }

@@ -73,6 +73,7 @@ extension MemFS.State {
                 permissions &= ~FileMode.setGroupID
             }
             node.mode.permissions = permissions
+            node.xattrs[.accessACL] = Ownership.accessACL(node.xattrs[.accessACL], afterChangingModeTo: permissions)
         }
         if changes.size != nil { node.clearSetIDAfterChange(by: request) }
         if changes.killSetID || changes.isChownOfNothing { node.clearSetID() }

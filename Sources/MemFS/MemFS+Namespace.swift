@@ -93,8 +93,8 @@ extension MemFS {
             guard directory.linkCount > 0 else { throw .noSuchFileOrDirectory }
             try state.require([.write, .execute], on: directory, for: request)
             try directory.flags.checkNameAddition()
-            let owner = state.ownership(in: directory, mode: FileMode(type: .regular, permissions: mode.permissions), for: request)
-            let node = try state.makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now)
+            let new = state.newObject(in: directory, mode: FileMode(type: .regular, permissions: mode.permissions), for: request)
+            let node = try state.makeNode(new, now: now)
             node.linkCount = 0
             return CreateReply(entry: state.entry(for: node), open: OpenReply(handle: state.open(node, flags: flags)))
         }
@@ -141,13 +141,12 @@ extension MemFS {
 }
 
 extension MemFS.State {
-    /// Makes a new object called `name` in `parent`, owned as `ownership(in:mode:for:)` says, and links it in.
+    /// Makes a new object called `name` in `parent`, owned as `newObject(in:mode:for:)` says, and links it in.
     mutating func makeChild(_ request: Request, parent: Inode, name: FileName, mode: FileMode, now: Timestamp,
                             device: UInt32 = 0, target: [UInt8] = []) throws(Errno) -> Node {
         let directory = try directory(parent)
         try requireNewName(name, in: directory, for: request)
-        let owner = ownership(in: directory, mode: mode, for: request)
-        let node = try makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now, device: device,
+        let node = try makeNode(newObject(in: directory, mode: mode, for: request), now: now, device: device,
                                 parent: directory.inode, target: target)
         directory.directory?.insert(name, inode: node.inode, type: node.type)
         directory.contentsChanged(at: now)

@@ -103,8 +103,7 @@ extension MemFS.State {
     /// The whiteout `RENAME_WHITEOUT` leaves in `directory`: a character device 0:0 with no permission bits, owned
     /// as a new object there would be, with one link (the name the caller gives it).
     mutating func makeWhiteout(in directory: Node, for request: Request, now: Timestamp) throws(Errno) -> Node {
-        let owner = ownership(in: directory, mode: FileMode(type: .characterDevice, permissions: 0), for: request)
-        return try makeNode(mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now, device: 0)
+        try makeNode(newObject(in: directory, mode: FileMode(type: .characterDevice, permissions: 0), for: request), now: now)
     }
 
     /// Swaps what `name` in `from` and `newName` in `to` point at.

@@ -1,9 +1,11 @@
 import BentoKit
 
-// Extended attributes, as tmpfs offers them: the `user.`, `trusted.` and `security.` namespaces (`system.`,
-// which holds ACLs, and names without a namespace answer `EOPNOTSUPP`). Values up to 64 KiB (`E2BIG`).
-// `user.` attributes live only on regular files and directories and follow the file's read and write
-// permissions; `trusted.` ones are root's alone (hidden from others).
+// Extended attributes, as tmpfs offers them: the `user.`, `trusted.` and `security.` namespaces, and in `system.`
+// the two POSIX ACLs (other `system.` names and names without a namespace answer `EOPNOTSUPP`). Values up to
+// 64 KiB (`E2BIG`). `user.` attributes live only on regular files and directories and follow the file's read
+// and write permissions; `trusted.` ones are root's alone (hidden from others). An ACL set changes the mode and
+// is kept only when the mode cannot say it all (`FileMode.settingACL`); `XATTR_CREATE`/`REPLACE` do not apply
+// to ACLs, which the kernel sets without them.
 
 extension MemFS {
     /// The largest value an attribute may hold (`XATTR_SIZE_MAX`).
@@ -18,10 +20,16 @@ extension MemFS {
         try modifying { (state: inout State) throws(Errno) in
             let node = try state.node(inode)
             try state.checkXattr(name, on: node, writing: true, for: request)
-            let exists = node.xattrs[name] != nil
-            if flags.contains(.create), exists { throw .fileExists }
-            if flags.contains(.replace), !exists { throw .noData }
-            node.xattrs[name] = value
+            if name.isACL {
+                let (mode, kept) = try node.mode.settingACL(name, to: value, flags: flags)
+                node.mode = mode
+                node.xattrs[name] = kept
+            } else {
+                let exists = node.xattrs[name] != nil
+                if flags.contains(.create), exists { throw .fileExists }
+                if flags.contains(.replace), !exists { throw .noData }
+                node.xattrs[name] = value
+            }
             node.changeTime = now
         }
     }
@@ -71,6 +79,8 @@ extension MemFS.State {
             guard !limits.checksPermissions || request.isRoot else { throw writing ? .notPermitted : .noData }
         case "security":
             if writing { try requireOwnership(of: node, for: request) }
+        case "system" where name.isACL:
+            if writing { try node.ownership.checkACLChange(name, by: request, checksPermissions: limits.checksPermissions) }
         default:
             throw .notSupported
         }

@@ -105,6 +105,8 @@ public final class MemFS: FileSystem {
         connection.wanted.insert(.handleKillPrivilege)
         // Node ids are never reused: a file handle opens its node for as long as the node has a name.
         connection.wanted.insert(.exportHandles)
+        // POSIX ACLs, kept as tmpfs keeps them (`Ownership+AccessControl`).
+        connection.wanted.insert(.posixACLs)
         let enabled = connection.enabled, readOnly = connection.isReadOnly
         state.withLock { state in
             state.isReadOnly = readOnly

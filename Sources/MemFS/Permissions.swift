@@ -11,8 +11,10 @@ extension Node {
     /// The node's owner, group and mode, for the shared permission rules.
     var ownership: Ownership { Ownership(mode: mode, uid: uid, gid: gid) }
 
-    /// Whether `request`'s caller may do `mask` to this node by its mode bits.
-    func grants(_ mask: AccessMask, to request: Request) -> Bool { ownership.grants(mask, to: request) }
+    /// Whether `request`'s caller may do `mask` to this node by its mode bits and access ACL.
+    func grants(_ mask: AccessMask, to request: Request) -> Bool {
+        ownership.grants(mask, to: request) { () -> [UInt8]? in xattrs[.accessACL] }
+    }
 
     /// True when the caller owns the node or is root.
     func isOwned(by request: Request) -> Bool { ownership.isOwned(by: request) }
@@ -49,12 +51,11 @@ extension MemFS.State {
         }
     }
 
-    /// The owner, group and mode of an object `request` makes in `parent` (`inode_init_owner`): the caller's
-    /// ids, or the parent's group under a set-group-id parent, whose subdirectories inherit the bit. A new
-    /// file keeps set-group-id only when the caller belongs to its group (`mode_strip_sgid`).
-    func ownership(in parent: Node, mode: FileMode, for request: Request) -> (uid: UserID, gid: GroupID, mode: FileMode) {
-        let owner = parent.ownership.ownershipOfNewObject(mode: mode, for: request)
-        return (owner.uid, owner.gid, owner.mode)
+    /// The owner, group, mode and ACLs of an object `request` makes in `parent` (`inode_init_owner`,
+    /// `posix_acl_create`): the caller's ids, or the parent's group under a set-group-id parent, whose
+    /// subdirectories inherit the bit; the permission bits narrowed by the parent's default ACL or the umask.
+    func newObject(in parent: Node, mode: FileMode, for request: Request) -> NewObject {
+        parent.ownership.newObject(mode: mode, for: request, defaultACL: parent.xattrs[.defaultACL])
     }
 
     /// Checks that the caller may add an entry to `directory` (write and search), that the directory still

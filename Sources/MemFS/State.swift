@@ -92,12 +92,16 @@ extension MemFS {
             return try node(link.inode)
         }
 
-        /// Makes a node with the next inode number; `ENOSPC` when the object limit is reached.
-        mutating func makeNode(mode: FileMode, uid: UserID, gid: GroupID, now: Timestamp, device: UInt32 = 0,
+        /// Makes a node with the next inode number, `new`'s owner, mode and ACLs; `ENOSPC` when the object limit
+        /// is reached.
+        mutating func makeNode(_ new: NewObject, now: Timestamp, device: UInt32 = 0,
                                parent: Inode? = nil, target: [UInt8] = []) throws(Errno) -> Node {
             guard UInt64(nodes.count) < limits.maximumInodes else { throw .noSpace }
-            let node = Node(inode: Inode(nextInode), mode: mode, uid: uid, gid: gid, now: now,
+            let owner = new.ownership
+            let node = Node(inode: Inode(nextInode), mode: owner.mode, uid: owner.uid, gid: owner.gid, now: now,
                             device: device, parent: parent, target: target)
+            node.xattrs[.accessACL] = new.accessACL
+            node.xattrs[.defaultACL] = new.defaultACL
             nextInode += 1
             nodes[node.inode] = node
             return node

@@ -2,7 +2,8 @@ import BentoKit
 import BentoServices
 
 // setattr: chmod, chown, truncate and utimensat, with MemFS's (Linux's) rules; every check happens before
-// any change, so a refused call changes nothing. A successful call sets ctime.
+// any change, so a refused call changes nothing. A successful call sets ctime. A chmod carries into the access
+// ACL, in the same transaction (`posix_acl_chmod`).
 
 extension XV6FS {
     /// Changes attributes and reports the result.
@@ -15,8 +16,13 @@ extension XV6FS {
                 if let size = changes.size, size != object.disk.size {
                     try truncateLocked(object, to: size, for: request, handle)
                 }
-                try table.change(object, handle) { (disk: inout DiskInode) in
+                let stored = changes.mode == nil || object.disk.xattrBlock == 0 ? nil : try xattrs(of: object.disk)
+                try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
                     apply(changes, to: &disk, for: request, now: now)
+                    if var xattrs = stored, let acl = xattrs[.accessACL] {
+                        xattrs[.accessACL] = Ownership.accessACL(acl, afterChangingModeTo: disk.mode.permissions)
+                        try storeXattrs(xattrs, in: &disk, handle)
+                    }
                 }
             }
         }

@@ -135,8 +135,9 @@ extension XV6FS {
                     try require([.write, .execute], on: directory.disk, for: request)
                     try directory.disk.inodeFlags.checkNameAddition()
                 }
-                let owner = directory.disk.ownership.ownershipOfNewObject(mode: mode, for: request)
-                let object = try makeInode(owner, device: device, linkCount: name == nil ? 0 : mode.isDirectory ? 2 : 1,
+                let new = try newObject(in: directory, mode: mode, for: request)
+                let owner = new.ownership
+                let object = try makeInode(new, device: device, linkCount: name == nil ? 0 : mode.isDirectory ? 2 : 1,
                                            parent: mode.isDirectory ? directory.number : 0, now: now, handle)
                 let number = object.number
                 do throws(Errno) {
@@ -163,17 +164,37 @@ extension XV6FS {
         }
     }
 
-    /// Allocates an inode owned by `owner` with all times `now`, in memory and not yet stored or named: the first
-    /// step of every new object. Its generation is the transaction's sequence number (`docs/XV6FS-FORMAT.md`).
-    func makeInode(_ owner: Ownership, device: UInt32, linkCount: UInt32, parent: UInt32,
+    /// Allocates an inode with `new`'s owner, mode and ACLs (their attribute block written in `handle`'s
+    /// transaction) and all times `now`, in memory and not yet stored or named: the first step of every new
+    /// object. Its generation is the transaction's sequence number (`docs/XV6FS-FORMAT.md`).
+    func makeInode(_ new: NewObject, device: UInt32, linkCount: UInt32, parent: UInt32,
                    now: Timestamp, _ handle: Handle) throws(Errno) -> CachedInode {
         var disk = DiskInode()
+        let owner = new.ownership
         (disk.mode, disk.uid, disk.gid, disk.device) = (owner.mode, owner.uid, owner.gid, device)
         (disk.accessTime, disk.modificationTime, disk.changeTime) = (now, now, now)
         disk.linkCount = linkCount
         disk.parent = parent
         disk.generation = UInt32(truncatingIfNeeded: handle.sequence)
-        return table.make(try allocator.allocateInode(handle), disk: disk)
+        let number = try allocator.allocateInode(handle)
+        var acls = XattrBlock()
+        acls[.accessACL] = new.accessACL
+        acls[.defaultACL] = new.defaultACL
+        do {
+            try storeXattrs(acls, in: &disk, handle)
+        } catch {
+            try allocator.freeInode(number, handle)
+            throw error
+        }
+        return table.make(number, disk: disk)
+    }
+
+    /// The owner, group, mode and ACLs of an object `request` makes with `mode` in `directory` (its lock held):
+    /// the shared rules, with the directory's default ACL read from its attribute block.
+    func newObject(in directory: CachedInode, mode: FileMode, for request: Request) throws(Errno) -> NewObject {
+        let disk = directory.disk
+        let inherited = disk.xattrBlock == 0 ? nil : try xattrs(of: disk)[.defaultACL]
+        return disk.ownership.newObject(mode: mode, for: request, defaultACL: inherited)
     }
 
     /// Links `name` → `number` into `directory` and updates the directory's times (and link count for a new

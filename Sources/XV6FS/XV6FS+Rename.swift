@@ -147,9 +147,8 @@ extension XV6FS {
     /// bits, owned as a new object there would be; allocated, not yet stored or named.
     private func whiteoutInode(in directory: CachedInode, for request: Request, now: Timestamp,
                                _ handle: Handle) throws(Errno) -> CachedInode {
-        let owner = directory.disk.ownership.ownershipOfNewObject(mode: FileMode(type: .characterDevice, permissions: 0),
-                                                                  for: request)
-        return try makeInode(owner, device: 0, linkCount: 1, parent: 0, now: now, handle)
+        let new = try newObject(in: directory, mode: FileMode(type: .characterDevice, permissions: 0), for: request)
+        return try makeInode(new, device: 0, linkCount: 1, parent: 0, now: now, handle)
     }
 
     /// Points a moved directory's `..` at its new parent, moving the link it stands for.

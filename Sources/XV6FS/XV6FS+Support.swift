@@ -86,9 +86,13 @@ extension XV6FS {
 
     // MARK: Permissions
 
-    /// Throws `EACCES` unless the caller may do `mask` to `disk`.
+    /// Throws `EACCES` unless the caller may do `mask` to `disk`, by its mode bits and access ACL.
     func require(_ mask: AccessMask, on disk: DiskInode, for request: Request) throws(Errno) {
-        guard !options.checksPermissions || disk.ownership.grants(mask, to: request) else { throw .permissionDenied }
+        guard options.checksPermissions else { return }
+        let granted = try disk.ownership.grants(mask, to: request) { () throws(Errno) -> [UInt8]? in
+            disk.xattrBlock == 0 ? nil : try xattrs(of: disk)[.accessACL]
+        }
+        guard granted else { throw .permissionDenied }
     }
 
     /// Throws `EPERM` unless the caller owns `disk` or is root.

@@ -205,12 +205,12 @@ public final class XV6FS: FileSystem {
         }
     }
 
-    /// Asks the kernel for its writeback cache, big writes, parallel directory operations and file handles that
-    /// survive a remount (node ids are inode numbers, with the inode's generation); records
+    /// Asks the kernel for its writeback cache, big writes, parallel directory operations, file handles that
+    /// survive a remount (node ids are inode numbers, with the inode's generation) and POSIX ACLs; records
     /// a read-only mount.
     public func initialize(_ connection: inout Connection) throws(Errno) {
         connection.wanted.formUnion([.bigWrites, .parallelDirectoryOperations, .asyncRead, .handleKillPrivilege,
-                                     .readdirPlus, .readdirPlusAuto, .exportHandles])
+                                     .readdirPlus, .readdirPlusAuto, .exportHandles, .posixACLs])
         connection.cachePolicy = .soleWriter  // the image's only writer: the kernel sees every change
         if options.writebackCache { connection.wanted.insert(.writebackCache) }
         connection.maximumWrite = 1 << 20

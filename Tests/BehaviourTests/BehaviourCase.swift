@@ -19,6 +19,7 @@ struct BehaviourCase: Sendable, CustomTestStringConvertible {
 
     /// Every case, in a stable order.
     static let all: [BehaviourCase] = fileCases + namespaceCases + linkCases + attributeCases + permissionCases
+        + accessControlCases
 }
 
 /// A fresh, empty directory (mode 0755, owned by root) a case works in, and the driver to reach it.

@@ -51,9 +51,31 @@ private func setattrIn(valid: UInt32, atimensec: UInt32 = 5) -> [UInt8] {
         #expect(failure(request(.removexattr, [0])) == .invalidName)
     }
 
+    /// With FUSE_SETXATTR_EXT the header grows to 16 bytes; its ACL flag asks for set-group-ID to go, and only it
+    /// may: the same bit in the caller's flags is dropped in either form.
+    @Test func extendedSetxattrCarriesTheKillSetGroupIDFlag() throws {
+        let acl = XattrName.accessACL
+        let value: [UInt8] = [2, 0, 0, 0]
+        let extended = u32(4) + u32(0) + u32(1) + u32(0) + cString("system.posix_acl_access") + value  // size, flags, setxattr_flags, padding
+        #expect(try extendedOperation(request(.setxattr, extended))
+                == .setxattr(name: acl, value: value, flags: .clearSetGroupID))
+        let plain = u32(4) + u32(0) + u32(0) + u32(0) + cString("system.posix_acl_access") + value
+        #expect(try extendedOperation(request(.setxattr, plain)) == .setxattr(name: acl, value: value, flags: []))
+        let smuggled = u32(4) + u32(XattrFlags.clearSetGroupID.rawValue) + cString("system.posix_acl_access") + value
+        #expect(try operation(request(.setxattr, smuggled)) == .setxattr(name: acl, value: value, flags: []))
+        #expect(throws: DecodeError.self) { try extendedOperation(request(.setxattr, u32(4) + u32(0) + u32(1))) }
+    }
+
     @Test func accessStatfsReadlink() throws {
         #expect(try operation(request(.access, u32(6) + u32(0))) == .access(mask: [.read, .write]))  // mask, padding
         #expect(try operation(request(.statfs)) == .statfs)
         #expect(try operation(request(.readlink)) == .readlink)
     }
+}
+
+/// The operation `bytes` decode to in a session that negotiated FUSE_SETXATTR_EXT.
+private func extendedOperation(_ bytes: [UInt8]) throws(DecodeError) -> Operation {
+    try bytes.withUnsafeBytes { buffer in
+        Result { () throws(DecodeError) in try RequestDecoder.decode(buffer, extendedSetxattr: true) }
+    }.get().operation
 }

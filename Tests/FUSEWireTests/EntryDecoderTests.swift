@@ -18,13 +18,15 @@ import Testing
         #expect((try? operation(request(.lookup, cString(String(repeating: "x", count: 255))))) != nil)
     }
 
-    @Test func mknodAndMkdirPassTheModeAsSent() throws {
+    @Test func mknodAndMkdirPassTheModeAndUmaskAsSent() throws {
         let mknod = u32(0o100640) + u32(0x0801) + u32(0o022) + u32(0)  // mode, rdev, umask, padding
             + cString("node")
         #expect(try operation(request(.mknod, mknod))
-                == .mknod(name: name("node"), mode: FileMode(rawValue: 0o100640), device: 0x0801))
+                == .mknod(name: name("node"), mode: FileMode(rawValue: 0o100640), device: 0x0801, umask: 0o022))
         let mkdir = u32(0o755) + u32(0o022) + cString("d")  // mode, umask, name
-        #expect(try operation(request(.mkdir, mkdir)) == .mkdir(name: name("d"), mode: FileMode(rawValue: 0o755)))
+        #expect(try operation(request(.mkdir, mkdir)) == .mkdir(name: name("d"), mode: FileMode(rawValue: 0o755), umask: 0o022))
+        #expect(try operation(request(.mkdir, mkdir)).umask == 0o022)
+        #expect(try operation(request(.lookup, cString("d"))).umask == 0, "only operations that make an object carry one")
     }
 
     @Test func symlinkCarriesNameThenTarget() throws {
@@ -47,14 +49,15 @@ import Testing
     @Test func linkAndCreate() throws {
         #expect(try operation(request(.link, nodeID: 3, u64(12) + cString("hard")))  // oldnodeid, newname
                 == .link(inode: Inode(12), newName: name("hard")))
-        let create = u32(0o1101) + u32(0o100644) + u32(0o022) + u32(0)  // flags, mode, umask, open_flags
+        let create = u32(0o1101) + u32(0o100644) + u32(0o027) + u32(0)  // flags, mode, umask, open_flags
             + cString("new.txt")
         #expect(try operation(request(.create, create))
                 == .create(name: name("new.txt"), mode: FileMode(rawValue: 0o100644),
-                           flags: [.writeOnly, .create, .truncate]))
+                           flags: [.writeOnly, .create, .truncate], umask: 0o027))
         // TMPFILE: CREATE's arguments, then the kernel's placeholder name "/", which no real name may be.
         let tmpfile = u32(0o2) + u32(0o100600) + u32(0o022) + u32(0) + cString("/")
-        #expect(try operation(request(.tmpfile, tmpfile)) == .tmpfile(mode: FileMode(rawValue: 0o100600), flags: .readWrite))
+        #expect(try operation(request(.tmpfile, tmpfile))
+                == .tmpfile(mode: FileMode(rawValue: 0o100600), flags: .readWrite, umask: 0o022))
         #expect(failure(request(.tmpfile, u32(0o2) + u32(0o100600))) != nil, "arguments cut short")
     }
 }
