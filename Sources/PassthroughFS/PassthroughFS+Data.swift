@@ -25,19 +25,20 @@ extension PassthroughFS {
     public func create(_ request: Request, parent: Inode, name: FileName, mode: BentoKit.FileMode,
                        flags: OpenFlags) throws(Errno) -> CreateReply {
         let directory = try descriptor(for: parent)
+        let (make, restore) = hostCreationMode(mode, in: directory, for: request)
         let openFlags = hostFlags(flags).rawValue
         // Create exclusively first, so the mode is only ever applied to a file this call made; a file that
         // appeared on the host since the kernel's lookup is opened as it is (unless the caller asked for O_EXCL).
         let (file, isNew) = try asCaller(request) { () throws(Errno) -> (HostDescriptor, Bool) in
             let exclusive = openFlags | OpenFlags.create.rawValue | OpenFlags.exclusive.rawValue
             do throws(Errno) {
-                return (try directory.openFile(name.bytes, flags: exclusive, mode: mode.permissions), true)
+                return (try directory.openFile(name.bytes, flags: exclusive, mode: make.permissions), true)
             } catch {
                 guard error == .fileExists, !flags.contains(.exclusive) else { throw error }
                 return (try directory.openFile(name.bytes, flags: openFlags, mode: 0), false)
             }
         }
-        let entry = try enter(in: directory, name: name, requestedMode: isNew ? mode : nil)
+        let entry = try enter(in: directory, name: name, requestedMode: isNew ? restore : nil)
         let handle = openObjects.withLock { $0.insert(.file(file)) }
         return CreateReply(entry: entry, open: OpenReply(handle: handle, backingDescriptor: file.rawValue))
     }
@@ -47,10 +48,11 @@ extension PassthroughFS {
     /// for its life: an unnamed object has no file handle to be found again by.
     public func tmpfile(_ request: Request, parent: Inode, mode: BentoKit.FileMode, flags: OpenFlags) throws(Errno) -> CreateReply {
         let directory = try descriptor(for: parent)
+        let (make, restore) = hostCreationMode(mode, in: directory, for: request)
         let file = try asCaller(request) { () throws(Errno) -> HostDescriptor in
-            try directory.openUnnamed(flags: hostFlags(flags).rawValue, mode: mode.permissions)
+            try directory.openUnnamed(flags: hostFlags(flags).rawValue, mode: make.permissions)
         }
-        let entry = try enterUnnamed(try file.pathDescriptor(), requestedMode: mode)
+        let entry = try enterUnnamed(try file.pathDescriptor(), requestedMode: restore)
         let handle = openObjects.withLock { $0.insert(.file(file)) }
         return CreateReply(entry: entry, open: OpenReply(handle: handle, backingDescriptor: file.rawValue))
     }

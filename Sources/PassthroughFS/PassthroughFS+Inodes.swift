@@ -29,7 +29,7 @@ extension PassthroughFS {
 
     /// Enters an object with no name (an `O_TMPFILE` file, `object` its `O_PATH` descriptor), made with
     /// `requestedMode`: pinned to that descriptor for its life, as nothing else could find it again.
-    func enterUnnamed(_ object: HostDescriptor, requestedMode: BentoKit.FileMode) throws(Errno) -> Entry {
+    func enterUnnamed(_ object: HostDescriptor, requestedMode: BentoKit.FileMode?) throws(Errno) -> Entry {
         try enter(object, requestedMode: requestedMode, pinned: true)
     }
 

@@ -11,18 +11,20 @@ extension PassthroughFS {
     public func mknod(_ request: Request, parent: Inode, name: FileName, mode: BentoKit.FileMode,
                       device: UInt32) throws(Errno) -> Entry {
         let directory = try descriptor(for: parent)
+        let (make, restore) = hostCreationMode(mode, in: directory, for: request)
         try asCaller(request) { () throws(Errno) in
-            try directory.makeNode(name.bytes, mode: mode.rawValue, device: UInt64(device))
+            try directory.makeNode(name.bytes, mode: make.rawValue, device: UInt64(device))
         }
-        return try enter(in: directory, name: name, requestedMode: mode)
+        return try enter(in: directory, name: name, requestedMode: restore)
     }
 
     public func mkdir(_ request: Request, parent: Inode, name: FileName, mode: BentoKit.FileMode) throws(Errno) -> Entry {
         let directory = try descriptor(for: parent)
+        let (make, restore) = hostCreationMode(mode, in: directory, for: request)
         try asCaller(request) { () throws(Errno) in
-            try directory.makeDirectory(name.bytes, mode: mode.permissions)
+            try directory.makeDirectory(name.bytes, mode: make.permissions)
         }
-        return try enter(in: directory, name: name, requestedMode: mode)
+        return try enter(in: directory, name: name, requestedMode: restore)
     }
 
     public func symlink(_ request: Request, parent: Inode, name: FileName, target: [UInt8]) throws(Errno) -> Entry {

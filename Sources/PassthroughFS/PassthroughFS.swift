@@ -76,6 +76,8 @@ public final class PassthroughFS: FileSystem {
     /// (the host then leaves passthrough off: the kernel refuses both together).
     public func initialize(_ connection: inout Connection) throws(Errno) {
         connection.cachePolicy = .sharedSource(options.cache)
+        // POSIX ACLs are the host's: kept, inherited and applied by its file system (PassthroughFS+Xattrs.swift).
+        connection.wanted.insert(.posixACLs)
         if connection.offered.contains(.passthrough) {
             connection.wanted.insert(.passthrough)
             connection.backingFilesAreStacked = sourceIsStacked
