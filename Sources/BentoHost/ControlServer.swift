@@ -18,6 +18,10 @@ import Logging
 /// `upgrade<TAB>mountpoint<TAB>module path` (`upgradeCommand`; paths may hold spaces, not tabs or newlines)
 /// upgrades a mount and answers `ok<TAB>mountpoint<TAB>old type<TAB>old version<TAB>new type<TAB>new version<TAB>`
 /// `pause-µs<TAB>drain-µs<TAB>prepare-µs<TAB>resume-µs<TAB>quiesce-µs` (`UpgradePause`).
+/// `trace<TAB>mountpoint<TAB>opcodes<TAB>pid` (`traceCommand`; opcodes comma-separated, either field empty for all)
+/// streams the mount's requests as they are served, one `TraceEvent` JSON object per line, until the client closes
+/// or the mount ends (`# ended`); `# dropped N` says N events were lost because the client did not keep up, and a
+/// lone `#` line comes after each idle second (so a client that left is noticed). Each trace has its own thread.
 /// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
@@ -75,6 +79,16 @@ public final class ControlServer: Sendable {
                 continue
             }
             let command = String(decoding: (try? client.readLine()) ?? [], as: UTF8.self)
+            if let (mountpoint, filter) = Self.parseTrace(command) {
+                guard let session = registry.session(at: mountpoint) else {
+                    try? client.write(Array("error: \(mountpoint) is not mounted by this daemon\n".utf8))
+                    continue
+                }
+                let thread = Thread { [self] in stream(session, filter: filter, to: client) }
+                thread.name = "bento-trace"
+                thread.start()
+                continue
+            }
             try? client.write(Array(answer(command).utf8))
         }
     }
@@ -116,6 +130,57 @@ public final class ControlServer: Sendable {
     public static func upgradeCommand(mountpoint: String, module: String) -> String? {
         guard !(mountpoint + module).contains(where: { $0 == "\t" || $0.isNewline }) else { return nil }
         return ["upgrade", mountpoint, module].joined(separator: "\t")
+    }
+
+    /// The `trace` command line for `mountpoint` with `filter`; nil when the mount point holds a tab or a newline.
+    public static func traceCommand(mountpoint: String, filter: RequestTracer.Filter) -> String? {
+        guard !mountpoint.contains(where: { $0 == "\t" || $0.isNewline }) else { return nil }
+        return ["trace", mountpoint, filter.opcodes.sorted().joined(separator: ","), filter.pid.map(String.init) ?? ""]
+            .joined(separator: "\t")
+    }
+
+    /// The mount point and filter of a `trace` command line; nil for any other line.
+    static func parseTrace(_ command: String) -> (String, RequestTracer.Filter)? {
+        let fields = command.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 4, fields[0] == "trace" else { return nil }
+        let opcodes = Set(fields[2].split(separator: ",").map { $0.uppercased() })
+        return (fields[1], RequestTracer.Filter(opcodes: opcodes, pid: UInt32(fields[3])))
+    }
+
+    /// Sends `session`'s requests that pass `filter` to `client` until the client leaves or the mount ends.
+    private func stream(_ session: Session, filter: RequestTracer.Filter, to client: UnixSocket) {
+        let tracer = session.dispatcher.tracer
+        let subscription = tracer.subscribe(filter)
+        defer { tracer.unsubscribe(subscription) }
+        do throws(Errno) {
+            try client.write(Array("# tracing \(session.mountpoint)\n".utf8))
+            while registry.session(at: session.mountpoint) === session {
+                let (events, dropped) = subscription.take(waitingAtMost: .seconds(1))
+                var text = events.map { $0.jsonLine + "\n" }.joined()
+                if dropped > 0 { text += "# dropped \(dropped)\n" }
+                try client.write(Array((text.isEmpty ? "#\n" : text).utf8))
+            }
+            try client.write(Array("# ended\n".utf8))
+        } catch {
+            return  // the client went away
+        }
+    }
+
+    /// Sends `command` to the daemon listening at `path` and hands each line of its answer to `line` as it comes,
+    /// until the daemon closes or `line` returns false.
+    public static func follow(_ command: String, to path: String, _ line: (String) -> Bool) throws(Errno) {
+        let socket = try UnixSocket.connect(to: path)
+        try socket.write(Array((command + "\n").utf8))
+        var pending: [UInt8] = []
+        while true {
+            let chunk = try socket.read()
+            if chunk.isEmpty { return }
+            pending += chunk
+            while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                guard line(String(decoding: pending[..<end], as: UTF8.self)) else { return }
+                pending.removeSubrange(...end)
+            }
+        }
     }
 
     /// Sends `command` to the daemon listening at `path` and returns its answer.

@@ -1,5 +1,6 @@
 import BentoKit
 import FUSEWire
+import Foundation
 import Logging
 import Synchronization
 
@@ -34,6 +35,8 @@ public final class Dispatcher: Sendable {
     let counters = RequestCounters()
     /// How long each request took to serve, per opcode (`bento stats`).
     let latencies = RequestLatencies()
+    /// Who watches the requests as they are served (`bento trace`).
+    public let tracer = RequestTracer()
     /// The file system's cache policy, published once by INIT (`Dispatcher+CachePolicy.swift`).
     let cachePolicy = AtomicLazyReference<CachePolicyBox>()
     /// Open files passed through to backing files (`Dispatcher+Passthrough.swift`); nil without a way to register them.
@@ -81,25 +84,39 @@ public final class Dispatcher: Sendable {
         guard let (opcode, unique) = RequestHeader.peek(request), unique != 0 else { return nil }
         counters.record(opcode)
         let arrived = ContinuousClock.now
-        defer { latencies.record(opcode, nanoseconds: UInt64(clamping: (ContinuousClock.now - arrived).nanoseconds)) }
+        let (reply, decoded, errno) = respond(to: request, opcode: opcode, unique: unique, replyBuffer: replyBuffer)
+        let latency = ContinuousClock.now - arrived
+        latencies.record(opcode, nanoseconds: UInt64(clamping: latency.nanoseconds))
+        if tracer.isActive {
+            let wallClock = Date(timeIntervalSinceNow: -Double(latency.nanoseconds) / 1e9)
+            tracer.publish(TraceEvent(arrived: wallClock, latency: latency, opcode: opcode, unique: unique,
+                                      decoded: decoded, errno: errno))
+        }
+        return reply
+    }
+
+    /// Decodes and serves one request: the reply (nil when none is due), the request as decoded (nil when it did
+    /// not decode) and the errno it ended with (0 for success).
+    private func respond(to request: UnsafeRawBufferPointer, opcode: UInt32, unique: UInt64,
+                         replyBuffer: ReplyBuffer?) -> (Reply?, DecodedRequest?, Int32) {
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
         do {
             let flags = InitFlags(rawValue: sessionFlags.load(ordering: .acquiring))
             decoded = try RequestDecoder.decode(request, extendedSetxattr: flags.contains(.setxattrExtended))
         } catch {
-            return expectsReply ? Self.failure(error.errno, unique: unique) : nil
+            return (expectsReply ? Self.failure(error.errno, unique: unique) : nil, nil, error.errno.rawValue)
         }
         let body: ReplyBody?
         do {
             body = try serveAcrossUpgrades(decoded, request, replyBuffer)
         } catch {
-            return expectsReply ? Self.failure(error, unique: unique) : nil
+            return (expectsReply ? Self.failure(error, unique: unique) : nil, decoded, error.rawValue)
         }
-        guard let body, expectsReply else { return nil }
+        guard let body, expectsReply else { return (nil, decoded, 0) }
         let (head, payload) = ReplyEncoder.encode(body, unique: unique, policy: policy)
-        if case .dataInPlace(let count) = body { return Reply(head: head, payloadInPlace: count) }
-        return Reply(head: head, payload: payload)
+        if case .dataInPlace(let count) = body { return (Reply(head: head, payloadInPlace: count), decoded, 0) }
+        return (Reply(head: head, payload: payload), decoded, 0)
     }
 
     /// Serves a request inside the gate; one the file system asks to retry (it is preparing to hand over) runs

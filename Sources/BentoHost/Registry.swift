@@ -59,6 +59,9 @@ public final class Registry: Sendable {
         return try session.upgrade(to: try ModuleLoader.load(modulePath))
     }
 
+    /// The live mount at `mountpoint`, if this daemon serves one there.
+    public func session(at mountpoint: String) -> Session? { mounts.withLock { $0[mountpoint] } }
+
     /// The live mounts, sorted by mount point.
     public var liveMounts: [Session] {
         mounts.withLock { Array($0.values) }.sorted { $0.mountpoint < $1.mountpoint }

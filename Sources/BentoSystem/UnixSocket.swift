@@ -74,6 +74,13 @@ public final class UnixSocket: Sendable {
         return result
     }
 
+    /// Reads what has arrived, at most `limit` bytes, waiting for at least one; empty once the peer has closed.
+    public func read(upTo limit: Int = 1 << 16) throws(Errno) -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: max(limit, 1))
+        let count = try systemCall { chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) } }
+        return Array(chunk[0..<count])
+    }
+
     /// Reads one line (without its newline), at most `limit` bytes.
     public func readLine(limit: Int = 4096) throws(Errno) -> [UInt8] {
         var line: [UInt8] = []
