@@ -39,7 +39,7 @@ public final class ControlServer: Sendable {
     }
 
     private let registry: Registry
-    private let socket: UnixSocket
+    private let socket: StreamSocket
     /// Where this server listens.
     public let path: String
     private let logger: Logger
@@ -56,7 +56,7 @@ public final class ControlServer: Sendable {
             throw HostError("cannot create \(Self.runtimeDirectory): \(error)")
         }
         do {
-            socket = try UnixSocket.listen(at: path)
+            socket = try StreamSocket.listen(at: path)
         } catch {
             throw HostError("cannot listen on \(path): \(error)")
         }
@@ -148,7 +148,7 @@ public final class ControlServer: Sendable {
     }
 
     /// Sends `session`'s requests that pass `filter` to `client` until the client leaves or the mount ends.
-    private func stream(_ session: Session, filter: RequestTracer.Filter, to client: UnixSocket) {
+    private func stream(_ session: Session, filter: RequestTracer.Filter, to client: StreamSocket) {
         let tracer = session.dispatcher.tracer
         let subscription = tracer.subscribe(filter)
         defer { tracer.unsubscribe(subscription) }
@@ -169,7 +169,7 @@ public final class ControlServer: Sendable {
     /// Sends `command` to the daemon listening at `path` and hands each line of its answer to `line` as it comes,
     /// until the daemon closes or `line` returns false.
     public static func follow(_ command: String, to path: String, _ line: (String) -> Bool) throws(Errno) {
-        let socket = try UnixSocket.connect(to: path)
+        let socket = try StreamSocket.connect(to: path)
         try socket.write(Array((command + "\n").utf8))
         var pending: [UInt8] = []
         while true {
@@ -185,7 +185,7 @@ public final class ControlServer: Sendable {
 
     /// Sends `command` to the daemon listening at `path` and returns its answer.
     public static func send(_ command: String, to path: String) throws(Errno) -> String {
-        let socket = try UnixSocket.connect(to: path)
+        let socket = try StreamSocket.connect(to: path)
         try socket.write(Array((command + "\n").utf8))
         return String(decoding: try socket.readAll(), as: UTF8.self)
     }

@@ -33,6 +33,9 @@ public struct MountOptions: Sendable, Hashable {
     public var cache: CacheMode?
     /// When reads update access times (`relatime`, the default, `strictatime`, `noatime`; the last one given wins).
     public var accessTimes: AccessTimes = .relatime
+    /// Serve the daemon's metrics in Prometheus's text format on 127.0.0.1 at this port (`metrics=PORT`, Bento's
+    /// own; `MetricsServer`).
+    public var metricsPort: UInt16?
     /// Options we do not interpret, passed to the file system (`key=value` or `key`).
     public var extra: [String: String] = [:]
     /// The names of the options given, in order (`key` of `key` or `key=value`).
@@ -43,6 +46,7 @@ public struct MountOptions: Sendable, Hashable {
     public static let common: Set<String> = [
         "allow_other", "default_permissions", "no_default_permissions", "ro", "rw", "fsname", "subtype", "max_read",
         "suid", "dev", "relatime", "strictatime", "noatime", "threads", "writeback", "nowriteback", "transport", "readahead",
+        "metrics",
     ]
 
     /// The options given that are neither common nor in `own` (a type's own), once each, in the order given.
@@ -83,6 +87,11 @@ public struct MountOptions: Sendable, Hashable {
         case "nowriteback": writebackCache = false
         case "cache": cache = try Self.choice(value, for: key)
         case "transport": transport = try Self.choice(value, for: key)
+        case "metrics":
+            guard let port = UInt16(exactly: try Self.number(value, for: key)), port > 0 else {
+                throw MountOptionError("option metrics needs a TCP port, 1 to 65535: metrics=9101")
+            }
+            metricsPort = port
         case "passthrough": passthrough = try Self.choice(value, for: key) == Switch.on
         case "relatime", "strictatime", "noatime":
             guard value == nil else { throw MountOptionError("option \(key) takes no value") }

@@ -46,9 +46,12 @@ struct Daemon {
         let registry = BuiltinTypes.registry()
         let session: Session
         do {
+            let options = try mount.mountOptions()
+            // Listening first: a port in use fails the mount before anything is mounted. The server lives on its
+            // own thread for the daemon's life.
+            if let port = options.metricsPort { _ = try MetricsServer(registry: registry, port: port) }
             let typeName = mount.fs.contains("/") ? try Self.registerModule(at: mount.fs, in: registry) : mount.fs
-            session = try registry.mount(type: typeName, source: mount.source, at: mount.mountpoint,
-                                         options: try mount.mountOptions())
+            session = try registry.mount(type: typeName, source: mount.source, at: mount.mountpoint, options: options)
         } catch let error as HostError {
             throw Failure(error.description)
         }

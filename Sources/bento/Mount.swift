@@ -16,7 +16,7 @@ struct Mount: ParsableCommand {
             Linux 6.9+, root, never with writeback) and transport=auto|dev|uring (uring: FUSE over io_uring, \
             Linux 6.14+, as root Bento turns the fuse module's enable_uring on; dev: read/write on /dev/fuse; \
             auto, the default: uring where the kernel can serve it, else dev with the reason logged and \
-            `bento status` showing dev(auto)). xv6fs also takes data=journal|ordered and cache_size=SIZE. Any \
+            `bento status` showing dev(auto)), metrics=PORT (Prometheus's text format at             http://127.0.0.1:PORT/metrics). xv6fs also takes data=journal|ordered and cache_size=SIZE. Any \
             other option, or one the type does not take, is refused before mounting.
             End the mount with `umount MOUNTPOINT`; the daemon flushes and exits 0.
             """)

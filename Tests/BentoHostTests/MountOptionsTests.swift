@@ -53,6 +53,14 @@ import Glibc
         }
     }
 
+    @Test func metricsTakesAPortAndRefusesAnythingElse() throws {
+        #expect(try MountOptions(parsing: "metrics=9101").metricsPort == 9101)
+        #expect(try MountOptions(parsing: "ro").metricsPort == nil)
+        for bad in ["metrics", "metrics=0", "metrics=65536", "metrics=http"] {
+            #expect(throws: MountOptionError.self, "\(bad)") { try MountOptions(parsing: bad) }
+        }
+    }
+
     @Test func passthroughIsOnOffOrTheFileSystemsChoice() throws {
         #expect(try MountOptions(parsing: "ro").passthrough == nil)
         #expect(try MountOptions(parsing: "passthrough=off").passthrough == false)

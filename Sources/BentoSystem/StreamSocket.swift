@@ -3,16 +3,17 @@ import Glibc
 #endif
 import SystemPackage
 
-/// A connected or listening Unix-domain stream socket, closed when it goes away.
-public final class UnixSocket: Sendable {
+/// A connected or listening stream socket (Unix-domain, or TCP on the loopback address: `StreamSocket+Loopback`),
+/// closed when it goes away.
+public final class StreamSocket: Sendable {
     /// The socket's descriptor, valid for the object's life.
     public let descriptor: Int32
 
-    private init(descriptor: Int32) { self.descriptor = descriptor }
+    init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Listens on `path` (replacing a stale socket file), readable and writable by the owner only.
-    public static func listen(at path: String) throws(Errno) -> UnixSocket {
-        let socket = UnixSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
+    public static func listen(at path: String) throws(Errno) -> StreamSocket {
+        let socket = StreamSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
         unlink(path)
         var address = try Self.address(path)
         _ = try systemCall {
@@ -28,8 +29,8 @@ public final class UnixSocket: Sendable {
     }
 
     /// Connects to the socket at `path`.
-    public static func connect(to path: String) throws(Errno) -> UnixSocket {
-        let socket = UnixSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
+    public static func connect(to path: String) throws(Errno) -> StreamSocket {
+        let socket = StreamSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
         var address = try Self.address(path)
         _ = try systemCall {
             withUnsafePointer(to: &address) {
@@ -42,8 +43,8 @@ public final class UnixSocket: Sendable {
     }
 
     /// Waits for the next client.
-    public func accept() throws(Errno) -> UnixSocket {
-        let client = UnixSocket(descriptor: try systemCall { Glibc.accept(descriptor, nil, nil) })
+    public func accept() throws(Errno) -> StreamSocket {
+        let client = StreamSocket(descriptor: try systemCall { Glibc.accept(descriptor, nil, nil) })
         _ = fcntl(client.descriptor, F_SETFD, FD_CLOEXEC)
         return client
     }
