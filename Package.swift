@@ -9,7 +9,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bento", targets: ["bento"]),
+        // For file systems written elsewhere: the API, the services below it, the host that mounts and serves
+        // (`FileSystemDaemon.main`), and the in-process driver for their tests (Examples/HelloFS shows all four).
         .library(name: "BentoKit", targets: ["BentoKit"]),
+        .library(name: "BentoServices", targets: ["BentoServices"]),
+        .library(name: "BentoHost", targets: ["BentoHost"]),
+        .library(name: "InProcess", targets: ["InProcess"]),
         // File-system modules for `bento mount --fs libX.so` and `bento upgrade`: two versions of memfs and of
         // xv6fs to upgrade between, and two that make every upgrade fail (tests): one refuses the state's version,
         // one's initializer throws.

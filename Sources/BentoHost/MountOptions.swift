@@ -1,3 +1,4 @@
+import Foundation
 import BentoKit
 
 /// The `-o` options of `bento mount`: the usual FUSE mount options plus Bento's own.
@@ -57,6 +58,20 @@ public struct MountOptions: Sendable, Hashable {
 
     /// Defaults: no options.
     public init() {}
+
+    /// The options of a mount of `source` given as `-o` lists, with Bento's defaults: `default_permissions` unless
+    /// `no_default_permissions` is given, and an image or directory named in /proc/mounts by its absolute path (as
+    /// mount(8) names devices) unless `fsname=` is given.
+    public static func forMount(_ lists: [String], source: String) throws(MountOptionError) -> MountOptions {
+        var list = lists.joined(separator: ",")
+        if !list.split(separator: ",").contains("no_default_permissions") { list += ",default_permissions" }
+        var parsed = try MountOptions(parsing: list)
+        parsed.extra["no_default_permissions"] = nil
+        if parsed.fsName == nil, FileManager.default.fileExists(atPath: source) {
+            parsed.fsName = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
+        }
+        return parsed
+    }
 
     /// Parses a comma-separated list such as `allow_other,ro,fsname=data,max_read=131072`.
     /// Throws a message naming the bad option.

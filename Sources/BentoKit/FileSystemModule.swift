@@ -50,6 +50,11 @@ extension FileSystemModule {
     /// No: a module says so when its file systems check permissions themselves.
     public var checksPermissions: Bool { false }
 
+    /// Refuses: a module whose file systems cannot be upgraded live has no state to go on from.
+    public func resume(from state: UpgradeState, source: String, options: ModuleOptions) throws(ModuleError) -> any FileSystem {
+        throw ModuleError("\(name) \(version) cannot go on from another version's state: it cannot be upgraded live")
+    }
+
     /// Asks an `UpgradableFileSystem` for its state; other file systems cannot be upgraded live.
     public func prepareUpgrade(of fileSystem: any FileSystem) throws(ModuleError) -> UpgradeState {
         try prepare(fileSystem as? any UpgradableFileSystem)

@@ -60,4 +60,15 @@ public enum HostProcess {
     public static func keepAllocatorBuffers(upTo size: Int) -> Bool {
         bento_malloc_keep_buffers(CInt(clamping: size), CInt(clamping: size * 4), CInt(clamping: size * 4)) == 1
     }
+
+    /// Starts a new session with this process as its leader, away from the terminal of the one that started it.
+    public static func startSession() { _ = setsid() }
+
+    /// Points standard input, output and error at `/dev/null`: a daemon lets go of its starter's pipe and terminal.
+    public static func detachStandardStreams() {
+        let null = open("/dev/null", O_RDWR)
+        guard null >= 0 else { return }
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] { dup2(null, descriptor) }
+        if null > STDERR_FILENO { close(null) }
+    }
 }

@@ -42,22 +42,9 @@ struct Mount: ParsableCommand {
     @Argument(help: "The directory to mount on.")
     var mountpoint: String
 
-    /// The parsed `-o` options, with Bento's default of kernel permission checks.
+    /// The parsed `-o` options, with Bento's defaults (`MountOptions.forMount`).
     func mountOptions() throws -> MountOptions {
-        var list = options.joined(separator: ",")
-        let words = Set(list.split(separator: ",").map(String.init))
-        if !words.contains("no_default_permissions") { list += ",default_permissions" }
-        do {
-            var parsed = try MountOptions(parsing: list)
-            parsed.extra["no_default_permissions"] = nil
-            if parsed.fsName == nil, FileManager.default.fileExists(atPath: source) {
-                // An image or directory shows in /proc/mounts by its absolute path, as mount(8) shows devices.
-                parsed.fsName = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
-            }
-            return parsed
-        } catch {
-            throw ValidationError(error.description)
-        }
+        do { return try MountOptions.forMount(options, source: source) } catch { throw ValidationError(error.description) }
     }
 
     /// This mount as the `bento` command line that asks for it (program name first), which the background daemon
@@ -69,18 +56,14 @@ struct Mount: ParsableCommand {
 
     func validate() throws {
         _ = try mountOptions()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: mountpoint, isDirectory: &isDirectory) else {
-            throw ValidationError("\(mountpoint) does not exist: create the MOUNTPOINT directory first")
-        }
-        guard isDirectory.boolValue else { throw ValidationError("\(mountpoint) is not a directory") }
+        do { try FileSystemDaemon.checkMountpoint(mountpoint) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
         if foreground {
             try Daemon(mount: self).run()
         } else {
-            throw ExitCode(try Daemon.startInBackground(arguments: commandLine))
+            throw ExitCode(try FileSystemDaemon.startInBackground(arguments: commandLine))
         }
     }
 }

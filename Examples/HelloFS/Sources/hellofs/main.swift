@@ -1,0 +1,4 @@
+import BentoHost
+import HelloFS
+
+FileSystemDaemon.main(HelloFSModule())
