@@ -10,6 +10,10 @@ let bento = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendin
 let package = Package(
     name: "HelloFS",
     platforms: [.macOS(.v15)],
+    products: [
+        // The same file system as a module for `bento mount --fs .build/debug/libHelloFSModule.so`.
+        .library(name: "HelloFSModule", type: .dynamic, targets: ["HelloFSModuleExport"]),
+    ],
     dependencies: [.package(path: "../..")],
     targets: [
         // The file system: a library, so that tests run it in-process.
@@ -18,6 +22,8 @@ let package = Package(
         // `hellofs SOURCE MOUNTPOINT`: mounts it, as `bento mount` would.
         .executableTarget(name: "hellofs", dependencies: ["HelloFS", .product(name: "BentoHost", package: bento)],
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "HelloFSModuleExport", dependencies: ["HelloFS", .product(name: "BentoKit", package: bento)],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "HelloFSTests", dependencies: ["HelloFS", .product(name: "InProcess", package: bento)],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ]

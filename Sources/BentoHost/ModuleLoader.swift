@@ -35,11 +35,18 @@ public enum ModuleLoader {
         // The pointer is a retained FileSystemModules.Export by the entry point's contract; nothing can check its
         // type (the module's class metadata is its own), so the fingerprint, at a fixed offset, is checked first.
         let export = Unmanaged<FileSystemModules.Export>.fromOpaque(UnsafeRawPointer(handed)).takeRetainedValue()
-        guard export.fingerprint == FileSystemModules.fingerprint else {
-            throw HostError("\(path) was built against another BentoKit (layout \(export.fingerprint), this bento has "
-                + "\(FileSystemModules.fingerprint)): rebuild it with this bento's sources and compiler")
-        }
+        try checkFingerprint(export.fingerprint, of: path)
         return export.module
+    }
+
+    /// Refuses a module whose BentoKit fingerprint is not this host's, naming both interface versions.
+    static func checkFingerprint(_ theirs: [Int], of path: String) throws(HostError) {
+        let ours = FileSystemModules.fingerprint
+        guard theirs != ours else { return }
+        let (theirVersion, ourVersion) = (FileSystemModules.version(of: theirs), FileSystemModules.version(of: ours))
+        throw HostError("\(path) was built against BentoKit interface \(theirVersion), this bento has \(ourVersion)"
+            + (theirVersion == ourVersion ? " with other value layouts (another compiler?)" : "")
+            + ": rebuild the module against this bento's BentoKit (layouts \(theirs) and \(ours))")
     }
 
     /// Refuses a module file that someone other than root and the daemon's user could have written: loading it

@@ -150,14 +150,25 @@ public enum FileSystemModules {
         }
     }
 
-    /// The sizes of the values that cross between host and module, with the export format's version first:
-    /// a module built from another BentoKit shows a different fingerprint and is refused before any call.
+    /// The version of the interface between host and module: the minor grows with every change to `FileSystem`,
+    /// `FileSystemModule` or a value that crosses between them, the major when a change is more than additions.
+    /// A host loads only modules built against the same version.
+    public static let interfaceVersion = (major: 1, minor: 1)
+
+    /// The export format (2), the interface version, then the sizes of the values that cross between host and
+    /// module: a module built from another BentoKit shows a different fingerprint and is refused before any call.
     public static var fingerprint: [Int] {
-        [1, MemoryLayout<Request>.size, MemoryLayout<Entry>.size, MemoryLayout<Attributes>.size,
+        [2, interfaceVersion.major, interfaceVersion.minor, MemoryLayout<Request>.size, MemoryLayout<Entry>.size, MemoryLayout<Attributes>.size,
          MemoryLayout<AttributesReply>.size, MemoryLayout<OpenReply>.size, MemoryLayout<CreateReply>.size,
          MemoryLayout<Connection>.size, MemoryLayout<DirectoryListing>.size, MemoryLayout<FileSystemStatistics>.size,
          MemoryLayout<AttributeChanges>.size, MemoryLayout<ModuleOptions>.size, MemoryLayout<UpgradeState>.size,
          MemoryLayout<ModuleError>.size, MemoryLayout<Errno>.size]
+    }
+
+    /// The BentoKit interface version a fingerprint names (`1.1`), or what it can say of an older format.
+    public static func version(of fingerprint: [Int]) -> String {
+        guard fingerprint.count > 2, fingerprint[0] >= 2 else { return "an earlier one (before interface versions)" }
+        return "\(fingerprint[1]).\(fingerprint[2])"
     }
 
     /// Hands `module` over: a retained `Export` the host takes with `Unmanaged.takeRetainedValue`.

@@ -35,6 +35,26 @@ import Testing
         #expect(run("/bin/umount", [mountpoint]) == 0)
     }
 
+    /// The module, built in this package, loaded by the `bento` of the package this one depends on
+    /// (`$BENTO_BINARY`, else its release build).
+    @Test(.enabled(if: getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true"))
+    func mountedAsAModuleByBento() throws {
+        let here = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let bento = ProcessInfo.processInfo.environment["BENTO_BINARY"]
+            ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../../.build/release/bento").standardizedFileURL.path
+        try #require(FileManager.default.isExecutableFile(atPath: bento), "build bento first: swift build -c release")
+        let mountpoint = FileManager.default.temporaryDirectory.appendingPathComponent("hellofs-module-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        defer {
+            _ = run("/bin/umount", ["-l", mountpoint])
+            try? FileManager.default.removeItem(atPath: mountpoint)
+        }
+        let module = here.appendingPathComponent("libHelloFSModule.so").path
+        #expect(run(bento, ["mount", "--fs", module, "hello", mountpoint]) == 0)
+        #expect(try String(contentsOfFile: mountpoint + "/hello", encoding: .utf8) == "Hello from Bento!\n")
+        #expect(run("/bin/umount", [mountpoint]) == 0)
+    }
+
     /// Runs `path` with `arguments`; its exit status.
     private func run(_ path: String, _ arguments: [String]) -> Int32 {
         let process = Process()
