@@ -19,6 +19,9 @@ import PassthroughFS
 //   xv6fsMounted                         xv6fs on an image, mounted through the kernel by `bento mount`
 //   passthroughInProcess                 PassthroughFS in-process over a fresh directory of /tmp, every case but
 //                                        those naming what it does not pass to its host yet (`passthroughLacks`)
+//   passthroughMounted                   PassthroughFS mounted by `bento mount` over a fresh directory of /tmp,
+//                                        every case (mounted, the kernel makes the set-id changes in-process
+//                                        passthrough cannot)
 //   tmpfsControl                         real syscalls on tmpfs: proves each case states Linux behaviour
 // Each case gets a fresh workspace directory (mode 0755, root's). In-process runs also check, after
 // unmount, that every lookup the driver received was forgotten.
@@ -94,6 +97,15 @@ struct MountedBehaviour {
 struct MountedXV6FSBehaviour {
     @Test(arguments: BehaviourCase.all)
     func xv6fsMounted(_ behaviour: BehaviourCase) throws {
+        let mount = try #require(MountedFileSystem.current)
+        try runThroughKernel(behaviour, in: mount.mountpoint)
+    }
+}
+
+@Suite(MountedFileSystem.Scope(type: "passthrough"), .enabled(if: Machine.shouldMount, "needs root and /dev/fuse (CI=true makes it run)"))
+struct MountedPassthroughBehaviour {
+    @Test(arguments: BehaviourCase.all)
+    func passthroughMounted(_ behaviour: BehaviourCase) throws {
         let mount = try #require(MountedFileSystem.current)
         try runThroughKernel(behaviour, in: mount.mountpoint)
     }

@@ -36,8 +36,8 @@ final class MountedFileSystem: Sendable {
     /// The mount the current test runs against (set by `MountedFileSystem.Scope`).
     @TaskLocal static var current: MountedFileSystem?
 
-    /// Mounts a fresh file system of `type` (`memfs` or `xv6fs`) on a new directory under /tmp; throws with
-    /// bento's own message on failure.
+    /// Mounts a fresh file system of `type` (`memfs`, `xv6fs` on a new image, or `passthrough` of a new directory)
+    /// on a new directory under /tmp; throws with bento's own message on failure.
     init(type: String) throws {
         scratch = NSTemporaryDirectory() + "bento-behaviour-\(UUID().uuidString.prefix(8))"
         mountpoint = scratch + "/mnt"
@@ -46,6 +46,9 @@ final class MountedFileSystem: Sendable {
         if type == "xv6fs" {
             source = scratch + "/disk.img"
             try Self.runBento(["mkfs", "--size", "1G", source])
+        } else if type == "passthrough" {
+            source = scratch + "/backing"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         }
         let pidFile = scratch + "/daemon.pid"
         let bento = Process()
@@ -96,7 +99,7 @@ final class MountedFileSystem: Sendable {
 
     /// Mounts a file system of `type` once around everything the trait is applied to, and always cleans up.
     struct Scope: SuiteTrait, TestScoping {
-        /// `memfs` or `xv6fs`.
+        /// `memfs`, `xv6fs` or `passthrough`.
         let type: String
 
         func provideScope(for test: Test, testCase: Test.Case?,
