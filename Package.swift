@@ -142,7 +142,8 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
         .testTarget(
-            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "XV6FS", "PassthroughFS", "BentoServices", "BentoKit", "BentoSystem"],
+            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "XV6FS", "PassthroughFS", "BentoServices", "BentoKit", "BentoSystem",
+                                                   "CLinux"],
             swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),

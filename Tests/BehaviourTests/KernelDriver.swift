@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BentoKit
 import BentoSystem
+import CLinux
 
 /// The behaviour suite's driver for real system calls: paths name a mounted Bento file system or the tmpfs
 /// control directory. Calls as another user run on the calling thread with that file-system uid and gid
@@ -67,7 +68,7 @@ struct KernelDriver: POSIXDriver {
     func ftruncate(_ descriptor: Int32, size: Int64) throws(Errno) { _ = try call { Glibc.ftruncate(descriptor, off_t(size)) } }
 
     func fallocate(_ descriptor: Int32, mode: FallocateMode, offset: Int64, length: Int64) throws(Errno) {
-        _ = try call { GNUCalls.fallocate(descriptor, Int32(mode.rawValue), offset, length) }
+        _ = try call { bento_fallocate(descriptor, Int32(mode.rawValue), offset, length) }
     }
 
     func fstat(_ descriptor: Int32) throws(Errno) -> Attributes {
@@ -81,7 +82,7 @@ struct KernelDriver: POSIXDriver {
     func unlink(_ path: String) throws(Errno) { _ = try call { Glibc.unlink(path) } }
 
     func rename(from source: String, to target: String, flags: RenameFlags) throws(Errno) {
-        _ = try call { GNUCalls.renameat2(AT_FDCWD, source, AT_FDCWD, target, flags.rawValue) }
+        _ = try call { bento_renameat2(AT_FDCWD, source, AT_FDCWD, target, flags.rawValue) }
     }
 
     func link(_ existing: String, _ newPath: String) throws(Errno) { _ = try call { Glibc.link(existing, newPath) } }
@@ -147,21 +148,21 @@ struct KernelDriver: POSIXDriver {
     }
 
     func setxattr(_ path: String, name: String, value: [UInt8], flags: XattrFlags) throws(Errno) {
-        _ = try call { value.withUnsafeBytes { GNUCalls.setxattr(path, name, $0.baseAddress, $0.count, Int32(flags.rawValue)) } }
+        _ = try call { value.withUnsafeBytes { bento_setxattr(path, name, $0.baseAddress, $0.count, Int32(flags.rawValue)) } }
     }
 
     func getxattr(_ path: String, name: String) throws(Errno) -> [UInt8] {
-        let size = try call { GNUCalls.getxattr(path, name, nil, 0) }
-        return try transfer(size) { buffer in GNUCalls.getxattr(path, name, buffer, size) }
+        let size = try call { bento_getxattr(path, name, nil, 0) }
+        return try transfer(size) { buffer in bento_getxattr(path, name, buffer, size) }
     }
 
     func listxattr(_ path: String) throws(Errno) -> [String] {
-        let size = try call { GNUCalls.listxattr(path, nil, 0) }
-        let bytes = try transfer(size) { buffer in GNUCalls.listxattr(path, buffer.assumingMemoryBound(to: CChar.self), size) }
+        let size = try call { bento_listxattr(path, nil, 0) }
+        let bytes = try transfer(size) { buffer in bento_listxattr(path, buffer.assumingMemoryBound(to: CChar.self), size) }
         return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func removexattr(_ path: String, name: String) throws(Errno) { _ = try call { GNUCalls.removexattr(path, name) } }
+    func removexattr(_ path: String, name: String) throws(Errno) { _ = try call { bento_removexattr(path, name) } }
 
     func statfs(_ path: String) throws(Errno) -> FileSystemStatistics {
         var volume = statvfs()
@@ -225,28 +226,5 @@ struct KernelDriver: POSIXDriver {
         case .now?: Glibc.timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1)
         case .time(let time)?: Glibc.timespec(tv_sec: Int(time.seconds), tv_nsec: Int(time.nanoseconds))
         }
-    }
-}
-
-/// Linux calls the Glibc module does not import (`_GNU_SOURCE`, `sys/xattr.h`), found by name in the C library.
-private enum GNUCalls {
-    typealias Rename2 = @convention(c) (CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt) -> CInt
-    typealias Allocate = @convention(c) (CInt, CInt, Int64, Int64) -> CInt
-    typealias GetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
-    typealias SetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer?, Int, CInt) -> CInt
-    typealias ListXattr = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<CChar>?, Int) -> Int
-    typealias RemoveXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> CInt
-
-    // Immutable after initialization; the C functions are thread-safe.
-    nonisolated(unsafe) static let renameat2 = function("renameat2", as: Rename2.self)
-    nonisolated(unsafe) static let fallocate = function("fallocate64", as: Allocate.self)
-    nonisolated(unsafe) static let getxattr = function("getxattr", as: GetXattr.self)
-    nonisolated(unsafe) static let setxattr = function("setxattr", as: SetXattr.self)
-    nonisolated(unsafe) static let listxattr = function("listxattr", as: ListXattr.self)
-    nonisolated(unsafe) static let removexattr = function("removexattr", as: RemoveXattr.self)
-
-    private static func function<Function>(_ name: String, as type: Function.Type) -> Function {
-        guard let address = dlsym(nil, name) else { fatalError("the C library has no \(name)") }
-        return unsafeBitCast(address, to: type)
     }
 }
