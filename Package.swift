@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BentoServices", targets: ["BentoServices"]),
         .library(name: "BentoHost", targets: ["BentoHost"]),
         .library(name: "InProcess", targets: ["InProcess"]),
+        .library(name: "BentoTesting", targets: ["BentoTesting"]),
         // File-system modules for `bento mount --fs libX.so` and `bento upgrade`: two versions of memfs and of
         // xv6fs to upgrade between, and two that make every upgrade fail (tests): one refuses the state's version,
         // one's initializer throws.
@@ -94,6 +95,11 @@ let package = Package(
         .target(name: "MemFS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
         // Drives any FileSystem in-process as the kernel would: paths, descriptors, lookup counting. No syscalls.
         .target(name: "InProcess", dependencies: ["BentoKit"], swiftSettings: swift6),
+        // The test kit: Bento's behaviour suite (one list of POSIX cases, each stating Linux's behaviour) and the
+        // drivers that run it in-process and through the kernel, for any file system's own tests. Its kernel
+        // driver is the test kit's system layer (system calls as another user, through CLinux).
+        .target(name: "BentoTesting", dependencies: ["BentoKit", "InProcess", "BentoSystem", "CLinux"],
+                swiftSettings: swift6),
         .target(
             name: "PassthroughFS",
             dependencies: ["BentoKit", "BentoSystem", .product(name: "SystemPackage", package: "swift-system")],
@@ -142,8 +148,8 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
         .testTarget(
-            name: "BehaviourTests", dependencies: ["InProcess", "MemFS", "XV6FS", "PassthroughFS", "BentoServices", "BentoKit", "BentoSystem",
-                                                   "CLinux"],
+            name: "BehaviourTests", dependencies: ["BentoTesting", "InProcess", "MemFS", "XV6FS", "PassthroughFS", "BentoServices",
+                                                   "BentoKit"],
             swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),

@@ -19,7 +19,8 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "TinyFSModuleExport", dependencies: ["TinyFS", .product(name: "BentoKit", package: bento)],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", .product(name: "InProcess", package: bento)],
+        .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", .product(name: "InProcess", package: bento),
+                                                       .product(name: "BentoTesting", package: bento)],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BentoKit
+import BentoTesting
 import Foundation
 import InProcess
 import BentoServices
@@ -43,7 +44,7 @@ import PassthroughFS
         let disk = SimulatedDisk(blockCount: 16_384)
         try XV6FS.mkfs(device: disk)
         let xv6fs = try XV6FS(device: disk)
-        try runInProcess(behaviour, on: xv6fs, options: .init()) {}
+        try BehaviourRun.inProcess(behaviour, on: xv6fs, options: .init())
         let report = XV6FS.fsck(device: disk)
         #expect(report.isConsistent, "fsck after the case: \(report)")
     }
@@ -59,28 +60,15 @@ import PassthroughFS
         let root = NSTemporaryDirectory() + "bento-behaviour-passthrough-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try runInProcess(behaviour, on: try PassthroughFS(root: root), options: .init(defaultPermissions: true)) {}
+        try BehaviourRun.inProcess(behaviour, on: try PassthroughFS(root: root))
     }
 
     /// Runs `behaviour` in-process on `memfs`, then unmounts and checks the lookup accounting balanced.
     private func runInProcess(_ behaviour: BehaviourCase, on memfs: MemFS, options: InProcessFileSystem.Options) throws {
-        try runInProcess(behaviour, on: memfs as any FileSystem, options: options) {
+        try BehaviourRun.inProcess(behaviour, on: memfs, options: options) {
             let held = memfs.state.withLock { state in state.nodes.values.filter { $0.lookups > 0 }.map(\.inode) }
             #expect(held == [], "lookups still held after unmount")
         }
-    }
-
-    /// Runs `behaviour` in-process on `fileSystem` in a fresh workspace, unmounts, then runs `afterUnmount`.
-    private func runInProcess(_ behaviour: BehaviourCase, on fileSystem: any FileSystem,
-                              options: InProcessFileSystem.Options, afterUnmount: () -> Void) throws {
-        let mounted = try InProcessFileSystem(fileSystem: fileSystem, options: options)
-        let driver = InProcessDriver(fileSystem: mounted)
-        try driver.mkdir("/workspace", mode: 0o755)
-        defer {
-            mounted.unmount()
-            afterUnmount()
-        }
-        try behaviour.body(Workspace(driver: driver, root: "/workspace"))
     }
 }
 
@@ -89,7 +77,7 @@ struct MountedBehaviour {
     @Test(arguments: BehaviourCase.all)
     func memfsMounted(_ behaviour: BehaviourCase) throws {
         let mount = try #require(MountedFileSystem.current)
-        try runThroughKernel(behaviour, in: mount.mountpoint)
+        try BehaviourRun.throughKernel(behaviour, in: mount.mountpoint)
     }
 }
 
@@ -98,7 +86,7 @@ struct MountedXV6FSBehaviour {
     @Test(arguments: BehaviourCase.all)
     func xv6fsMounted(_ behaviour: BehaviourCase) throws {
         let mount = try #require(MountedFileSystem.current)
-        try runThroughKernel(behaviour, in: mount.mountpoint)
+        try BehaviourRun.throughKernel(behaviour, in: mount.mountpoint)
     }
 }
 
@@ -107,7 +95,7 @@ struct MountedPassthroughBehaviour {
     @Test(arguments: BehaviourCase.all)
     func passthroughMounted(_ behaviour: BehaviourCase) throws {
         let mount = try #require(MountedFileSystem.current)
-        try runThroughKernel(behaviour, in: mount.mountpoint)
+        try BehaviourRun.throughKernel(behaviour, in: mount.mountpoint)
     }
 }
 
@@ -116,15 +104,6 @@ struct TmpfsControl {
     @Test(arguments: BehaviourCase.all)
     func tmpfsControl(_ behaviour: BehaviourCase) throws {
         let tmpfs = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        try runThroughKernel(behaviour, in: tmpfs)
+        try BehaviourRun.throughKernel(behaviour, in: tmpfs)
     }
-}
-
-/// Runs `behaviour` with real system calls in a fresh workspace under `directory`, removed afterwards.
-private func runThroughKernel(_ behaviour: BehaviourCase, in directory: String) throws {
-    let driver = KernelDriver()
-    let root = directory + "/workspace-" + UUID().uuidString.prefix(8)
-    try driver.mkdir(root, mode: 0o755)
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    try behaviour.body(Workspace(driver: driver, root: root))
 }

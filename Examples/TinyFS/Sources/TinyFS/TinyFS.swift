@@ -56,9 +56,10 @@ public final class TinyFS: UpgradableFileSystem {
     /// A file system that goes on from `tree` (an upgrade).
     init(tree: Tree) { self.tree = Mutex(tree) }
 
-    /// Lists directories with READDIR (this file system answers no READDIRPLUS).
+    /// Lists directories with READDIR (this file system answers no READDIRPLUS), and has `O_TRUNC` sent as a
+    /// setattr of the size (its `open` does nothing).
     public func initialize(_ connection: inout Connection) throws(Errno) {
-        connection.wanted.subtract([.readdirPlus, .readdirPlusAuto])
+        connection.wanted.subtract([.readdirPlus, .readdirPlusAuto, .atomicOpenTruncate])
     }
 
     public func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry {

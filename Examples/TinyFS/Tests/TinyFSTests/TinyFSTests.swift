@@ -45,34 +45,47 @@ import Testing
 
     @Test(.enabled(if: getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true"))
     func mountedAndUpgradedLiveWithAFileOpen() throws {
-        let here = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let bento = ProcessInfo.processInfo.environment["BENTO_BINARY"]
-            ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../../.build/release/bento").standardizedFileURL.path
-        try #require(FileManager.default.isExecutableFile(atPath: bento), "build bento first: swift build -c release")
-        let module = here.appendingPathComponent("libTinyFSModule.so").path
-        let mountpoint = FileManager.default.temporaryDirectory.appendingPathComponent("tinyfs-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
-        defer {
-            _ = shell("umount -l \(mountpoint)")
-            try? FileManager.default.removeItem(atPath: mountpoint)
-        }
-        let output = shell("""
-            set -e; \(bento) mount --fs \(module) notes \(mountpoint)
-            mkdir \(mountpoint)/d && echo before > \(mountpoint)/d/f && exec 3< \(mountpoint)/d/f
+        let mountpoint = try TinyFSMount.mount()
+        defer { TinyFSMount.unmount(mountpoint) }
+        let (bento, module) = (TinyFSMount.bento, TinyFSMount.module)
+        let output = TinyFSMount.shell("""
+            set -e; mkdir \(mountpoint)/d && echo before > \(mountpoint)/d/f && exec 3< \(mountpoint)/d/f
             \(bento) upgrade \(mountpoint) \(module) | cut -d, -f1
             cat <&3; echo after >> \(mountpoint)/d/f; cat \(mountpoint)/d/f; ls \(mountpoint)/d
-            exec 3<&-; umount \(mountpoint)
             """)
         #expect(output == "upgraded \(mountpoint): tinyfs 1.0.0 -> tinyfs 1.0.0\nbefore\nbefore\nafter\nf\n", "\(output)")
     }
+}
 
-    /// What `script` prints (standard output and error) under /bin/sh.
-    private func shell(_ script: String) -> String {
+/// Mounts of the module by `bento` (`$BENTO_BINARY`, else the release build of the package this one depends on).
+enum TinyFSMount {
+    static let bento = ProcessInfo.processInfo.environment["BENTO_BINARY"]
+        ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../../.build/release/bento").standardizedFileURL.path
+    static let module = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("libTinyFSModule.so").path
+
+    /// A fresh mount on a new directory; its path.
+    static func mount() throws -> String {
+        try #require(FileManager.default.isExecutableFile(atPath: bento), "build bento first: swift build -c release")
+        let mountpoint = FileManager.default.temporaryDirectory.appendingPathComponent("tinyfs-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        _ = shell("\(bento) mount --fs \(module) notes \(mountpoint)")
+        try #require(shell("grep -c ' \(mountpoint) fuse' /proc/mounts") == "1\n", "bento mounted \(mountpoint)")
+        return mountpoint
+    }
+
+    /// Unmounts (lazily, whatever state it is in) and removes the directory.
+    static func unmount(_ mountpoint: String) {
+        _ = shell("umount \(mountpoint) || umount -l \(mountpoint)")
+        try? FileManager.default.removeItem(atPath: mountpoint)
+    }
+
+    /// What `script` prints on standard output under /bin/sh (the daemon's log lines go to standard error).
+    static func shell(_ script: String) -> String {
         let process = Process(), output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         process.standardOutput = output
-        process.standardError = output
         guard (try? process.run()) != nil else { return "" }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -8,19 +8,19 @@ import CLinux
 /// The behaviour suite's driver for real system calls: paths name a mounted Bento file system or the tmpfs
 /// control directory. Calls as another user run on the calling thread with that file-system uid and gid
 /// (`setfsuid`/`setfsgid`, per thread on Linux), so the kernel checks permissions and FUSE sees that caller.
-struct KernelDriver: POSIXDriver {
+public struct KernelDriver: POSIXDriver {
     /// The file-system ids calls are made with; nil for the process's own (root).
     var identity: (uid: UInt32, gid: UInt32)?
 
     /// A driver making calls as the test process.
-    init() {
+    public init() {
         // The façade's umask: cases expect 022 whatever the shell that started the tests had.
         umask(0o022)
     }
 
     private init(identity: (uid: UInt32, gid: UInt32)) { self.identity = identity }
 
-    func asUser(_ uid: UInt32, group gid: UInt32) -> any POSIXDriver { KernelDriver(identity: (uid, gid)) }
+    public func asUser(_ uid: UInt32, group gid: UInt32) -> any POSIXDriver { KernelDriver(identity: (uid, gid)) }
 
     /// Runs one call as `identity`, turning -1 and `errno` into a thrown `Errno` (retrying EINTR).
     private func call<Result: FixedWidthInteger>(_ body: () -> Result) throws(Errno) -> Result {
@@ -30,15 +30,15 @@ struct KernelDriver: POSIXDriver {
         }
     }
 
-    func open(_ path: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
+    public func open(_ path: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
         try call { Glibc.open(path, flags.rawValue, mode_t(mode)) }
     }
 
-    func read(_ descriptor: Int32, count: Int) throws(Errno) -> [UInt8] {
+    public func read(_ descriptor: Int32, count: Int) throws(Errno) -> [UInt8] {
         try transfer(count) { buffer in Glibc.read(descriptor, buffer, count) }
     }
 
-    func pread(_ descriptor: Int32, count: Int, offset: Int64) throws(Errno) -> [UInt8] {
+    public func pread(_ descriptor: Int32, count: Int, offset: Int64) throws(Errno) -> [UInt8] {
         try transfer(count) { buffer in Glibc.pread(descriptor, buffer, count, off_t(offset)) }
     }
 
@@ -50,86 +50,86 @@ struct KernelDriver: POSIXDriver {
         return Array(buffer.prefix(done))
     }
 
-    func write(_ descriptor: Int32, _ bytes: [UInt8]) throws(Errno) -> Int {
+    public func write(_ descriptor: Int32, _ bytes: [UInt8]) throws(Errno) -> Int {
         try call { bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } }
     }
 
-    func pwrite(_ descriptor: Int32, _ bytes: [UInt8], offset: Int64) throws(Errno) -> Int {
+    public func pwrite(_ descriptor: Int32, _ bytes: [UInt8], offset: Int64) throws(Errno) -> Int {
         try call { bytes.withUnsafeBytes { Glibc.pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) } }
     }
 
-    func lseek(_ descriptor: Int32, _ offset: Int64, _ whence: SeekWhence) throws(Errno) -> Int64 {
+    public func lseek(_ descriptor: Int32, _ offset: Int64, _ whence: SeekWhence) throws(Errno) -> Int64 {
         Int64(try call { Glibc.lseek(descriptor, off_t(offset), Int32(whence.rawValue)) })
     }
 
-    func close(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.close(descriptor) } }
-    func fsync(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.fsync(descriptor) } }
-    func fdatasync(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.fdatasync(descriptor) } }
-    func ftruncate(_ descriptor: Int32, size: Int64) throws(Errno) { _ = try call { Glibc.ftruncate(descriptor, off_t(size)) } }
+    public func close(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.close(descriptor) } }
+    public func fsync(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.fsync(descriptor) } }
+    public func fdatasync(_ descriptor: Int32) throws(Errno) { _ = try call { Glibc.fdatasync(descriptor) } }
+    public func ftruncate(_ descriptor: Int32, size: Int64) throws(Errno) { _ = try call { Glibc.ftruncate(descriptor, off_t(size)) } }
 
-    func fallocate(_ descriptor: Int32, mode: FallocateMode, offset: Int64, length: Int64) throws(Errno) {
+    public func fallocate(_ descriptor: Int32, mode: FallocateMode, offset: Int64, length: Int64) throws(Errno) {
         _ = try call { bento_fallocate(descriptor, Int32(mode.rawValue), offset, length) }
     }
 
-    func fstat(_ descriptor: Int32) throws(Errno) -> Attributes {
+    public func fstat(_ descriptor: Int32) throws(Errno) -> Attributes {
         var status = Glibc.stat()
         _ = try call { Glibc.fstat(descriptor, &status) }
         return Self.attributes(status)
     }
 
-    func mkdir(_ path: String, mode: UInt32) throws(Errno) { _ = try call { Glibc.mkdir(path, mode_t(mode)) } }
-    func rmdir(_ path: String) throws(Errno) { _ = try call { Glibc.rmdir(path) } }
-    func unlink(_ path: String) throws(Errno) { _ = try call { Glibc.unlink(path) } }
+    public func mkdir(_ path: String, mode: UInt32) throws(Errno) { _ = try call { Glibc.mkdir(path, mode_t(mode)) } }
+    public func rmdir(_ path: String) throws(Errno) { _ = try call { Glibc.rmdir(path) } }
+    public func unlink(_ path: String) throws(Errno) { _ = try call { Glibc.unlink(path) } }
 
-    func rename(from source: String, to target: String, flags: RenameFlags) throws(Errno) {
+    public func rename(from source: String, to target: String, flags: RenameFlags) throws(Errno) {
         _ = try call { bento_renameat2(AT_FDCWD, source, AT_FDCWD, target, flags.rawValue) }
     }
 
-    func link(_ existing: String, _ newPath: String) throws(Errno) { _ = try call { Glibc.link(existing, newPath) } }
+    public func link(_ existing: String, _ newPath: String) throws(Errno) { _ = try call { Glibc.link(existing, newPath) } }
 
     /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY` on Linux), which Glibc's module does not export.
     private static let temporaryFile: Int32 = 0o20_200_000
 
-    func openTemporary(in directory: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
+    public func openTemporary(in directory: String, _ flags: OpenFlags, mode: UInt32) throws(Errno) -> Int32 {
         try call { Glibc.open(directory, flags.rawValue | Self.temporaryFile, mode_t(mode)) }
     }
 
-    func link(descriptor: Int32, to newPath: String) throws(Errno) {
+    public func link(descriptor: Int32, to newPath: String) throws(Errno) {
         _ = try call { linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, newPath, AT_SYMLINK_FOLLOW) }
     }
-    func symlink(_ target: String, _ path: String) throws(Errno) { _ = try call { Glibc.symlink(target, path) } }
+    public func symlink(_ target: String, _ path: String) throws(Errno) { _ = try call { Glibc.symlink(target, path) } }
 
-    func readlink(_ path: String) throws(Errno) -> String {
+    public func readlink(_ path: String) throws(Errno) -> String {
         let bytes = try transfer(4096) { buffer in Glibc.readlink(path, buffer.assumingMemoryBound(to: CChar.self), 4096) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    func stat(_ path: String) throws(Errno) -> Attributes {
+    public func stat(_ path: String) throws(Errno) -> Attributes {
         var status = Glibc.stat()
         _ = try call { fstatat(AT_FDCWD, path, &status, 0) }
         return Self.attributes(status)
     }
 
-    func lstat(_ path: String) throws(Errno) -> Attributes {
+    public func lstat(_ path: String) throws(Errno) -> Attributes {
         var status = Glibc.stat()
         _ = try call { fstatat(AT_FDCWD, path, &status, AT_SYMLINK_NOFOLLOW) }
         return Self.attributes(status)
     }
 
-    func chmod(_ path: String, mode: UInt32) throws(Errno) { _ = try call { Glibc.chmod(path, mode_t(mode)) } }
+    public func chmod(_ path: String, mode: UInt32) throws(Errno) { _ = try call { Glibc.chmod(path, mode_t(mode)) } }
 
-    func chown(_ path: String, uid: UserID?, gid: GroupID?) throws(Errno) {
+    public func chown(_ path: String, uid: UserID?, gid: GroupID?) throws(Errno) {
         _ = try call { Glibc.chown(path, uid?.rawValue ?? UInt32.max, gid?.rawValue ?? UInt32.max) }
     }
 
-    func utimens(_ path: String, access: TimeChange?, modification: TimeChange?) throws(Errno) {
+    public func utimens(_ path: String, access: TimeChange?, modification: TimeChange?) throws(Errno) {
         var times = [Self.timespec(access), Self.timespec(modification)]
         _ = try call { utimensat(AT_FDCWD, path, &times, 0) }
     }
 
-    func truncate(_ path: String, size: Int64) throws(Errno) { _ = try call { Glibc.truncate(path, off_t(size)) } }
+    public func truncate(_ path: String, size: Int64) throws(Errno) { _ = try call { Glibc.truncate(path, off_t(size)) } }
 
-    func readdir(_ path: String) throws(Errno) -> [DirectoryEntry] {
+    public func readdir(_ path: String) throws(Errno) -> [DirectoryEntry] {
         let descriptor = try open(path, [.directory], mode: 0)
         guard let stream = fdopendir(descriptor) else {
             Glibc.close(descriptor)
@@ -147,24 +147,24 @@ struct KernelDriver: POSIXDriver {
         return entries
     }
 
-    func setxattr(_ path: String, name: String, value: [UInt8], flags: XattrFlags) throws(Errno) {
+    public func setxattr(_ path: String, name: String, value: [UInt8], flags: XattrFlags) throws(Errno) {
         _ = try call { value.withUnsafeBytes { bento_setxattr(path, name, $0.baseAddress, $0.count, Int32(flags.rawValue)) } }
     }
 
-    func getxattr(_ path: String, name: String) throws(Errno) -> [UInt8] {
+    public func getxattr(_ path: String, name: String) throws(Errno) -> [UInt8] {
         let size = try call { bento_getxattr(path, name, nil, 0) }
         return try transfer(size) { buffer in bento_getxattr(path, name, buffer, size) }
     }
 
-    func listxattr(_ path: String) throws(Errno) -> [String] {
+    public func listxattr(_ path: String) throws(Errno) -> [String] {
         let size = try call { bento_listxattr(path, nil, 0) }
         let bytes = try transfer(size) { buffer in bento_listxattr(path, buffer.assumingMemoryBound(to: CChar.self), size) }
         return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func removexattr(_ path: String, name: String) throws(Errno) { _ = try call { bento_removexattr(path, name) } }
+    public func removexattr(_ path: String, name: String) throws(Errno) { _ = try call { bento_removexattr(path, name) } }
 
-    func statfs(_ path: String) throws(Errno) -> FileSystemStatistics {
+    public func statfs(_ path: String) throws(Errno) -> FileSystemStatistics {
         var volume = statvfs()
         _ = try call { statvfs(path, &volume) }
         return FileSystemStatistics(
@@ -173,7 +173,7 @@ struct KernelDriver: POSIXDriver {
             freeInodes: UInt64(volume.f_ffree), maximumNameLength: UInt32(volume.f_namemax))
     }
 
-    func access(_ path: String, _ mask: AccessMask) throws(Errno) {
+    public func access(_ path: String, _ mask: AccessMask) throws(Errno) {
         _ = try call { faccessat(AT_FDCWD, path, Int32(mask.rawValue), AT_EACCESS) }
     }
 
@@ -181,13 +181,13 @@ struct KernelDriver: POSIXDriver {
     /// at the start of the 8 bytes).
     private static let getFlags: UInt = 0x8008_6601, setFlags: UInt = 0x4008_6602
 
-    func inodeFlags(_ path: String) throws(Errno) -> InodeFlags {
+    public func inodeFlags(_ path: String) throws(Errno) -> InodeFlags {
         var word = [UInt8](repeating: 0, count: 8)
         try withOpened(path) { (descriptor) throws(Errno) in _ = try deviceControl(descriptor, Self.getFlags, argument: &word) }
         return InodeFlags(rawValue: word[0..<4].reversed().reduce(0) { $0 << 8 | UInt32($1) })
     }
 
-    func setInodeFlags(_ path: String, _ flags: InodeFlags) throws(Errno) {
+    public func setInodeFlags(_ path: String, _ flags: InodeFlags) throws(Errno) {
         var word = (0..<8).map { $0 < 4 ? UInt8(truncatingIfNeeded: flags.rawValue >> (8 * $0)) : 0 }
         try withOpened(path) { (descriptor) throws(Errno) in _ = try deviceControl(descriptor, Self.setFlags, argument: &word) }
     }
@@ -199,7 +199,7 @@ struct KernelDriver: POSIXDriver {
         try body(descriptor)
     }
 
-    func dropCaches() {
+    public func dropCaches() {
         sync()
         let control = Glibc.open("/proc/sys/vm/drop_caches", O_WRONLY)
         guard control >= 0 else { return }

@@ -3,44 +3,44 @@ import Testing
 
 /// One behaviour a Linux file system shows, written once against `POSIXDriver` and run on every
 /// file-system/driver combination. Its name is what Swift Testing shows for each argument.
-struct BehaviourCase: Sendable, CustomTestStringConvertible {
+public struct BehaviourCase: Sendable, CustomTestStringConvertible {
     /// What the case shows, as a test name (`renameOverFileReplacesIt`).
-    let name: String
+    public let name: String
     /// The case: calls on a fresh workspace, with `#expect` for each fact.
-    let body: @Sendable (Workspace) throws -> Void
+    public let body: @Sendable (Workspace) throws -> Void
 
-    var testDescription: String { name }
+    public var testDescription: String { name }
 
     /// A case.
-    init(_ name: String, _ body: @escaping @Sendable (Workspace) throws -> Void) {
+    public init(_ name: String, _ body: @escaping @Sendable (Workspace) throws -> Void) {
         self.name = name
         self.body = body
     }
 
     /// Every case, in a stable order.
-    static let all: [BehaviourCase] = fileCases + namespaceCases + linkCases + attributeCases + permissionCases
+    public static let all: [BehaviourCase] = fileCases + namespaceCases + linkCases + attributeCases + permissionCases
         + accessControlCases
 }
 
 /// A fresh, empty directory (mode 0755, owned by root) a case works in, and the driver to reach it.
-struct Workspace: Sendable {
+public struct Workspace: Sendable {
     /// The driver, making calls as root.
-    let driver: any POSIXDriver
+    public let driver: any POSIXDriver
     /// The workspace directory's path as the driver names it.
-    let root: String
+    public let root: String
 
     /// The path of `relative` inside the workspace.
-    func path(_ relative: String) -> String { root + "/" + relative }
+    public func path(_ relative: String) -> String { root + "/" + relative }
 
     /// Makes (or truncates) file `name` holding `contents`.
-    func create(_ name: String, _ contents: [UInt8] = [], mode: UInt32 = 0o644) throws {
+    public func create(_ name: String, _ contents: [UInt8] = [], mode: UInt32 = 0o644) throws {
         let descriptor = try driver.open(path(name), [.writeOnly, .create, .truncate], mode: mode)
         defer { try? driver.close(descriptor) }
         if !contents.isEmpty { #expect(try driver.write(descriptor, contents) == contents.count) }
     }
 
     /// The whole contents of file `name`.
-    func contents(_ name: String) throws -> [UInt8] {
+    public func contents(_ name: String) throws -> [UInt8] {
         let descriptor = try driver.open(path(name), [], mode: 0)
         defer { try? driver.close(descriptor) }
         var bytes: [UInt8] = []
@@ -52,7 +52,7 @@ struct Workspace: Sendable {
     }
 
     /// The names in directory `name` ("" for the workspace), sorted, without `.` and `..`.
-    func names(_ name: String = "") throws -> [String] {
+    public func names(_ name: String = "") throws -> [String] {
         try driver.readdir(name.isEmpty ? root : path(name)).map(\.name.description)
             .filter { $0 != "." && $0 != ".." }.sorted()
     }

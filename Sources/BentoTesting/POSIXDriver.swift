@@ -5,7 +5,7 @@ import BentoKit
 /// Two implementations: `InProcessDriver` (the in-process façade over a `FileSystem`) and `KernelDriver`
 /// (real system calls on a directory: a FUSE mount or the tmpfs control). A case written against this protocol
 /// runs unchanged on both.
-protocol POSIXDriver: Sendable {
+public protocol POSIXDriver: Sendable {
     /// The same driver with calls made as user `uid` in group `gid` (root's view otherwise).
     func asUser(_ uid: UInt32, group gid: UInt32) -> any POSIXDriver
 
