@@ -176,6 +176,7 @@ extension InProcessFileSystem {
             let description = try self.description(descriptor)
             guard description.flags.isWritable else { throw .badFileDescriptor }
             guard !description.isDirectory else { throw .isDirectory }
+            try resolver.removePrivileges(of: description)
             try unsupportedIfNoFunction { () throws(Errno) in
                 try resolver.fileSystem.fallocate(resolver.request, inode: description.inode, handle: description.handle,
                                                   offset: start, length: UInt64(length), mode: mode)
@@ -314,6 +315,7 @@ extension PathResolver {
     /// largest file through FUSE (where Linux writes the part before it, nothing is written here).
     func write(_ bytes: [UInt8], to description: OpenDescription, at offset: UInt64) throws(Errno) -> (start: UInt64, written: Int) {
         guard description.flags.isWritable, !description.isDirectory else { throw .badFileDescriptor }
+        try removePrivileges(of: description)
         let start = description.flags.contains(.append) ? try size(of: description) : offset
         // Checked once: every piece below then starts inside the range.
         _ = try Range.written(offset: start, length: UInt64(bytes.count), maximumSize: InProcessFileSystem.largestFile)
@@ -327,6 +329,18 @@ extension PathResolver {
             guard Int(count) == piece.count else { break }
         }
         return (start, written)
+    }
+
+    /// Before a write or fallocate by a caller without `CAP_FSETID` (not root), clears the file's set-user-ID bit,
+    /// and set-group-ID with group execute, as the kernel does (`file_remove_privs`) for a file system that does not
+    /// clear them itself (`Capabilities.handleKillPrivilege`): a setattr of the mode without them.
+    func removePrivileges(of description: OpenDescription) throws(Errno) {
+        guard !request.isRoot, !mount.enabled.contains(.handleKillPrivilege) else { return }
+        let attributes = try fileSystem.getattr(request, inode: description.inode, handle: description.handle).attributes
+        let cleared = Ownership(attributes).modeWithoutSetID
+        guard cleared != attributes.mode else { return }
+        _ = try fileSystem.setattr(request, inode: description.inode,
+                                   changes: AttributeChanges(mode: cleared, handle: description.handle))
     }
 
     /// The open file's size, as getattr through its handle reports it.

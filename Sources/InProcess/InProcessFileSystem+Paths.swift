@@ -203,7 +203,14 @@ extension InProcessFileSystem {
             try check(object.attributes)
             try mount.requireWritable()
             try resolver.permissions.requireSetattr(changes, on: object)
-            _ = try resolver.fileSystem.setattr(resolver.request, inode: object.inode, changes: changes)
+            var sent = changes
+            // A chown naming neither owner nor group still clears set-id bits; to a file system that does not
+            // clear them itself, the kernel sends the mode without them (fuse_setattr), and the file system decides.
+            if evenIfEmpty, changes.isChownOfNothing, !mount.enabled.contains(.handleKillPrivilege) {
+                let cleared = Ownership(object.attributes).modeWithoutSetID
+                if cleared != object.attributes.mode { sent = AttributeChanges(mode: cleared) }
+            }
+            _ = try resolver.fileSystem.setattr(resolver.request, inode: object.inode, changes: sent)
         }
     }
 }

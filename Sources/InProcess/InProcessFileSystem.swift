@@ -16,6 +16,9 @@ import Synchronization
 //   a file system that keeps POSIX ACLs) as the kernel does under `default_permissions`; otherwise they are left
 //   to the file system (and `access` asks it). The kernel turns `default_permissions` on for a file system with
 //   ACLs; the driver does not, so that such a file system's own checks can be tested too.
+// - A file system that does not clear set-id bits itself (no `handleKillPrivilege`) gets them cleared as the
+//   kernel does: a setattr of the mode without them before a non-root caller's write or fallocate
+//   (`file_remove_privs`), and for a chown naming neither owner nor group (`fuse_setattr`).
 // - A file system that keeps POSIX ACLs gets the modes of new objects whole and the umask in the request, as
 //   with `FUSE_DONT_MASK`; setting an ACL by a caller outside the file's group asks for set-group-ID to go.
 // - Answers the kernel turns into something else are turned the same way: ENOSYS from flush and fsync is

@@ -18,11 +18,8 @@ import PassthroughFS
 //   memfsMounted                         MemFS mounted through the kernel by `bento mount`, real syscalls
 //   xv6fsInProcess                       xv6fs in-process on a SimulatedDisk
 //   xv6fsMounted                         xv6fs on an image, mounted through the kernel by `bento mount`
-//   passthroughInProcess                 PassthroughFS in-process over a fresh directory of /tmp, every case but
-//                                        those naming what it does not pass to its host yet (`passthroughLacks`)
-//   passthroughMounted                   PassthroughFS mounted by `bento mount` over a fresh directory of /tmp,
-//                                        every case (mounted, the kernel makes the set-id changes in-process
-//                                        passthrough cannot)
+//   passthroughInProcess                 PassthroughFS in-process over a fresh directory of /tmp
+//   passthroughMounted                   PassthroughFS mounted by `bento mount` over a fresh directory of /tmp
 //   tmpfsControl                         real syscalls on tmpfs: proves each case states Linux behaviour
 // Each case gets a fresh workspace directory (mode 0755, root's). In-process runs also check, after
 // unmount, that every lookup the driver received was forgotten.
@@ -49,13 +46,7 @@ import PassthroughFS
         #expect(report.isConsistent, "fsck after the case: \(report)")
     }
 
-    /// The cases PassthroughFS cannot pass yet, by what it lacks (issue 14): clearing set-id bits for a writer or
-    /// chowner who is not the owner needs the daemon to act for the caller in ways the host refuses it.
-    static let passthroughLacks: Set<String> = [
-        "aChownNamingNeitherOwnerNorGroupClearsSetIDAndNeedsTheOwner", "aWriterWhoIsNotTheOwnerClearsSetIDBits",
-    ]
-
-    @Test(arguments: BehaviourCase.all.filter { !passthroughLacks.contains($0.name) })
+    @Test(arguments: BehaviourCase.all)
     func passthroughInProcess(_ behaviour: BehaviourCase) throws {
         let root = NSTemporaryDirectory() + "bento-behaviour-passthrough-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
