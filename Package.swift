@@ -152,6 +152,6 @@ let package = Package(
                                                    "BentoKit"],
             swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
-        .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem"], swiftSettings: swift6),
+        .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem", "BentoTesting"], swiftSettings: swift6),
     ]
 )

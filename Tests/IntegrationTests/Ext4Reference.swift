@@ -1,3 +1,4 @@
+import BentoTesting
 /// A fresh ext4 on a loop image inside `scratch`, unmounted in `deinit`: the reference answers of the tests that
 /// compare system calls (`HostileCallTests`, `DifferentialTests`).
 final class Ext4Reference {

@@ -1,3 +1,4 @@
+import BentoTesting
 import Foundation
 import Testing
 
@@ -22,7 +23,7 @@ struct HostileCallTests {
         let exact = { (output: String) in output.split(separator: "\n").filter { $0.hasPrefix("=") } }
         #expect(exact(ours.stdout).count == 15)
         #expect(exact(ours.stdout) == exact(theirs.stdout),
-                "\(SideBySide.firstDifferentLines(exact(ours.stdout).joined(separator: "\n"), exact(theirs.stdout).joined(separator: "\n")))")
+                "\(ProgramComparison.firstDifferentLines(exact(ours.stdout).joined(separator: "\n"), exact(theirs.stdout).joined(separator: "\n")))")
         if kind != .passthrough {  // passthrough's cookies are the host directory's (ext4: hashes)
             let far: [Int64] = [1 << 32 + 1, 1 << 40, 1 << 62, .max]
             let listed = ours.stdout.split(separator: "\n").filter { line in far.contains { line.hasSuffix("getdents after lseek \($0): 0") } }

@@ -1,3 +1,4 @@
+import BentoTesting
 import Foundation
 import Testing
 

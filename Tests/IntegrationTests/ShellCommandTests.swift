@@ -1,3 +1,4 @@
+import BentoTesting
 import Testing
 
 /// `bento shell`: the interactive prompt over the in-process driver, driven by a piped script as a person

@@ -1,3 +1,4 @@
+import BentoTesting
 import Foundation
 import Testing
 
@@ -51,10 +52,17 @@ final class SideBySide {
         baseline = nil
     }
 
+    /// The comparison of the two work directories (`ProgramComparison`, BentoTesting), with `$SRC` naming the
+    /// shared source tree.
+    var comparison: ProgramComparison {
+        ProgramComparison(work: work, baselineWork: baselineWork,
+                          environment: environment.merging(["SRC": Workloads.sourceTreePath]) { $1 })
+    }
+
     /// Runs `script` on the file system under test only (cwd: the work directory, `$WORK` names it).
     @discardableResult
     func runHere(_ script: String, timeLimit: Int = Shell.timeLimit) throws -> CommandResult {
-        try Shell.run(script, in: work, environment: environment(for: work), timeLimit: timeLimit)
+        try comparison.runHere(script, timeLimit: timeLimit)
     }
 
     /// Runs `script` on both sides; expects both to exit 0 with the same standard output (paths of the work
@@ -63,44 +71,13 @@ final class SideBySide {
     func expectSameOutput(
         _ script: String, timeLimit: Int = Shell.timeLimit, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> String {
-        let theirs = try Shell.run(script, in: baselineWork, environment: environment(for: baselineWork), timeLimit: timeLimit)
-        try #require(theirs.status == 0, "the baseline (tmpfs) itself failed: \(theirs)", sourceLocation: sourceLocation)
-        let ours = try runHere(script, timeLimit: timeLimit)
-        try #require(ours.status == 0, "\(ours)", sourceLocation: sourceLocation)
-        let (a, b) = (normalized(ours.stdout, work), normalized(theirs.stdout, baselineWork))
-        #expect(a == b, "outputs differ:\n\(Self.firstDifferentLines(a, b))", sourceLocation: sourceLocation)
-        return a
+        try comparison.expectSameOutput(script, timeLimit: timeLimit, sourceLocation: sourceLocation)
     }
 
     /// Expects the trees at `path` (relative to each work directory) to have equal manifests.
     func expectSameTree(
         _ path: String = ".", options: TreeManifest.Options = .init(), sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        let ours = try TreeManifest(of: "\(work)/\(path)", options: options)
-        let theirs = try TreeManifest(of: "\(baselineWork)/\(path)", options: options)
-        #expect(ours.lines.count > 0, sourceLocation: sourceLocation)
-        if let differences = ours.differences(from: theirs) {
-            Issue.record("\(differences)", sourceLocation: sourceLocation)
-        }
-    }
-
-    private func environment(for directory: String) -> [String: String] {
-        environment.merging(["WORK": directory, "SRC": Workloads.sourceTreePath]) { $1 }
-    }
-
-    private func normalized(_ text: String, _ directory: String) -> String {
-        text.replacingOccurrences(of: directory, with: "$WORK")
-    }
-
-    /// The first lines where two outputs differ, for a readable failure.
-    static func firstDifferentLines(_ ours: String, _ theirs: String, limit: Int = 8) -> String {
-        let a = ours.split(separator: "\n", omittingEmptySubsequences: false)
-        let b = theirs.split(separator: "\n", omittingEmptySubsequences: false)
-        let different = (0..<max(a.count, b.count)).filter { i in
-            (i < a.count ? a[i] : nil) != (i < b.count ? b[i] : nil)
-        }
-        return different.prefix(limit).map { i in
-            "line \(i + 1):\n- \(i < b.count ? String(b[i]) : "<none>")\n+ \(i < a.count ? String(a[i]) : "<none>")"
-        }.joined(separator: "\n")
+        try comparison.expectSameTree(path, options: options, sourceLocation: sourceLocation)
     }
 }

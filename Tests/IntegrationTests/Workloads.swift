@@ -1,3 +1,4 @@
+import BentoTesting
 import Foundation
 
 /// The shared source tree the copy, tar and grep workloads read, generated once per machine under /tmp and

@@ -1,20 +1,20 @@
 import Foundation
 
 /// What one external command did: its exit status and everything it printed.
-struct CommandResult: Sendable, CustomStringConvertible {
+public struct CommandResult: Sendable, CustomStringConvertible {
     /// The script as it was run.
-    var script: String
+    public var script: String
     /// The exit status; `timeout` turns a command it had to stop into 124 (137 if it also had to kill it).
-    var status: Int32
+    public var status: Int32
     /// Everything the command wrote to standard output.
-    var stdout: String
+    public var stdout: String
     /// Everything the command wrote to standard error.
-    var stderr: String
+    public var stderr: String
 
     /// Whether `timeout` had to stop the command.
-    var timedOut: Bool { status == 124 || status == 137 }
+    public var timedOut: Bool { status == 124 || status == 137 }
 
-    var description: String {
+    public var description: String {
         "exit \(status)\(timedOut ? " (timed out)" : "") from:\n\(script)\n--- stdout:\n\(stdout.suffix(2_000))\n--- stderr:\n\(stderr.suffix(2_000))"
     }
 }
@@ -22,32 +22,32 @@ struct CommandResult: Sendable, CustomStringConvertible {
 /// An external command that did not exit 0.
 extension CommandResult {
     /// Standard output, then standard error.
-    var output: String { stdout + stderr }
+    public var output: String { stdout + stderr }
 }
 
-struct CommandFailed: Error, CustomStringConvertible {
+public struct CommandFailed: Error, CustomStringConvertible {
     /// What the command did.
-    var result: CommandResult
-    var description: String { "command failed: \(result)" }
+    public var result: CommandResult
+    public var description: String { "command failed: \(result)" }
 }
 
 /// Runs programs the way a user would, `/bin/bash -c SCRIPT` under `set -euo pipefail`, and always under
 /// `timeout`, so a hung mount fails a test instead of hanging the suite.
-enum Shell {
+public enum Shell {
     /// The default time limit of one command, in seconds.
-    static let timeLimit = 300
+    public static let timeLimit = 300
 
     /// The environment every command sees on top of ours: a fixed locale and time zone, so outputs compare.
-    static let baseEnvironment = ["LC_ALL": "C", "TZ": "UTC"]
+    public static let baseEnvironment = ["LC_ALL": "C", "TZ": "UTC"]
 
     /// Quotes `word` for bash.
-    static func quote(_ word: String) -> String {
+    public static func quote(_ word: String) -> String {
         "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// Runs `script` in `directory` and returns what it did, whatever its exit status.
     @discardableResult
-    static func run(
+    public static func run(
         _ script: String, in directory: String? = nil, environment: [String: String] = [:], timeLimit: Int = timeLimit
     ) throws -> CommandResult {
         let command = try BackgroundCommand(script, in: directory, environment: environment, timeLimit: timeLimit)
@@ -56,7 +56,7 @@ enum Shell {
 
     /// Runs `script` and throws `CommandFailed` unless it exits 0.
     @discardableResult
-    static func check(
+    public static func check(
         _ script: String, in directory: String? = nil, environment: [String: String] = [:], timeLimit: Int = timeLimit
     ) throws -> CommandResult {
         let result = try run(script, in: directory, environment: environment, timeLimit: timeLimit)
@@ -67,13 +67,13 @@ enum Shell {
 
 /// A command started without waiting for it (a writer that runs while the test does something else);
 /// `deinit` stops it if the test never waited for it.
-final class BackgroundCommand {
+public final class BackgroundCommand {
     private let process = Process()
     private let script: String
     private let outputFiles: (stdout: URL, stderr: URL)
 
     /// Starts `script`; see `Shell.run` for the environment it runs in.
-    init(_ script: String, in directory: String? = nil, environment: [String: String] = [:], timeLimit: Int = Shell.timeLimit) throws {
+    public init(_ script: String, in directory: String? = nil, environment: [String: String] = [:], timeLimit: Int = Shell.timeLimit) throws {
         let cd = directory.map { "cd -- \(Shell.quote($0))\n" } ?? ""
         self.script = script
         let scratch = FileManager.default.temporaryDirectory
@@ -93,16 +93,16 @@ final class BackgroundCommand {
     }
 
     /// The process id of the `timeout` wrapper (the command runs in its process group).
-    var processIdentifier: Int32 { process.processIdentifier }
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Waits for the command to end and returns what it did (the time limit bounds the wait).
-    func wait() -> CommandResult {
+    public func wait() -> CommandResult {
         process.waitUntilExit()
         return collect()
     }
 
     /// Waits at most `seconds` for the command to end; nil if it is still running then.
-    func wait(upTo seconds: Double) -> CommandResult? {
+    public func wait(upTo seconds: Double) -> CommandResult? {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         return process.isRunning ? nil : wait()

@@ -6,20 +6,29 @@ import Foundation
 /// systems), link count, owner, group, optionally the modification time in nanoseconds, the symlink target,
 /// the sha256 of a regular file's content and every `user.*` extended attribute (hex). The facts come from
 /// real programs run on the tree: `find -printf`, `openssl dgst -sha256` and `getfattr`.
-struct TreeManifest: Equatable, CustomStringConvertible {
+public struct TreeManifest: Equatable, CustomStringConvertible {
     /// What goes into a manifest beyond the always-compared facts.
-    struct Options: Sendable {
+    public struct Options: Sendable {
         /// Compare modification times (only where the workload makes them deterministic: cp -a, tar x, touch -d).
-        var modificationTimes = false
+        public var modificationTimes = false
         /// Names whose subtrees are left out (e.g. `.git`, whose index records inode numbers and ctimes).
-        var excludedNames: [String] = []
+        public var excludedNames: [String] = []
+        /// Compare `user.*` extended attributes (off for a file system that has none: `getfattr` fails there).
+        public var extendedAttributes = true
+
+        /// What to add: modification times, subtrees to leave out, whether to compare extended attributes.
+        public init(modificationTimes: Bool = false, excludedNames: [String] = [], extendedAttributes: Bool = true) {
+            self.modificationTimes = modificationTimes
+            self.excludedNames = excludedNames
+            self.extendedAttributes = extendedAttributes
+        }
     }
 
     /// One line per path, sorted by path.
-    private(set) var lines: [String]
+    public private(set) var lines: [String]
 
     /// Describes the tree at `root`.
-    init(of root: String, options: Options = Options()) throws {
+    public init(of root: String, options: Options = Options()) throws {
         let prune = options.excludedNames.isEmpty
             ? ""
             : "\\( " + options.excludedNames.map { "-name \(Shell.quote($0))" }.joined(separator: " -o ") + " \\) -prune -o"
@@ -29,8 +38,8 @@ struct TreeManifest: Equatable, CustomStringConvertible {
         // openssl uses the CPU's SHA instructions: five times faster than sha256sum on big files.
         let digests = try Shell.check(
             #"\#(find) -type f -print0 | xargs -0 -r openssl dgst -sha256 -r"#, in: root).stdout
-        let attributes = try Shell.check(
-            #"\#(find) -print0 | xargs -0 -r getfattr -h -d -e hex -m '^user\.' --absolute-names --"#, in: root).stdout
+        let attributes = options.extendedAttributes ? try Shell.check(
+            #"\#(find) -print0 | xargs -0 -r getfattr -h -d -e hex -m '^user\.' --absolute-names --"#, in: root).stdout : ""
 
         var contentByPath: [String: String] = [:]
         for record in digests.split(separator: "\n") {
@@ -59,11 +68,11 @@ struct TreeManifest: Equatable, CustomStringConvertible {
         self.lines = lines.sorted()
     }
 
-    var description: String { lines.joined(separator: "\n") }
+    public var description: String { lines.joined(separator: "\n") }
 
     /// The first lines where `self` (the file system under test) and `baseline` differ, `-` for the baseline's
     /// and `+` for ours, or nil when they are equal.
-    func differences(from baseline: TreeManifest, limit: Int = 12) -> String? {
+    public func differences(from baseline: TreeManifest, limit: Int = 12) -> String? {
         guard self != baseline else { return nil }
         let ours = Set(lines), theirs = Set(baseline.lines)
         let merged = (baseline.lines.filter { !ours.contains($0) }.map { ("-", $0) }
