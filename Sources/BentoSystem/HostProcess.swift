@@ -32,6 +32,28 @@ public enum HostProcess {
         return line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
     }
 
+    /// The executable of process `pid` (the target of `/proc/PID/exe`), nil when it cannot be read (the process is
+    /// gone, a kernel thread, or `pid` is 0).
+    public static func executable(of pid: UInt32) -> String? {
+        guard pid != 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { space -> Int in
+            guard let start = space.baseAddress else { return -1 }
+            return readlink("/proc/\(pid)/exe", start, space.count)
+        }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The command line of process `pid` (`/proc/PID/cmdline`: its arguments, NUL-separated; the first 64 KiB),
+    /// nil when it cannot be read, empty for a process that has none (a kernel thread, a zombie).
+    public static func commandLine(of pid: UInt32) -> [String]? {
+        guard pid != 0, let file = try? HostDescriptor(opening: "/proc/\(pid)/cmdline", flags: O_RDONLY | O_CLOEXEC),
+              let bytes = try? file.read(at: 0, count: 65536) else { return nil }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast(bytes.last == 0 ? 1 : 0)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The machine's page size in bytes (`getpagesize`).
     public static let pageSize = Int(getpagesize())
 
