@@ -122,37 +122,35 @@ public struct AccessControlList: Sendable, Hashable {
     /// The list after a chmod to `permissions` (`posix_acl_chmod`): owner and other take the mode's bits, and
     /// the group bits go to the mask, or to the owning group when there is no mask. Named entries stay.
     public func changingMode(to permissions: UInt32) -> AccessControlList {
-        let hasMask = entries.contains { $0.tag == .mask }
-        var result = self
-        for index in result.entries.indices {
-            switch result.entries[index].tag {
-            case .owner: result.entries[index].permissions = UInt16(permissions >> 6 & 7)
-            case .mask: result.entries[index].permissions = UInt16(permissions >> 3 & 7)
-            case .owningGroup where !hasMask: result.entries[index].permissions = UInt16(permissions >> 3 & 7)
-            case .other: result.entries[index].permissions = UInt16(permissions & 7)
-            default: break
-            }
-        }
-        return result
+        combiningBaseEntries(with: permissions) { _, bits in bits }
     }
 
     /// The access list a new object gets from its directory's default list (this one) when it is made with
     /// permission bits `permissions` (`posix_acl_create`): owner, other and the mask (or owning group) keep only
     /// what `permissions` allows. Returns it with the mode bits it implies.
     public func seeding(permissions: UInt32) -> (list: AccessControlList, permissions: UInt32) {
+        let list = combiningBaseEntries(with: permissions, &)
+        return (list, permissions & ~0o777 | list.permissionBits)
+    }
+
+    /// The list with the owner, mask (or, without a mask, owning group) and other entries set to `combine` of
+    /// their permissions and the matching rwx bits of `permissions`; named entries stay.
+    private func combiningBaseEntries(with permissions: UInt32,
+                                      _ combine: (UInt16, UInt16) -> UInt16) -> AccessControlList {
         let hasMask = entries.contains { $0.tag == .mask }
         var result = self
         for index in result.entries.indices {
-            let entry = result.entries[index]
-            switch entry.tag {
-            case .owner: result.entries[index].permissions &= UInt16(permissions >> 6 & 7)
-            case .mask: result.entries[index].permissions &= UInt16(permissions >> 3 & 7)
-            case .owningGroup where !hasMask: result.entries[index].permissions &= UInt16(permissions >> 3 & 7)
-            case .other: result.entries[index].permissions &= UInt16(permissions & 7)
-            default: break
+            let shift: UInt32? = switch result.entries[index].tag {
+            case .owner: 6
+            case .mask: 3
+            case .owningGroup where !hasMask: 3
+            case .other: 0
+            default: nil
             }
+            guard let shift else { continue }
+            result.entries[index].permissions = combine(result.entries[index].permissions, UInt16(permissions >> shift & 7))
         }
-        return (result, permissions & ~0o777 | result.permissionBits)
+        return result
     }
 
     /// Whether the list lets `request`'s caller, who is neither the owner nor root, do `mask` to an object of
