@@ -76,6 +76,18 @@ extension Ownership {
 }
 
 extension FileMode {
+    /// What setting attribute `name` to `value` does to an object with this mode whose current value of it is
+    /// `existing`: an ACL as `settingACL` says (`XATTR_CREATE` and `XATTR_REPLACE` do not apply: the kernel sets
+    /// ACLs without them); any other attribute is stored as given, `EEXIST` under `.create` when it exists and
+    /// `ENODATA` under `.replace` when it does not. Returns the mode after it and the value to store (nil: none).
+    public func settingAttribute(_ name: XattrName, to value: [UInt8], flags: XattrFlags,
+                                 existing: [UInt8]?) throws(Errno) -> (mode: FileMode, value: [UInt8]?) {
+        if name.isACL { return try settingACL(name, to: value, flags: flags) }
+        if flags.contains(.create), existing != nil { throw .fileExists }
+        if flags.contains(.replace), existing == nil { throw .noData }
+        return (self, value)
+    }
+
     /// Interprets setting ACL attribute `name` to `value` on an object with this mode (a change already allowed
     /// by `Ownership.checkACLChange`): `EINVAL` for a list Linux would not accept. Returns the mode after it and
     /// the value to store, nil when the attribute is to go (an access list the mode says all of). `flags` may ask

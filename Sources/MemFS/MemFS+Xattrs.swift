@@ -4,8 +4,8 @@ import BentoKit
 // the two POSIX ACLs (other `system.` names and names without a namespace answer `EOPNOTSUPP`). Values up to
 // 64 KiB (`E2BIG`). `user.` attributes live only on regular files and directories and follow the file's read
 // and write permissions; `trusted.` ones are root's alone (hidden from others). An ACL set changes the mode and
-// is kept only when the mode cannot say it all (`FileMode.settingACL`); `XATTR_CREATE`/`REPLACE` do not apply
-// to ACLs, which the kernel sets without them.
+// is kept only when the mode cannot say it all (`FileMode.settingAttribute`); `XATTR_CREATE`/`REPLACE` do not
+// apply to ACLs, which the kernel sets without them.
 
 extension MemFS {
     /// The largest value an attribute may hold (`XATTR_SIZE_MAX`).
@@ -20,16 +20,8 @@ extension MemFS {
         try modifying { (state: inout State) throws(Errno) in
             let node = try state.node(inode)
             try state.checkXattr(name, on: node, writing: true, for: request)
-            if name.isACL {
-                let (mode, kept) = try node.mode.settingACL(name, to: value, flags: flags)
-                node.mode = mode
-                node.xattrs[name] = kept
-            } else {
-                let exists = node.xattrs[name] != nil
-                if flags.contains(.create), exists { throw .fileExists }
-                if flags.contains(.replace), !exists { throw .noData }
-                node.xattrs[name] = value
-            }
+            (node.mode, node.xattrs[name]) = try node.mode.settingAttribute(name, to: value, flags: flags,
+                                                                            existing: node.xattrs[name])
             node.changeTime = now
         }
     }

@@ -15,16 +15,7 @@ extension XV6FS {
         guard value.count <= Self.maximumXattrSize else { throw .argListTooLong }
         guard !flags.contains([.create, .replace]) else { throw .invalidArgument }
         try changeXattrs(request, inode: inode, name: name) { (xattrs: inout XattrBlock, mode: inout FileMode) throws(Errno) in
-            if name.isACL {
-                let kept: [UInt8]?
-                (mode, kept) = try mode.settingACL(name, to: value, flags: flags)
-                xattrs[name] = kept
-            } else {
-                let exists = xattrs[name] != nil
-                if flags.contains(.create), exists { throw .fileExists }
-                if flags.contains(.replace), !exists { throw .noData }
-                xattrs[name] = value
-            }
+            (mode, xattrs[name]) = try mode.settingAttribute(name, to: value, flags: flags, existing: xattrs[name])
             guard xattrs.encodedSize <= Format.blockSize else { throw .noSpace }
         }
     }
