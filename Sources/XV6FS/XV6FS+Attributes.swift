@@ -16,7 +16,7 @@ extension XV6FS {
                 if let size = changes.size, size != object.disk.size {
                     try truncateLocked(object, to: size, for: request, handle)
                 }
-                let stored = changes.mode == nil || object.disk.xattrBlock == 0 ? nil : try xattrs(of: object.disk)
+                let stored = changes.mode == nil ? nil : try xattrs(of: object.disk)
                 try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
                     apply(changes, to: &disk, for: request, now: now)
                     if var xattrs = stored, let acl = xattrs[.accessACL] {

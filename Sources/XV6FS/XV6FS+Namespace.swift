@@ -193,8 +193,7 @@ extension XV6FS {
     /// the shared rules, with the directory's default ACL read from its attribute block.
     func newObject(in directory: CachedInode, mode: FileMode, for request: Request) throws(Errno) -> NewObject {
         let disk = directory.disk
-        let inherited = disk.xattrBlock == 0 ? nil : try xattrs(of: disk)[.defaultACL]
-        return disk.ownership.newObject(mode: mode, for: request, defaultACL: inherited)
+        return disk.ownership.newObject(mode: mode, for: request, defaultACL: try xattrs(of: disk)[.defaultACL])
     }
 
     /// Links `name` → `number` into `directory` and updates the directory's times (and link count for a new

@@ -90,7 +90,7 @@ extension XV6FS {
     func require(_ mask: AccessMask, on disk: DiskInode, for request: Request) throws(Errno) {
         guard options.checksPermissions else { return }
         let granted = try disk.ownership.grants(mask, to: request) { () throws(Errno) -> [UInt8]? in
-            disk.xattrBlock == 0 ? nil : try xattrs(of: disk)[.accessACL]
+            try xattrs(of: disk)[.accessACL]
         }
         guard granted else { throw .permissionDenied }
     }
