@@ -331,16 +331,23 @@ extension PathResolver {
         return (start, written)
     }
 
-    /// Before a write or fallocate by a caller without `CAP_FSETID` (not root), clears the file's set-user-ID bit,
-    /// and set-group-ID with group execute, as the kernel does (`file_remove_privs`) for a file system that does not
-    /// clear them itself (`Capabilities.handleKillPrivilege`): a setattr of the mode without them.
+    /// Before a write or fallocate by a caller without `CAP_FSETID` (not root), clears the file's set-id bits as the
+    /// kernel does (`file_remove_privs`) for a file system that does not clear them itself (`modeClearingSetID`).
     func removePrivileges(of description: OpenDescription) throws(Errno) {
         guard !request.isRoot, !mount.enabled.contains(.handleKillPrivilege) else { return }
         let attributes = try fileSystem.getattr(request, inode: description.inode, handle: description.handle).attributes
-        let cleared = Ownership(attributes).modeWithoutSetID
-        guard cleared != attributes.mode else { return }
+        guard let cleared = modeClearingSetID(of: attributes) else { return }
         _ = try fileSystem.setattr(request, inode: description.inode,
                                    changes: AttributeChanges(mode: cleared, handle: description.handle))
+    }
+
+    /// The mode the kernel sends a file system that does not clear set-id bits itself
+    /// (`Capabilities.handleKillPrivilege`) when a change must clear them: without set-user-ID, and set-group-ID
+    /// with group execute; nil when such a file system clears them itself or there is nothing to clear.
+    func modeClearingSetID(of attributes: Attributes) -> FileMode? {
+        guard !mount.enabled.contains(.handleKillPrivilege) else { return nil }
+        let cleared = Ownership(attributes).modeWithoutSetID
+        return cleared == attributes.mode ? nil : cleared
     }
 
     /// The open file's size, as getattr through its handle reports it.

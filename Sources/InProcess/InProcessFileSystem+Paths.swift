@@ -206,9 +206,8 @@ extension InProcessFileSystem {
             var sent = changes
             // A chown naming neither owner nor group still clears set-id bits; to a file system that does not
             // clear them itself, the kernel sends the mode without them (fuse_setattr), and the file system decides.
-            if evenIfEmpty, changes.isChownOfNothing, !mount.enabled.contains(.handleKillPrivilege) {
-                let cleared = Ownership(object.attributes).modeWithoutSetID
-                if cleared != object.attributes.mode { sent = AttributeChanges(mode: cleared) }
+            if evenIfEmpty, changes.isChownOfNothing, let cleared = resolver.modeClearingSetID(of: object.attributes) {
+                sent = AttributeChanges(mode: cleared)
             }
             _ = try resolver.fileSystem.setattr(resolver.request, inode: object.inode, changes: sent)
         }
