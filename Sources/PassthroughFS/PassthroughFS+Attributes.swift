@@ -44,13 +44,18 @@ extension PassthroughFS {
             }
         }
         if changes.killSetID, changes.mode == nil {  // after the change the caller was allowed: as the daemon
-            let mode = try object.status().mode & 0o7777
-            if mode & Self.setIDBits != 0 { try object.changeMode(mode & ~Self.setIDBits, isOpenFile: throughOpenFile) }
+            try clearModeBits(Self.setIDBits, of: object, isOpenFile: throughOpenFile)
         }
         return AttributesReply(attributes(of: try object.status()))
     }
 
     private static let setIDBits = BentoKit.FileMode.setUserID | BentoKit.FileMode.setGroupID
+
+    /// Clears `bits` of `object`'s mode, as the daemon; nothing when none of them is set.
+    func clearModeBits(_ bits: UInt32, of object: HostDescriptor, isOpenFile: Bool) throws(Errno) {
+        let mode = try object.status().mode & 0o7777
+        if mode & bits != 0 { try object.changeMode(mode & ~bits, isOpenFile: isOpenFile) }
+    }
 
     /// Whether `changes` clear set-id bits of a file the caller does not own: FATTR_KILL_SUIDGID, or a mode that
     /// is the current one less set-id bits (the kernel's forced change before another user's write).

@@ -11,10 +11,7 @@ extension PassthroughFS {
         let object = try descriptor(for: inode)
         try object.setExtendedAttribute(name.bytes, value: value, flags: flags.subtracting(.clearSetGroupID).rawValue)
         guard flags.contains(.clearSetGroupID), name == .accessACL else { return }
-        let mode = try object.status().mode
-        if mode & BentoKit.FileMode.setGroupID != 0 {
-            try object.changeMode(mode & 0o7777 & ~BentoKit.FileMode.setGroupID, isOpenFile: false)
-        }
+        try clearModeBits(BentoKit.FileMode.setGroupID, of: object, isOpenFile: false)
     }
 
     public func getxattr(_ request: Request, inode: Inode, name: XattrName) throws(Errno) -> [UInt8] {
