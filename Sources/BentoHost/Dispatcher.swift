@@ -101,15 +101,15 @@ public final class Dispatcher: Sendable {
                          replyBuffer: ReplyBuffer?) -> (Reply?, DecodedRequest?, Int32) {
         let expectsReply = Opcode.expectsReply(opcode)
         let decoded: DecodedRequest
+        let flags = InitFlags(rawValue: sessionFlags.load(ordering: .acquiring))
         do {
-            let flags = InitFlags(rawValue: sessionFlags.load(ordering: .acquiring))
             decoded = try RequestDecoder.decode(request, extendedSetxattr: flags.contains(.setxattrExtended))
         } catch {
             return (expectsReply ? Self.failure(error.errno, unique: unique) : nil, nil, error.errno.rawValue)
         }
         let body: ReplyBody?
         do {
-            body = try serveAcrossUpgrades(decoded, request, replyBuffer)
+            body = try serveAcrossUpgrades(decoded, request, replyBuffer, leavesUmask: flags.contains(.dontMask))
         } catch {
             return (expectsReply ? Self.failure(error, unique: unique) : nil, decoded, error.rawValue)
         }
@@ -122,12 +122,12 @@ public final class Dispatcher: Sendable {
     /// Serves a request inside the gate; one the file system asks to retry (it is preparing to hand over) runs
     /// again once the upgrade is over, on the version serving then.
     private func serveAcrossUpgrades(_ decoded: DecodedRequest, _ bytes: UnsafeRawBufferPointer,
-                                     _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
+                                     _ replyBuffer: ReplyBuffer?, leavesUmask: Bool) throws(Errno) -> ReplyBody? {
         for _ in 0..<Self.retriesAfterUpgrade {
             gate.enter()
             do {
                 defer { gate.leave() }
-                return try serve(decoded, bytes, replyBuffer)
+                return try serve(decoded, bytes, replyBuffer, leavesUmask: leavesUmask)
             } catch .retryAfterUpgrade {
                 gate.waitForUpgrade()
             }
@@ -140,9 +140,10 @@ public final class Dispatcher: Sendable {
 
     /// Admits a request to the session phase it arrived in, then serves it; nil for requests without reply.
     /// Requests that reach the file system are registered as in flight, so that INTERRUPT can find them.
-    /// `bytes` is the request `decoded` came from (a WRITE's data is read there).
+    /// `bytes` is the request `decoded` came from (a WRITE's data is read there); `leavesUmask` says the session
+    /// negotiated FUSE_DONT_MASK, so the file system gets the caller's umask with a new object.
     private func serve(_ decoded: DecodedRequest, _ bytes: UnsafeRawBufferPointer,
-                       _ replyBuffer: ReplyBuffer?) throws(Errno) -> ReplyBody? {
+                       _ replyBuffer: ReplyBuffer?, leavesUmask: Bool) throws(Errno) -> ReplyBody? {
         let header = decoded.header
         if case .initialize(let arguments) = decoded.operation { return try initialize(arguments) }
         guard phase.load(ordering: .acquiring) == Phase.running.rawValue else { throw .ioError }
@@ -162,7 +163,6 @@ public final class Dispatcher: Sendable {
         case let operation:
             let interruption = inFlight.begin(header.unique)
             defer { inFlight.end(header.unique) }
-            let leavesUmask = InitFlags(rawValue: sessionFlags.load(ordering: .relaxed)).contains(.dontMask)
             let request = Request(unique: header.unique, uid: header.uid, gid: header.gid, pid: header.pid,
                                   umask: leavesUmask ? operation.umask : 0, interruption: interruption)
             return try perform(operation, on: header.nodeID, for: request, in: bytes, replyBuffer: replyBuffer)
