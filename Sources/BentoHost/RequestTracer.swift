@@ -55,13 +55,15 @@ public final class RequestTracer: Sendable {
         /// The events queued so far and how many were dropped since the last call, waiting up to `timeout` for
         /// the first one.
         public func take(waitingAtMost timeout: Duration) -> (events: [TraceEvent], dropped: UInt64) {
-            let now = queue.withLock { queue in
-                defer { queue = ([], 0) }
-                return queue
-            }
+            let now = drain()
             guard now.events.isEmpty, now.dropped == 0 else { return now }
             _ = ready.wait(timeout: .now() + .nanoseconds(Int(clamping: timeout.nanoseconds)))
-            return queue.withLock { queue in
+            return drain()
+        }
+
+        /// Empties the queue and the dropped count, returning what they held.
+        private func drain() -> (events: [TraceEvent], dropped: UInt64) {
+            queue.withLock { queue in
                 defer { queue = ([], 0) }
                 return queue
             }
