@@ -8,36 +8,18 @@ import SystemPackage
 extension StreamSocket {
     /// Listens on 127.0.0.1:`port` (0: a port the kernel picks; `localPort` says which).
     public static func listen(loopbackPort port: UInt16) throws(Errno) -> StreamSocket {
-        let socket = StreamSocket(descriptor: try systemCall {
-            Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        })
+        let socket = try opening(AF_INET)
         var reuse: Int32 = 1
         _ = try systemCall { setsockopt(socket.descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size)) }
-        var address = Self.loopback(port)
-        _ = try systemCall {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        _ = try systemCall { Glibc.listen(socket.descriptor, 16) }
+        try socket.bind(to: Self.loopback(port))
+        try socket.listen()
         return socket
     }
 
     /// Connects to 127.0.0.1:`port`.
     public static func connect(loopbackPort port: UInt16) throws(Errno) -> StreamSocket {
-        let socket = StreamSocket(descriptor: try systemCall {
-            Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        })
-        var address = Self.loopback(port)
-        _ = try systemCall {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
+        let socket = try opening(AF_INET)
+        try socket.connect(to: Self.loopback(port))
         return socket
     }
 

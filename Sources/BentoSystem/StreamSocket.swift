@@ -13,34 +13,51 @@ public final class StreamSocket: Sendable {
 
     /// Listens on `path` (replacing a stale socket file), readable and writable by the owner only.
     public static func listen(at path: String) throws(Errno) -> StreamSocket {
-        let socket = StreamSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
+        let socket = try opening(AF_UNIX)
         unlink(path)
-        var address = try Self.address(path)
-        _ = try systemCall {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
+        try socket.bind(to: try Self.address(path))
         _ = try systemCall { chmod(path, 0o600) }
-        _ = try systemCall { Glibc.listen(socket.descriptor, 16) }
+        try socket.listen()
         return socket
     }
 
     /// Connects to the socket at `path`.
     public static func connect(to path: String) throws(Errno) -> StreamSocket {
-        let socket = StreamSocket(descriptor: try systemCall { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
-        var address = try Self.address(path)
-        _ = try systemCall {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
+        let socket = try opening(AF_UNIX)
+        try socket.connect(to: try Self.address(path))
         return socket
     }
+
+    /// A new stream socket of address family `family` (`AF_UNIX`, `AF_INET`), closed on exec.
+    static func opening(_ family: Int32) throws(Errno) -> StreamSocket {
+        StreamSocket(descriptor: try systemCall {
+            Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        })
+    }
+
+    /// Binds to `address` (a `sockaddr_un` or `sockaddr_in`).
+    func bind<Address>(to address: Address) throws(Errno) {
+        try Self.passing(address) { Glibc.bind(descriptor, $0, $1) }
+    }
+
+    /// Connects to `address` (a `sockaddr_un` or `sockaddr_in`).
+    func connect<Address>(to address: Address) throws(Errno) {
+        try Self.passing(address) { Glibc.connect(descriptor, $0, $1) }
+    }
+
+    /// Runs `call` (bind, connect) with `address` as the `sockaddr` pointer and length it takes.
+    private static func passing<Address>(_ address: Address,
+                                         _ call: (UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(Errno) {
+        var address = address
+        _ = try systemCall {
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call($0, socklen_t(MemoryLayout<Address>.size)) }
+            }
+        }
+    }
+
+    /// Starts accepting clients (a backlog of 16).
+    func listen() throws(Errno) { _ = try systemCall { Glibc.listen(descriptor, 16) } }
 
     /// Waits for the next client.
     public func accept() throws(Errno) -> StreamSocket {
