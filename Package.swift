@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "MemFSModuleV2", type: .dynamic, targets: ["MemFSModuleV2"]),
         .library(name: "XV6FSModuleV1", type: .dynamic, targets: ["XV6FSModuleV1"]),
         .library(name: "XV6FSModuleV2", type: .dynamic, targets: ["XV6FSModuleV2"]),
+        // provfs (xv6fs with provenance) as a module: `bento upgrade MOUNTPOINT libProvFSModule.so` turns tracking on.
+        .library(name: "ProvFSModule", type: .dynamic, targets: ["ProvFSModule"]),
         .library(name: "RefusingModule", type: .dynamic, targets: ["RefusingModule"]),
         .library(name: "FailingModule", type: .dynamic, targets: ["FailingModule"]),
     ],
@@ -106,15 +108,17 @@ let package = Package(
             swiftSettings: swift6),
         // The journaled xv6-derived file system (Bento-fs), with mkfs and fsck.
         .target(name: "XV6FS", dependencies: ["BentoKit", "BentoServices"], swiftSettings: swift6),
+        // xv6fs with file provenance (Bento-prov): the recorder, the log's records and the questions `bento prov` asks.
+        .target(name: "ProvFS", dependencies: ["XV6FS", "BentoKit", "BentoServices"], swiftSettings: swift6),
         // The crash-consistency explorer: ACE-style workloads, crash states on SimulatedDisk, checks against MemFS.
         .target(
-            name: "CrashExplorer", dependencies: ["BentoKit", "BentoServices", "InProcess", "MemFS", "XV6FS"],
+            name: "CrashExplorer", dependencies: ["BentoKit", "BentoServices", "InProcess", "MemFS", "ProvFS", "XV6FS"],
             swiftSettings: swift6),
         .executableTarget(
             name: "bento",
             dependencies: [
-                "BentoHost", "BentoKit", "BentoSystem", "CrashExplorer", "InProcess", "MemFS", "PassthroughFS", "XV6FS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BentoHost", "BentoKit", "BentoSystem", "CrashExplorer", "InProcess", "MemFS", "PassthroughFS", "ProvFS",
+                "XV6FS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift6),
@@ -125,6 +129,8 @@ let package = Package(
         .target(name: "XV6FSModuleV1", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV1",
                 swiftSettings: swift6),
         .target(name: "XV6FSModuleV2", dependencies: ["XV6FS", "BentoKit"], path: "Sources/Modules/XV6FSModuleV2",
+                swiftSettings: swift6),
+        .target(name: "ProvFSModule", dependencies: ["ProvFS", "BentoKit"], path: "Sources/Modules/ProvFSModule",
                 swiftSettings: swift6),
         .target(name: "BrokenModules", dependencies: ["BentoKit"], path: "Sources/Modules/BrokenModules",
                 swiftSettings: swift6),
@@ -141,6 +147,8 @@ let package = Package(
         .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit", "BentoServices"], swiftSettings: swift6),
         .testTarget(name: "XV6FSTests", dependencies: ["XV6FS", "BentoServices", "BentoKit"], swiftSettings: swift6),
+        .testTarget(name: "ProvFSTests", dependencies: ["ProvFS", "XV6FS", "InProcess", "BentoServices", "BentoKit"],
+                    swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(
             name: "CrashExplorerTests", dependencies: ["CrashExplorer", "XV6FS", "BentoServices", "BentoKit"],
@@ -148,8 +156,8 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
         .testTarget(
-            name: "BehaviourTests", dependencies: ["BentoTesting", "InProcess", "MemFS", "XV6FS", "PassthroughFS", "BentoServices",
-                                                   "BentoKit"],
+            name: "BehaviourTests", dependencies: ["BentoTesting", "InProcess", "MemFS", "XV6FS", "ProvFS", "PassthroughFS",
+                                                   "BentoServices", "BentoKit"],
             swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem", "BentoTesting"], swiftSettings: swift6),

@@ -10,8 +10,8 @@ import Logging
 /// Protocol: the client sends one command line; the server answers with lines and closes. `status` answers one
 /// line per live mount: `mountpoint<TAB>type<TAB>version<TAB>pid<TAB>started-unix-seconds<TAB>source<TAB>transport`
 /// (`uring`, `dev`, or `dev(auto)` when the default `transport=auto` is served through `/dev/fuse`;
-/// `Session.transportStatus`)<TAB>state (`rw`, `ro`, or `ro(error)` once the file system stopped taking changes after
-/// an error; `Session.stateStatus`).
+/// `Session.transportStatus`)<TAB>state (`rw`, `ro`, `ro(error)` once the file system stopped taking changes after
+/// an error, `rw(degraded: <warnings>)` while it serves with a warning; `Session.stateStatus`).
 /// `stats` answers one line per mount and counter: `mountpoint<TAB>counter<TAB>value`, where the counters are
 /// requests per opcode (`LOOKUP`, `WRITE`, ...), `unknown` requests and `outstanding_lookups`, then the file
 /// system's own counters (xv6fs: `cache_blocks`, `inodes_cached`, their capacities, evictions).
@@ -22,6 +22,8 @@ import Logging
 /// streams the mount's requests as they are served, one `TraceEvent` JSON object per line, until the client closes
 /// or the mount ends (`# ended`); `# dropped N` says N events were lost because the client did not keep up, and a
 /// lone `#` line comes after each idle second (so a client that left is noticed). Each trace has its own thread.
+/// `report<TAB>mountpoint<TAB>topic` (`reportCommand`) answers the file system's report (`FileSystem.report`:
+/// provfs's `provenance` log, one JSON record per line).
 /// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
@@ -96,6 +98,7 @@ public final class ControlServer: Sendable {
     private func answer(_ command: String) -> String {
         let fields = command.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         if fields.count == 3, fields[0] == "upgrade" { return upgrade(fields[1], toModuleAt: fields[2]) }
+        if fields.count == 3, fields[0] == "report" { return report(fields[2], of: fields[1]) }
         switch command.trimmingCharacters(in: .whitespaces) {
         case "status":
             return registry.liveMounts.map { session in
@@ -123,6 +126,23 @@ public final class ControlServer: Sendable {
             logger.warning("upgrade of \(mountpoint) failed: \(error)")
             return "error: \(error)\n"
         }
+    }
+
+    /// The file system's report `topic` for the mount at `mountpoint` (its text), or an `error: ` line.
+    private func report(_ topic: String, of mountpoint: String) -> String {
+        guard let session = registry.session(at: mountpoint) else { return "error: \(mountpoint) is not mounted by this daemon\n" }
+        do { return try session.dispatcher.fileSystemReport(topic) } catch .noFunction {
+            return "error: \(session.type.name) at \(mountpoint) has no report '\(topic)'\n"
+        } catch {
+            return "error: the report failed: \(error)\n"
+        }
+    }
+
+    /// The `report` command line asking the mount at `mountpoint` for `topic`; nil when the mount point holds a tab
+    /// or a newline.
+    public static func reportCommand(mountpoint: String, topic: String) -> String? {
+        guard !(mountpoint + topic).contains(where: { $0 == "\t" || $0.isNewline }) else { return nil }
+        return ["report", mountpoint, topic].joined(separator: "\t")
     }
 
     /// The `upgrade` command line for `mountpoint` and the module at `module`; nil when a path holds a tab or a

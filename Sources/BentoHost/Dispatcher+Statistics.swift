@@ -60,6 +60,20 @@ extension Dispatcher {
         return fileSystem.failure
     }
 
+    /// What the file system warns about while it serves (`FileSystem.warnings`), read inside the gate.
+    public var fileSystemWarnings: [String] {
+        gate.enter()
+        defer { gate.leave() }
+        return fileSystem.warnings
+    }
+
+    /// The file system's report `topic` (`FileSystem.report`), made inside the gate.
+    public func fileSystemReport(_ topic: String) throws(Errno) -> String {
+        gate.enter()
+        defer { gate.leave() }
+        return try fileSystem.report(topic)
+    }
+
     /// The file system's own counters, read inside the gate (an upgrade never swaps the file system under it).
     public var fileSystemCounters: [FileSystemCounter] {
         gate.enter()

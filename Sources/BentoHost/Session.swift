@@ -34,6 +34,8 @@ public final class Session: Sendable {
     let ringQueuesServing = Atomic<Int>(0)
     /// Whether the file system's failure has been logged (`stateStatus`).
     let failureLogged = Atomic<Bool>(false)
+    /// The file system's warnings already logged (`stateStatus`).
+    let warningsLogged = Mutex<Set<String>>([])
     /// Set when a mount settled on `uring` ends up served through `/dev/fuse` after all: INIT did not settle the
     /// ring, or a queue could not start (`Session+URing.swift`).
     let ringFellBack = Atomic<Bool>(false)
@@ -96,6 +98,20 @@ public final class Session: Sendable {
         var channels = [channel]
         for _ in 1..<max(1, workerCount) { channels.append(try channel.clone()) }
         startWorkers(on: channels, numberedFrom: 0)
+        startWatching()
+    }
+
+    /// Looks at the file system's failure and warnings every two seconds while the mount serves, so that the
+    /// daemon's log says when one appears, not only when someone asks `bento status`.
+    private func startWatching() {
+        let thread = Thread { [weak self] in
+            while let session = self, session.state.withLock({ if case .serving = $0 { true } else { false } }) {
+                _ = session.stateStatus
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
+        thread.name = "bento-watch"
+        thread.start()
     }
 
     /// Starts one worker thread on each of `channels`, named `bento-worker-<n>` from `first` on.
@@ -138,6 +154,11 @@ public final class Session: Sendable {
             if !failureLogged.exchange(true, ordering: .relaxed) { logger.error("\(mountpoint): \(failure)") }
             return "ro(error)"
         }
+        let warnings = dispatcher.fileSystemWarnings
+        for warning in warnings where warningsLogged.withLock({ $0.insert(warning).inserted }) {
+            logger.warning("\(mountpoint): \(warning)")
+        }
+        if !warnings.isEmpty { return (options.readOnly ? "ro" : "rw") + "(degraded: " + warnings.joined(separator: "; ") + ")" }
         return options.readOnly ? "ro" : "rw"
     }
 

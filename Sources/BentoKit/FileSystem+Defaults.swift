@@ -6,6 +6,10 @@ extension FileSystem {
     public var counters: [FileSystemCounter] { [] }
     /// Never stops taking changes on its own.
     public var failure: String? { nil }
+    /// Nothing to warn about.
+    public var warnings: [String] { [] }
+    /// No reports.
+    public func report(_ topic: String) throws(Errno) -> String { throw .noFunction }
     /// What `read` returns, appended (as much as `output` has room for).
     public func read(_ request: Request, inode: Inode, handle: FileHandle, offset: UInt64, size: UInt32,
                      into output: inout OutputSpan<UInt8>) throws(Errno) {

@@ -20,6 +20,13 @@ public protocol FileSystem: Sendable {
     /// again (as ext4's `errors=remount-ro`); changes then fail with `EROFS` and reads go on. `bento status`
     /// shows it. Read from any thread at any time. Default: nil (it takes changes).
     var failure: String? { get }
+    /// What is wrong while the file system goes on serving (a provenance log that had to drop records): `bento
+    /// status` shows the mount as degraded and the daemon logs each new warning. Read from any thread at any
+    /// time. Default: none.
+    var warnings: [String] { get }
+    /// A text report the file system offers through the daemon's control socket (`bento prov` asks provfs for
+    /// its `provenance` log); `ENOSYS` for a topic it does not know. Default: none.
+    func report(_ topic: String) throws(Errno) -> String
 
     /// Finds `name` in directory `parent`. A file system that asks for `Capabilities.exportHandles` also answers
     /// `.` in any existing inode (that inode: the kernel decoding a file handle) and `..` in a directory.

@@ -1,5 +1,5 @@
 /// A point in time as seconds and nanoseconds since the Unix epoch (`struct timespec`).
-public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
     public var seconds: Int64
     /// Nanoseconds within the second, 0..<1_000_000_000.

@@ -25,11 +25,36 @@ public enum HostProcess {
     /// The supplementary groups of process `pid` (the `Groups:` line of `/proc/PID/status`), nil when it cannot be
     /// read (the process is gone, or `pid` is 0 as in requests the kernel makes on its own).
     public static func supplementaryGroups(of pid: UInt32) -> [UInt32]? {
+        statusField("Groups", of: pid)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
+    }
+
+    /// The process a thread `pid` belongs to and that process's parent (the `Tgid:` and `PPid:` lines of
+    /// `/proc/PID/status`; a request's pid is the calling thread's), nil when it cannot be read.
+    public static func processAndParent(of pid: UInt32) -> (process: UInt32, parent: UInt32)? {
+        func number(_ name: String, in status: String) -> UInt32? {
+            field(name, in: status)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { UInt32($0) }
+        }
+        guard let status = status(of: pid), let process = number("Tgid", in: status), let parent = number("PPid", in: status) else {
+            return nil
+        }
+        return (process, parent)
+    }
+
+    /// The text of `/proc/PID/status`.
+    private static func status(of pid: UInt32) -> String? {
         guard pid != 0, let status = try? HostDescriptor(opening: "/proc/\(pid)/status", flags: O_RDONLY | O_CLOEXEC),
               let bytes = try? status.read(at: 0, count: 16384) else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") }) else { return nil }
-        return line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value of line `name:` of process `pid`'s status.
+    private static func statusField(_ name: String, of pid: UInt32) -> Substring? {
+        status(of: pid).flatMap { field(name, in: $0) }
+    }
+
+    /// The value after `name:` on its line of `status`.
+    private static func field(_ name: String, in status: String) -> Substring? {
+        status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })?.dropFirst(name.count + 1)
     }
 
     /// The executable of process `pid` (the target of `/proc/PID/exe`), nil when it cannot be read (the process is

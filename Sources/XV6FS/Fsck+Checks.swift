@@ -90,8 +90,9 @@ struct FsckChecker {
         if root.parent != 1 { problem("the root directory's parent is \(root.parent), not itself") }
     }
 
-    /// Reads every directory's records and checks each entry.
+    /// Reads every directory's records and checks each entry; the root's operation log counts as its one name.
     private mutating func checkDirectories() throws(Errno) {
+        checkOperationLog()
         for (number, disk) in inodes.sorted(by: { $0.key < $1.key }) where disk.mode.isDirectory {
             if disk.size % UInt64(Format.blockSize) != 0 { problem("directory \(number): size \(disk.size) is not whole blocks") }
             var names = Set<[UInt8]>()
@@ -130,6 +131,23 @@ struct FsckChecker {
             subdirectories[directory, default: 0] += 1
             if target.parent != directory { problem("\(label): its '..' is \(target.parent), not \(directory)") }
         }
+    }
+
+    /// Checks the operation log the root names, if any: a regular file in use, whose records are read and counted
+    /// (damage is reported as a note: the log never blocks the file system, and its readable part stays usable).
+    private mutating func checkOperationLog() {
+        guard let number = inodes[1]?.logInode, number != 0 else { return }
+        guard let log = inodes[number], log.mode.isRegular else {
+            return problem("the root names inode \(number) as its operation log, which is not a regular file in use")
+        }
+        references[number, default: 0] += 1
+        let contents: [UInt8]
+        do { contents = try OperationLogFile.contents(of: log, FileData(map: map, mode: .journal)) } catch {
+            return notes.append("operation log (inode \(number)): unreadable (\(error))")
+        }
+        let (records, damage) = OperationLogFile.payloads(contents, size: log.size)
+        notes.append("operation log (inode \(number)): \(records.count) record(s), \(log.size) bytes"
+                     + (damage.map { "; damaged: \($0) — later records are lost" } ?? ""))
     }
 
     /// Compares link counts with the names found; finds inodes no directory names.

@@ -198,7 +198,8 @@ struct Superblock: Sendable, Hashable {
 ///     32 atime s(64)   40 mtime s(64)   48 ctime s(64)   56 atime ns   60 mtime ns   64 ctime ns
 ///     68 device   72 generation   76 parent (directories)   80 xattr block
 ///     84 direct[12]   132 single indirect   136 double indirect   140 triple indirect   144 flags
-///     148..<252 zero   252 CRC32C of (inode number, bytes 0..<252); a free slot (mode 0) is all zero
+///     148 operation log (the root only: the inode of the hidden operation log, 0 = none; others 0)
+///     152..<252 zero   252 CRC32C of (inode number, bytes 0..<252); a free slot (mode 0) is all zero
 struct DiskInode: Sendable, Hashable {
     var mode = FileMode(rawValue: 0)
     var uid = UserID.root
@@ -216,6 +217,8 @@ struct DiskInode: Sendable, Hashable {
     /// 12 direct pointers, then the single-, double- and triple-indirect pointers.
     var pointers = [UInt32](repeating: 0, count: Format.directPointers + 3)
     var flags: UInt32 = 0
+    /// In the root inode: the inode holding the operation log (`OperationLogFile`), 0 when there is none.
+    var logInode: UInt32 = 0
 
     /// A free slot.
     init() {}
@@ -249,6 +252,7 @@ struct DiskInode: Sendable, Hashable {
         xattrBlock = b.load(UInt32.self, at: offset + 80)
         pointers = (0..<pointers.count).map { b.load(UInt32.self, at: offset + 84 + 4 * $0) }
         flags = b.load(UInt32.self, at: offset + 144)
+        logInode = b.load(UInt32.self, at: offset + 148)
     }
 
     /// Writes the slot (with its checksum) at `offset` of an inode-table block.
@@ -271,6 +275,7 @@ struct DiskInode: Sendable, Hashable {
         b.store(xattrBlock, at: offset + 80)
         for (index, pointer) in pointers.enumerated() { b.store(pointer, at: offset + 84 + 4 * index) }
         b.store(flags, at: offset + 144)
+        b.store(logInode, at: offset + 148)
         b.store(Self.checksum(b, at: offset, number: number), at: offset + 252)
     }
 

@@ -45,6 +45,7 @@ extension XV6FS {
                     disk.changeTime = now
                     if !request.isRoot { disk.mode = disk.ownership.modeWithoutSetID }  // as ext4's file_modified
                 }
+                logChange(.allocated(inode: inode, offset: offset, length: length, mode: mode), by: request, handle)
             }
         }
     }

@@ -24,6 +24,7 @@ extension XV6FS {
                         try storeXattrs(xattrs, in: &disk, handle)
                     }
                 }
+                logChange(.attributesChanged(inode: inode, changes: changes), by: request, handle)
             }
         }
         return reply(for: object)

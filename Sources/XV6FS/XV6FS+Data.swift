@@ -30,6 +30,7 @@ extension XV6FS {
         guard disk.mode.isRegular else { throw disk.mode.isDirectory ? .isDirectory : .invalidArgument }
         let bytes = try data.read(disk, at: offset, count: size)
         accessed(object)
+        logAccess(.read(inode: inode, handle: handle, offset: offset, count: bytes.count), by: request)
         return bytes
     }
 
@@ -49,6 +50,7 @@ extension XV6FS {
         let bytes = bytes.extracting(first: Int(UInt32.max))  // what the answer can count; Linux cuts one write shorter still
         var written = 0
         var position = offset
+        let fileHandle = handle
         while written < bytes.count {
             let piece = bytes.extracting(written..<min(bytes.count, written + Self.writePiece))
             let count: Int
@@ -56,7 +58,9 @@ extension XV6FS {
                 count = try changing { (handle: Handle) throws(Errno) -> Int in
                     try withLocks([object]) { () throws(Errno) -> Int in
                         if appends, written == 0 { position = object.disk.size }
-                        return try writeLocked(piece, to: object, at: position, for: request, handle)
+                        let count = try writeLocked(piece, to: object, at: position, for: request, handle)
+                        logChange(.wrote(inode: inode, handle: fileHandle, offset: position, count: count), by: request, handle)
+                        return count
                     }
                 }
             } catch .noSpace where written > 0 {
@@ -113,6 +117,7 @@ extension XV6FS {
             _ = try table.file(handle, on: inode)
             table.close(handle)
         }
+        logRelease(of: inode, handle: handle, by: request)
         guard let object = try? object(inode) else { return }
         object.state.withLock { $0.opens -= 1 }
         try releaseIfUnused(object)
@@ -131,16 +136,19 @@ extension XV6FS {
             try changing { (handle: Handle) throws(Errno) in
                 try withLocks([object]) { () throws(Errno) in
                     try truncateLocked(object, to: 0, for: request, handle)
+                    logChange(.attributesChanged(inode: object.inode, changes: AttributeChanges(size: 0)), by: request, handle)
                 }
             }
         }
-        return OpenReply(handle: opened(object, flags: flags))
+        return OpenReply(handle: opened(object, flags: flags, for: request))
     }
 
-    /// Records an open of `object`.
-    func opened(_ object: CachedInode, flags: OpenFlags) -> FileHandle {
+    /// Records an open of `object` by `request`.
+    func opened(_ object: CachedInode, flags: OpenFlags, for request: Request) -> FileHandle {
         object.state.withLock { $0.opens += 1 }
-        return handles.withLock { $0.open(object.inode, flags: flags) }
+        let handle = handles.withLock { $0.open(object.inode, flags: flags) }
+        if object.disk.mode.isRegular { logAccess(.opened(inode: object.inode, handle: handle, flags: flags), by: request) }
+        return handle
     }
 
     /// Sets the size of `object`: shrinking frees the blocks past the end and zeroes the rest of the last block;

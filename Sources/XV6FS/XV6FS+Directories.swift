@@ -11,7 +11,7 @@ extension XV6FS {
     public func opendir(_ request: Request, inode: Inode, flags: OpenFlags) throws(Errno) -> OpenReply {
         let directory = try directory(inode)
         try require(.read, on: directory.disk, for: request)
-        return OpenReply(handle: opened(directory, flags: flags))
+        return OpenReply(handle: opened(directory, flags: flags, for: request))
     }
 
     /// Lists the entries after `offset` until `listing` is full.

@@ -30,6 +30,7 @@ extension XV6FS {
                     disk.flags = flags.rawValue
                     disk.changeTime = now
                 }
+                logChange(.flagsChanged(inode: inode, flags: flags), by: request, handle)
             }
         }
     }

@@ -9,7 +9,11 @@ extension XV6FS {
     /// (`exportHandles`; the caller has `CAP_DAC_READ_SEARCH`), and a freed or reused inode answers ENOENT or
     /// another generation, which the kernel turns into ESTALE.
     public func lookup(_ request: Request, parent: Inode, name: FileName) throws(Errno) -> Entry {
-        if name == .dot { return entry(for: try linked(parent)) }
+        if name == .dot {
+            let object = try linked(parent)
+            guard !isOperationLog(object) else { throw .noSuchFileOrDirectory }  // hidden: no handle reaches it
+            return entry(for: object)
+        }
         let directory = try directory(parent)
         try require(.execute, on: directory.disk, for: request)
         return entry(for: try child(name, of: directory))

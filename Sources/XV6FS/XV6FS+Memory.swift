@@ -52,6 +52,6 @@ extension XV6FS {
             FileSystemCounter("inodes_capacity", Int64(table.capacity)),
             FileSystemCounter("inodes_evicted", Int64(clamping: inodes.evictions)),
             FileSystemCounter("inodes_parked", Int64(inodes.parked)),
-        ]
+        ] + operationLogCounters
     }
 }

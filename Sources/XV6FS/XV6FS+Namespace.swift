@@ -53,6 +53,7 @@ extension XV6FS {
                 disk.linkCount += 1
                 disk.changeTime = now
                 try table.store(object, disk, handle)
+                logChange(.linked(inode: inode, parent: newParent, name: newName), by: request, handle)
             }
         }
         return entry(for: object)
@@ -69,15 +70,14 @@ extension XV6FS {
             return CreateReply(entry: entry(for: object), open: open)
         }
         let object = try makeChild(request, parent: parent, name: name, mode: FileMode(type: .regular, permissions: mode.permissions))
-        let reply = CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags)))
-        return reply
+        return CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags, for: request)))
     }
 
     /// Makes and opens a regular file with no name in `parent` (`O_TMPFILE`): an inode with no link, freed at its
     /// last release unless `link` names it first, and by the orphan sweep of the next mount after a crash.
     public func tmpfile(_ request: Request, parent: Inode, mode: FileMode, flags: OpenFlags) throws(Errno) -> CreateReply {
         let object = try makeChild(request, parent: parent, name: nil, mode: FileMode(type: .regular, permissions: mode.permissions))
-        return CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags)))
+        return CreateReply(entry: entry(for: object), open: OpenReply(handle: opened(object, flags: flags, for: request)))
     }
 
     /// Removes a name that is not a directory (`EISDIR` for one).
@@ -113,6 +113,7 @@ extension XV6FS {
                 disk.linkCount = removingDirectory ? 0 : disk.linkCountLessOne
                 disk.changeTime = now
                 try table.store(object, disk, handle)
+                logChange(.removed(parent: parent, name: name, inode: object.inode, isLast: disk.linkCount == 0), by: request, handle)
             }
         }
         try releaseIfUnused(object)
@@ -159,6 +160,7 @@ extension XV6FS {
                     try free(object, handle)
                     throw error
                 }
+                logChange(.made(parent: parent, name: name, inode: object.inode, type: mode.type ?? .regular), by: request, handle)
                 return object
             }
         }

@@ -56,7 +56,13 @@ extension XV6FS {
                     guard try directories.lookup(move.name, in: move.from)?.inode == source.number,
                           try directories.lookup(move.newName, in: move.to)?.inode == target?.number else { return false }
                     try checkRename(source, move, replacing: target, for: request)
-                    try apply(move, source: source, target: target, for: request, handle)
+                    let whiteout = try apply(move, source: source, target: target, for: request, handle)
+                    logChange(.renamed(parent: move.from.inode, name: move.name, newParent: move.to.inode, newName: move.newName,
+                                       inode: source.inode, replaced: target?.inode, exchanged: move.exchange), by: request, handle)
+                    if let whiteout {
+                        logChange(.made(parent: move.from.inode, name: move.name, inode: whiteout.inode, type: .characterDevice),
+                                  by: request, handle)
+                    }
                     return true
                 }
             }
@@ -102,9 +108,9 @@ extension XV6FS {
         }
     }
 
-    /// Changes the directories and objects; everything is locked and checked.
+    /// Changes the directories and objects; everything is locked and checked. Returns the whiteout it left, if any.
     private func apply(_ move: Move, source: CachedInode, target: CachedInode?, for request: Request,
-                       _ handle: Handle) throws(Errno) {
+                       _ handle: Handle) throws(Errno) -> CachedInode? {
         let sourceType = source.disk.type, now = move.now
         let whiteout = move.whiteout ? try whiteoutInode(in: move.from, for: request, now: now, handle) : nil
         if let target, move.exchange {
@@ -141,6 +147,7 @@ extension XV6FS {
         for object in [source, target].compactMap({ $0 }) {
             try table.change(object, handle) { (disk: inout DiskInode) in disk.changeTime = now }
         }
+        return whiteout
     }
 
     /// The inode of the whiteout `RENAME_WHITEOUT` leaves in `directory`: a character device 0:0 with no permission

@@ -123,6 +123,7 @@ extension XV6FS: UpgradableFileSystem {
                 state.opens = opens
             }
         }
+        openOperationLog()
     }
 
     /// The device descriptor a version 3 state hands over, if any (the module takes it over before `init`).
@@ -189,24 +190,37 @@ extension Journal {
     }
 }
 
-/// xv6fs as a loadable module (the `XV6FSModuleV1`/`V2` libraries) and as `bento`'s built-in `xv6fs` type.
-/// SOURCE is the image or block device; `-o data=journal|ordered` picks the data mode, `-o cache_size=256M` the
-/// memory its caches may use.
+/// xv6fs as a loadable module (the `XV6FSModuleV1`/`V2` libraries) and as `bento`'s built-in `xv6fs` type; with
+/// an operation log, the same code under another name (provfs: `ProvFS.module`). SOURCE is the image or block
+/// device; `-o data=journal|ordered` picks the data mode, `-o cache_size=256M` the memory its caches may use.
+/// Modules with and without a log take over each other's mounts: the state is xv6fs's either way.
 public final class XV6FSModule: FileSystemModule {
-    public let name = "xv6fs"
+    public let name: String
     public let version: String
-    public let summary = "journaled xv6 file system (SOURCE: an image or block device)"
+    public let summary: String
     /// `data=journal|ordered` and `cache_size=SIZE`.
     public let optionNames = ["cache_size", "data"]
     /// Yes: without `default_permissions` xv6fs checks every access itself.
     public let checksPermissions = true
     /// Whether files answer `user.bento.version` with `version`.
     private let showsVersion: Bool
+    /// Makes the operation log of each mount, if the module keeps one.
+    private let operationLog: (@Sendable () -> any OperationLog)?
 
-    /// The module at `version`; `showsVersion` makes every file answer `user.bento.version`.
-    public init(version: String, showsVersion: Bool = false) {
+    /// The xv6fs module at `version`; `showsVersion` makes every file answer `user.bento.version`.
+    public convenience init(version: String, showsVersion: Bool = false) {
+        self.init(name: "xv6fs", version: version, summary: "journaled xv6 file system (SOURCE: an image or block device)",
+                  showsVersion: showsVersion, operationLog: nil)
+    }
+
+    /// A module of xv6fs's code called `name`, whose mounts keep the operation log `operationLog` makes.
+    public init(name: String, version: String, summary: String, showsVersion: Bool = false,
+                operationLog: (@Sendable () -> any OperationLog)?) {
+        self.name = name
         self.version = version
+        self.summary = summary
         self.showsVersion = showsVersion
+        self.operationLog = operationLog
     }
 
     /// Mounts the image at `source`.
@@ -263,6 +277,6 @@ public final class XV6FSModule: FileSystemModule {
         }
         return XV6FS.Options(dataMode: mode, cacheSize: cacheSize, checksPermissions: !options.defaultPermissions,
                              readOnly: options.readOnly, versionAttribute: showsVersion ? version : nil,
-                             accessTimes: options.accessTimes)
+                             accessTimes: options.accessTimes, operationLog: operationLog?())
     }
 }

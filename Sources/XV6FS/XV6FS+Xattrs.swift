@@ -14,7 +14,7 @@ extension XV6FS {
     public func setxattr(_ request: Request, inode: Inode, name: XattrName, value: [UInt8], flags: XattrFlags) throws(Errno) {
         guard value.count <= Self.maximumXattrSize else { throw .argListTooLong }
         guard !flags.contains([.create, .replace]) else { throw .invalidArgument }
-        try changeXattrs(request, inode: inode, name: name) { (xattrs: inout XattrBlock, mode: inout FileMode) throws(Errno) in
+        try changeXattrs(request, inode: inode, name: name, removing: false) { (xattrs: inout XattrBlock, mode: inout FileMode) throws(Errno) in
             (mode, xattrs[name]) = try mode.settingAttribute(name, to: value, flags: flags, existing: xattrs[name])
             guard xattrs.encodedSize <= Format.blockSize else { throw .noSpace }
         }
@@ -38,7 +38,7 @@ extension XV6FS {
 
     /// Removes an attribute; `ENODATA` when absent. Sets ctime.
     public func removexattr(_ request: Request, inode: Inode, name: XattrName) throws(Errno) {
-        try changeXattrs(request, inode: inode, name: name) { (xattrs: inout XattrBlock, _: inout FileMode) throws(Errno) in
+        try changeXattrs(request, inode: inode, name: name, removing: true) { (xattrs: inout XattrBlock, _: inout FileMode) throws(Errno) in
             guard xattrs[name] != nil else { throw .noData }
             xattrs[name] = nil
         }
@@ -52,8 +52,8 @@ extension XV6FS {
     }
 
     /// Changes `inode`'s attributes (and mode) with `body` after the permission checks, storing the block and
-    /// the mode and setting ctime; nothing changes when `body` throws.
-    private func changeXattrs(_ request: Request, inode: Inode, name: XattrName,
+    /// the mode and setting ctime, and logs the change; nothing changes when `body` throws.
+    private func changeXattrs(_ request: Request, inode: Inode, name: XattrName, removing: Bool,
                               _ body: (inout XattrBlock, inout FileMode) throws(Errno) -> Void) throws(Errno) {
         let object = try object(inode)
         let now = clock.now()
@@ -68,6 +68,7 @@ extension XV6FS {
                     disk.mode = mode
                     disk.changeTime = now
                 }
+                logChange(.xattrChanged(inode: inode, name: name, removed: removing), by: request, handle)
             }
         }
     }

@@ -45,13 +45,16 @@ public final class XV6FS: FileSystem {
         public var versionAttribute: String?
         /// When reads and listings update access times (`-o relatime|strictatime|noatime`).
         public var accessTimes: AccessTimes
+        /// What turns requests into records of the image's operation log (ProvFS's provenance recorder); nil
+        /// keeps no log (one the image has stays as it is).
+        public var operationLog: (any OperationLog)?
 
         /// Options; the defaults suit an in-process file system checking permissions itself.
         public init(dataMode: DataMode? = nil, cacheSize: UInt64? = nil, cacheBlocks: Int? = nil,
                     inodeCapacity: Int? = nil, checksPermissions: Bool = true,
                     writebackCache: Bool = false, readOnly: Bool = false,
                     commitInterval: Duration? = .seconds(5), versionAttribute: String? = nil,
-                    accessTimes: AccessTimes = .relatime) {
+                    accessTimes: AccessTimes = .relatime, operationLog: (any OperationLog)? = nil) {
             self.dataMode = dataMode
             self.cacheSize = cacheSize
             self.cacheBlocks = cacheBlocks
@@ -62,6 +65,7 @@ public final class XV6FS: FileSystem {
             self.commitInterval = commitInterval
             self.versionAttribute = versionAttribute
             self.accessTimes = accessTimes
+            self.operationLog = operationLog
         }
     }
 
@@ -84,6 +88,8 @@ public final class XV6FS: FileSystem {
     let readOnly: Atomic<Bool>
     let kernelCachesWrites = Atomic<Bool>(false)
     let isDestroyed = Atomic<Bool>(false)
+    /// The operation log, once opened (`XV6FS+OperationLog.swift`).
+    let logFile = Mutex<OperationLogState?>(nil)
 
     /// Mounts the xv6fs image on `device`: checks it, replays its journal and marks it mounted.
     /// Throws a `MountError` saying what is wrong with an image that is not a sound xv6fs.
@@ -110,6 +116,7 @@ public final class XV6FS: FileSystem {
         if !wasClean, !options.readOnly {
             try MountError.io { () throws(Errno) in try freeOrphans() }
         }
+        openOperationLog()
     }
 
     /// Builds the layers over `device` whose superblock is `superblock`, the journal going on at `position` (with

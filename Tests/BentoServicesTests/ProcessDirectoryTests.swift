@@ -20,6 +20,9 @@ import Testing
         let identity = try #require(HostProcessDirectory().identity(of: pid))
         #expect(identity.executable == URL(fileURLWithPath: "/bin/sleep").resolvingSymlinksInPath().path)
         #expect(identity.commandLine == ["/bin/sleep", "30"])
+        #expect(identity.pid == pid)
+        #expect(identity.parentPid == UInt32(ProcessInfo.processInfo.processIdentifier), "its parent is this test")
+        #expect(HostProcessDirectory().executable(of: pid) == identity.executable)
         let ours = try #require(HostProcessDirectory().identity(of: UInt32(ProcessInfo.processInfo.processIdentifier)))
         #expect(ours.commandLine == CommandLine.arguments)
     }

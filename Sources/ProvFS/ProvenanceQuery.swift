@@ -1,0 +1,160 @@
+import BentoKit
+
+/// The questions `bento prov` answers from a provenance log: which records, who wrote a file, what it was made
+/// from (`inputs`) and what was made from it (`outputs`).
+///
+/// Lineage follows processes: a file's inputs are the files read by the processes that wrote it, and with a
+/// depth above one, the inputs of those in turn. With `tree`, a process stands for its whole job: every process
+/// in the log that shares its oldest ancestor the log knows (so a `make` whose compiler and linker pass work
+/// through temporary files elsewhere still links its outputs to its sources). A pid the log saw reused is
+/// taken as one process (the log keeps no start times).
+public struct ProvenanceQuery: Sendable {
+    /// The log asked.
+    public let log: ProvenanceLog
+    /// How inodes are named.
+    public let names: ProvenanceNames
+    /// The last `process` record of each pid.
+    public let processes: [UInt32: ProvenanceRecord]
+
+    /// Questions over `log`, naming inodes with `names`.
+    public init(log: ProvenanceLog, names: ProvenanceNames) {
+        self.log = log
+        self.names = names
+        var processes: [UInt32: ProvenanceRecord] = [:]
+        for record in log.records where record.kind == .process { processes[record.pid] = record }
+        self.processes = processes
+    }
+
+    // MARK: Records
+
+    /// The records (process records included) at or after `since`, about `inodes` (as the object, or as a
+    /// directory or replaced object of a name change) and by `pid`; nil filters pass everything.
+    public func records(since: Timestamp? = nil, inodes: Set<UInt64>? = nil, pid: UInt32? = nil) -> [ProvenanceRecord] {
+        log.records.filter { record in
+            if let since, record.time < since { return false }
+            if let pid, record.pid != pid { return false }
+            if let inodes {
+                let touched = [record.inode, record.replaced].compactMap { $0 }
+                guard record.kind != .process, touched.contains(where: inodes.contains) else { return false }
+            }
+            return true
+        }
+    }
+
+    // MARK: Writers
+
+    /// One process's writes to a file.
+    public struct Writer: Sendable, Hashable, Codable {
+        public var pid: UInt32
+        public var executable: String?
+        public var commandLine: [String]?
+        /// The first and last of its records that changed the file.
+        public var first: Timestamp
+        public var last: Timestamp
+        /// Bytes written (from its writes' close records; a file still open counts its first write only).
+        public var bytesWritten: UInt64
+        /// The kinds of change it made (`create`, `write`, `setattr`, …), in first-seen order.
+        public var operations: [String]
+    }
+
+    /// The processes that changed the contents of `inodes`, in the order they first did.
+    public func writers(of inodes: Set<UInt64>) -> [Writer] {
+        var writers: [Writer] = []
+        var index: [UInt32: Int] = [:]
+        var openWrites: [UInt32: UInt64] = [:]  // bytes of first writes not yet closed, per pid
+        for record in log.records where record.writesData && inodes.contains(record.inode) {
+            if index[record.pid] == nil {
+                index[record.pid] = writers.count
+                let process = processes[record.pid]
+                writers.append(Writer(pid: record.pid, executable: process?.executable, commandLine: process?.commandLine,
+                                      first: record.time, last: record.time, bytesWritten: 0, operations: []))
+            }
+            guard let at = index[record.pid] else { continue }
+            writers[at].last = record.time
+            if !writers[at].operations.contains(record.kind.rawValue) { writers[at].operations.append(record.kind.rawValue) }
+            switch record.kind {
+            case .write: openWrites[record.pid, default: 0] += record.length ?? 0
+            case .close:
+                writers[at].bytesWritten += record.bytesWritten ?? 0
+                openWrites[record.pid] = 0
+            default: break
+            }
+        }
+        for (pid, bytes) in openWrites where bytes > 0 { if let at = index[pid] { writers[at].bytesWritten += bytes } }
+        return writers
+    }
+
+    // MARK: Lineage
+
+    /// Which way lineage goes.
+    public enum Direction: String, Sendable, Codable {
+        /// From a file to what it was made from.
+        case inputs
+        /// From a file to what was made from it.
+        case outputs
+    }
+
+    /// The files `inodes` were made from (`inputs`) or that were made from them (`outputs`), `depth` steps away
+    /// at most, with the processes in between.
+    public func lineage(of inodes: Set<UInt64>, _ direction: Direction, depth: Int = 1, tree: Bool = false) -> ProvenanceGraph {
+        var graph = ProvenanceGraph(direction: direction)
+        for inode in inodes.sorted() { graph.add(file: inode, path: names.path(of: inode), depth: 0) }
+        var frontier = inodes
+        var seen = inodes
+        for step in 1...max(1, depth) {
+            var next: Set<UInt64> = []
+            for file in frontier.sorted() {
+                // inputs: the file's writers, then what they read; outputs: its readers, then what they wrote.
+                let near = direction == .inputs ? pids(writing: file) : pids(reading: file)
+                for pid in (tree ? jobs(of: near) : near).sorted() {
+                    graph.add(process: pid, record: processes[pid])
+                    if direction == .inputs { graph.connect(process: pid, wrote: file) } else { graph.connect(file: file, readBy: pid) }
+                    let far = direction == .inputs ? files(readBy: pid) : files(writtenBy: pid)
+                    for other in far.sorted() where other != file {
+                        if !seen.contains(other) {
+                            graph.add(file: other, path: names.path(of: other), depth: step)
+                            seen.insert(other)
+                            next.insert(other)
+                        }
+                        if direction == .inputs { graph.connect(file: other, readBy: pid) } else { graph.connect(process: pid, wrote: other) }
+                    }
+                }
+            }
+            frontier = next
+            if frontier.isEmpty { break }
+        }
+        return graph
+    }
+
+    private func pids(writing inode: UInt64) -> Set<UInt32> {
+        Set(log.records.filter { $0.inode == inode && $0.writesData && $0.pid != 0 }.map(\.pid))
+    }
+
+    private func pids(reading inode: UInt64) -> Set<UInt32> {
+        Set(log.records.filter { $0.inode == inode && $0.readsData && $0.pid != 0 }.map(\.pid))
+    }
+
+    private func files(readBy pid: UInt32) -> Set<UInt64> {
+        Set(log.records.filter { $0.pid == pid && $0.readsData }.map(\.inode))
+    }
+
+    private func files(writtenBy pid: UInt32) -> Set<UInt64> {
+        Set(log.records.filter { $0.pid == pid && $0.writesData }.map(\.inode))
+    }
+
+    /// Every process in the log sharing a job (its oldest ancestor the log knows) with one of `pids`.
+    func jobs(of pids: Set<UInt32>) -> Set<UInt32> {
+        let roots = Set(pids.map(jobRoot))
+        return pids.union(processes.keys.filter { roots.contains(jobRoot($0)) })
+    }
+
+    /// The oldest ancestor of `pid` that the log has a process record for (`pid` itself when it has none).
+    func jobRoot(_ pid: UInt32) -> UInt32 {
+        var current = pid
+        var visited: Set<UInt32> = [pid]
+        while let parent = processes[current]?.parentPid, parent != 0, processes[parent] != nil, visited.insert(parent).inserted {
+            current = parent
+        }
+        return current
+    }
+}

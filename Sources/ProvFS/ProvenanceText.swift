@@ -1,0 +1,79 @@
+import BentoKit
+import Foundation
+
+// How `bento prov` shows records and writers as tables, and any set of records as a DOT graph.
+
+extension ProvenanceQuery {
+    /// `records` as a table: time, pid, program, operation, path, details.
+    public func table(_ records: [ProvenanceRecord]) -> String {
+        let rows = records.map { record -> [String] in
+            let program = processes[record.pid].map { ProvenanceGraph.Process(pid: record.pid, executable: $0.executable).label }
+                ?? "\(record.pid)"
+            let path = record.kind == .process ? "" : names.path(of: record.inode)
+            return [record.time.iso8601, program, record.kind.rawValue, path, details(of: record)]
+        }
+        return TextTable(header: ["TIME", "PROCESS", "OP", "PATH", "DETAILS"], rows: rows).text
+    }
+
+    /// What a record says beyond its kind and object.
+    func details(of record: ProvenanceRecord) -> String {
+        func name(_ parent: UInt64?, _ name: String?) -> String? {
+            guard let parent, let name else { return nil }
+            let directory = names.path(of: parent)
+            return (directory == "/" ? "" : directory) + "/" + name
+        }
+        var words: [String] = []
+        switch record.kind {
+        case .process:
+            words.append("parent \(record.parentPid ?? 0): " + (record.commandLine ?? []).joined(separator: " "))
+        case .create: words.append((record.type ?? "") + (name(record.parent, record.name).map { " as \($0)" } ?? " (no name)"))
+        case .link: words.append(name(record.parent, record.name).map { "as \($0)" } ?? "")
+        case .unlink: words.append((name(record.parent, record.name) ?? "") + (record.last == true ? " (last name)" : ""))
+        case .rename:
+            words.append("\(name(record.parent, record.name) ?? "?") → \(name(record.newParent, record.newName) ?? "?")")
+            if let replaced = record.replaced { words.append(record.exchanged == true ? "exchanged with #\(replaced)" : "replacing #\(replaced)") }
+        case .write, .fallocate: words.append("\(record.length ?? 0) bytes at \(record.offset ?? 0)")
+        case .close:
+            words.append("read \(record.bytesRead ?? 0) bytes, wrote \(record.bytesWritten ?? 0) bytes")
+        case .setxattr, .removexattr: words.append(record.attribute ?? "")
+        case .setattr, .chattr: break
+        }
+        if let changes = record.changes { words.append(changes) }
+        return words.joined(separator: " ")
+    }
+
+    /// `writers` as a table: pid, program, first and last change, bytes, operations, command line.
+    public func table(_ writers: [Writer]) -> String {
+        let rows = writers.map { writer -> [String] in
+            [ProvenanceGraph.Process(pid: writer.pid, executable: writer.executable).label, writer.first.iso8601,
+             writer.last.iso8601, "\(writer.bytesWritten)", writer.operations.joined(separator: ","),
+             (writer.commandLine ?? []).joined(separator: " ")]
+        }
+        return TextTable(header: ["PROCESS", "FIRST", "LAST", "BYTES", "OPERATIONS", "COMMAND"], rows: rows).text
+    }
+
+    /// The files and processes of `records`, joined by their reads and writes.
+    public func graph(of records: [ProvenanceRecord]) -> ProvenanceGraph {
+        var graph = ProvenanceGraph(direction: .outputs)
+        for record in records where record.pid != 0 && (record.writesData || record.readsData) {
+            graph.add(file: record.inode, path: names.path(of: record.inode), depth: 0)
+            graph.add(process: record.pid, record: processes[record.pid])
+            if record.writesData { graph.connect(process: record.pid, wrote: record.inode) }
+            if record.readsData { graph.connect(file: record.inode, readBy: record.pid) }
+        }
+        return graph
+    }
+}
+
+extension ProvenanceGraph.Process {
+    init(pid: UInt32, executable: String?) { self.init(pid: pid, parentPid: nil, executable: executable, commandLine: nil) }
+}
+
+extension Timestamp {
+    /// The time in UTC, ISO 8601 with milliseconds (`2026-12-07T22:10:03.123Z`).
+    public var iso8601: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9))
+    }
+}

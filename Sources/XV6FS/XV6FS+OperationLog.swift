@@ -1,0 +1,85 @@
+import BentoKit
+import BentoServices
+
+// The operation log seen from the operations (OperationLog.swift has the rules): opening it after the mount's
+// checks, telling it what each request did, its records for `report`, its counters and warnings.
+
+/// The operation log of a mount that has an `OperationLog`.
+enum OperationLogState: Sendable {
+    /// Open: records are appended.
+    case open(OperationLogFile)
+    /// Not usable on this mount, and why.
+    case unavailable(String)
+}
+
+extension XV6FS {
+    /// Opens the image's operation log (making it on a first mount with a log) when the mount has an
+    /// `OperationLog`; called once the mount's own checks passed. A log that cannot be opened or made (its inode
+    /// damaged, the disk full) leaves the mount serving without one, and `warnings` says why.
+    func openOperationLog() {
+        guard let log = options.operationLog else { return }
+        do {
+            guard let file = try OperationLogFile.open(log: log, table: table, allocator: allocator, map: map, journal: journal,
+                                                       superblock: superblock, clock: clock,
+                                                       readOnly: readOnly.load(ordering: .relaxed)) else { return }
+            logFile.withLock { $0 = .open(file) }
+        } catch {
+            logFile.withLock { $0 = .unavailable("the operation log cannot be opened (\(error)): nothing is recorded on this mount") }
+        }
+    }
+
+    /// The open log, if any.
+    private var operationLogFile: OperationLogFile? {
+        logFile.withLock { state in
+            guard case .open(let file)? = state else { return nil }
+            return file
+        }
+    }
+
+    /// True for the log's own inode, which the kernel must never reach.
+    func isOperationLog(_ object: CachedInode) -> Bool { operationLogFile?.object === object }
+
+    /// Appends the record of a change made in `handle` (call after it succeeded, its locks held).
+    func logChange(_ operation: @autoclosure () -> Operation, by request: Request, _ handle: Handle) {
+        operationLogFile?.append(operation(), by: request, handle)
+    }
+
+    /// Tells the log of an open or a read, which change nothing.
+    func logAccess(_ operation: @autoclosure () -> Operation, by request: Request) {
+        _ = operationLogFile?.log.records(operation(), by: request)
+    }
+
+    /// Tells the log that `handle` closed, appending its record in a transaction of its own.
+    func logRelease(of inode: Inode, handle: FileHandle, by request: Request) {
+        guard let file = operationLogFile else { return }
+        let payloads = file.log.records(.released(inode: inode, handle: handle), by: request)
+        guard !payloads.isEmpty, !readOnly.load(ordering: .relaxed) else { return }
+        try? changing { (handle: Handle) throws(Errno) in
+            for payload in payloads { file.append(payload, handle) }
+        }
+    }
+
+    /// The report `topic` of the operation log (`ENOSYS` when this mount keeps none).
+    public func report(_ topic: String) throws(Errno) -> String {
+        guard let file = operationLogFile else { throw .noFunction }
+        let (records, damage) = try file.payloads()
+        return try file.log.report(topic, records: records, damage: damage)
+    }
+
+    /// The log's counters for `bento stats`: records appended and dropped on this mount, the log's size.
+    var operationLogCounters: [FileSystemCounter] {
+        guard let file = operationLogFile else { return [] }
+        return [FileSystemCounter("log_records_appended", Int64(file.appended.load(ordering: .relaxed))),
+                FileSystemCounter("log_records_dropped", Int64(file.dropped.load(ordering: .relaxed))),
+                FileSystemCounter("log_bytes", Int64(clamping: file.object.disk.size))]
+    }
+
+    /// Says so when the log had to drop records; the file system goes on serving.
+    public var warnings: [String] {
+        if case .unavailable(let why)? = logFile.withLock({ $0 }) { return [why] }
+        guard let file = operationLogFile else { return [] }
+        guard file.dropped.load(ordering: .relaxed) > 0 else { return [] }
+        return ["the operation log drops records (\(file.lastDrop.withLock { $0 } ?? "unknown reason")); "
+                + "bento stats counts them as log_records_dropped"]
+    }
+}
