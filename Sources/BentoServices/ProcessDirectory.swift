@@ -1,7 +1,7 @@
 import BentoSystem
 import Synchronization
 
-// Who made a request, beyond its uid and pid: the process's executable, command line and parent, which a
+// Who made a request, beyond its uid and pid: the process's executable, command line, parent and job, which a
 // provenance file system records with every change (issue 12). A host service behind a protocol, so that
 // file-system code stays free of system calls and in-process tests give the answers themselves.
 
@@ -11,15 +11,18 @@ public struct ProcessIdentity: Sendable, Hashable {
     public var pid: UInt32
     /// The parent process's id (0 when unknown).
     public var parentPid: UInt32
+    /// Its process group: the shell's job it belongs to (0 when unknown).
+    public var group: UInt32
     /// The path of its executable.
     public var executable: String
     /// Its arguments, the program's name first.
     public var commandLine: [String]
 
     /// A process's identity.
-    public init(pid: UInt32, parentPid: UInt32 = 0, executable: String, commandLine: [String]) {
+    public init(pid: UInt32, parentPid: UInt32 = 0, group: UInt32 = 0, executable: String, commandLine: [String]) {
         self.pid = pid
         self.parentPid = parentPid
+        self.group = group
         self.executable = executable
         self.commandLine = commandLine
     }
@@ -34,18 +37,18 @@ public protocol ProcessDirectory: Sendable {
     func executable(of pid: UInt32) -> String?
 }
 
-/// The processes of this machine, read from `/proc/PID/{status,exe,cmdline}` at each call (a pid can be reused
+/// The processes of this machine, read from `/proc/PID/{status,stat,exe,cmdline}` at each call (a pid can be reused
 /// as soon as its process is gone, so nothing is cached here; the caller decides how long an answer holds).
 public struct HostProcessDirectory: ProcessDirectory {
     /// The machine's processes.
     public init() {}
 
     public func identity(of pid: UInt32) -> ProcessIdentity? {
-        guard let (process, parent) = HostProcess.processAndParent(of: pid), let executable = HostProcess.executable(of: pid),
+        guard let (process, parent, group) = HostProcess.lineage(of: pid), let executable = HostProcess.executable(of: pid),
               let commandLine = HostProcess.commandLine(of: pid) else {
             return nil
         }
-        return ProcessIdentity(pid: process, parentPid: parent, executable: executable, commandLine: commandLine)
+        return ProcessIdentity(pid: process, parentPid: parent, group: group, executable: executable, commandLine: commandLine)
     }
 
     public func executable(of pid: UInt32) -> String? { HostProcess.executable(of: pid) }

@@ -28,16 +28,20 @@ public enum HostProcess {
         statusField("Groups", of: pid)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
     }
 
-    /// The process a thread `pid` belongs to and that process's parent (the `Tgid:` and `PPid:` lines of
-    /// `/proc/PID/status`; a request's pid is the calling thread's), nil when it cannot be read.
-    public static func processAndParent(of pid: UInt32) -> (process: UInt32, parent: UInt32)? {
+    /// The process a thread `pid` belongs to, that process's parent and its process group (the `Tgid:` and
+    /// `PPid:` lines of `/proc/PID/status`, the fifth field of `/proc/PID/stat`; a request's pid is the calling
+    /// thread's), nil when they cannot be read.
+    public static func lineage(of pid: UInt32) -> (process: UInt32, parent: UInt32, group: UInt32)? {
         func number(_ name: String, in status: String) -> UInt32? {
             field(name, in: status)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { UInt32($0) }
         }
-        guard let status = status(of: pid), let process = number("Tgid", in: status), let parent = number("PPid", in: status) else {
-            return nil
-        }
-        return (process, parent)
+        guard let status = status(of: pid), let process = number("Tgid", in: status), let parent = number("PPid", in: status),
+              let file = try? HostDescriptor(opening: "/proc/\(pid)/stat", flags: O_RDONLY | O_CLOEXEC),
+              let stat = try? file.read(at: 0, count: 4096), let end = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After the command name in parentheses: state, ppid, pgrp, ...
+        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 2, let group = UInt32(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+        return (process, parent, group)
     }
 
     /// The text of `/proc/PID/status`.

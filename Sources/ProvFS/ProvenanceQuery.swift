@@ -5,9 +5,10 @@ import BentoKit
 ///
 /// Lineage follows processes: a file's inputs are the files read by the processes that wrote it, and with a
 /// depth above one, the inputs of those in turn. With `tree`, a process stands for its whole job: every process
-/// in the log that shares its oldest ancestor the log knows (so a `make` whose compiler and linker pass work
-/// through temporary files elsewhere still links its outputs to its sources). A pid the log saw reused is
-/// taken as one process (the log keeps no start times).
+/// in the log in its process group (what a shell starts for one command line: a `make` and every compiler and
+/// linker under it, so that work passed through temporary files elsewhere still links outputs to sources), or,
+/// for a process whose group is unknown, those with the same parent. A pid the log saw reused is taken as one
+/// process (the log keeps no start times).
 public struct ProvenanceQuery: Sendable {
     /// The log asked.
     public let log: ProvenanceLog
@@ -142,19 +143,23 @@ public struct ProvenanceQuery: Sendable {
         Set(log.records.filter { $0.pid == pid && $0.writesData }.map(\.inode))
     }
 
-    /// Every process in the log sharing a job (its oldest ancestor the log knows) with one of `pids`.
+    /// Every process in the log sharing a job with one of `pids`.
     func jobs(of pids: Set<UInt32>) -> Set<UInt32> {
-        let roots = Set(pids.map(jobRoot))
-        return pids.union(processes.keys.filter { roots.contains(jobRoot($0)) })
+        let wanted = Set(pids.compactMap(job))
+        return pids.union(processes.keys.filter { job(of: $0).map(wanted.contains) == true })
     }
 
-    /// The oldest ancestor of `pid` that the log has a process record for (`pid` itself when it has none).
-    func jobRoot(_ pid: UInt32) -> UInt32 {
-        var current = pid
-        var visited: Set<UInt32> = [pid]
-        while let parent = processes[current]?.parentPid, parent != 0, processes[parent] != nil, visited.insert(parent).inserted {
-            current = parent
-        }
-        return current
+    /// The job of `pid`: its process group, else its parent (nil when the log knows neither).
+    func job(of pid: UInt32) -> Job? {
+        guard let process = processes[pid] else { return nil }
+        if let group = process.processGroup, group > 1 { return .group(group) }
+        if let parent = process.parentPid, parent > 1 { return .children(of: parent) }
+        return nil
+    }
+
+    /// What makes processes one job.
+    enum Job: Hashable {
+        case group(UInt32)
+        case children(of: UInt32)
     }
 }

@@ -18,7 +18,7 @@ extension ProvenanceRecord {
     /// The field tags: append only, never reorder.
     private enum Tag: UInt8 {
         case type = 1, parent, name, newParent, newName, replaced, exchanged, last, offset, length, size, changes,
-             attribute, bytesRead, bytesWritten, firstRead, firstWrite, parentPid, executable, commandLine
+             attribute, bytesRead, bytesWritten, firstRead, firstWrite, parentPid, executable, commandLine, processGroup
     }
 
     /// The record's payload bytes.
@@ -57,6 +57,7 @@ extension ProvenanceRecord {
         number(.firstWrite, firstWrite)
         number(.parentPid, parentPid.map(UInt64.init))
         text(.executable, executable)
+        number(.processGroup, processGroup.map(UInt64.init))
         if let commandLine {
             var bytes: [UInt8] = []
             bytes.appendVarint(UInt64(commandLine.count))
@@ -105,6 +106,7 @@ extension ProvenanceRecord {
             case .firstWrite?: firstWrite = try value.varint()
             case .parentPid?: parentPid = UInt32(try value.varint(below: 1 << 32))
             case .executable?: executable = text()
+            case .processGroup?: processGroup = UInt32(try value.varint(below: 1 << 32))
             case .commandLine?:
                 var arguments: [String] = []
                 for _ in 0..<(try value.varint(below: UInt64(bytes.count) + 1)) {

@@ -9,7 +9,7 @@ import BentoKit
 public struct ProvenanceRecord: Sendable, Hashable, Codable {
     /// What a record says happened.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Who `pid` is: `parentPid`, `executable`, `commandLine`.
+        /// Who `pid` is: `parentPid`, `processGroup` (its job), `executable`, `commandLine`.
         case process
         /// A new object (`type`) named `name` in `parent` (no name for an `O_TMPFILE` file).
         case create
@@ -75,8 +75,9 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
     public var bytesWritten: UInt64?
     public var firstRead: UInt64?
     public var firstWrite: UInt64?
-    /// `process`: its parent's pid, its executable and its arguments.
+    /// `process`: its parent's pid, its process group (the shell job it runs in), its executable and its arguments.
     public var parentPid: UInt32?
+    public var processGroup: UInt32?
     public var executable: String?
     public var commandLine: [String]?
 

@@ -5,7 +5,7 @@ import XV6FS
 
 // provfs's provenance layer: turns what xv6fs tells its operation log into `ProvenanceRecord`s.
 //
-// Who: a request's pid names the calling thread. Its process's identity (process id, parent, executable,
+// Who: a request's pid names the calling thread. Its process's identity (process id, parent, job, executable,
 // command line) is read from the `ProcessDirectory` at first sight and kept; it is checked again (the
 // executable only, a cheap readlink on the host) when older than `recheckInterval`, and read anew when the
 // executable changed (an exec). A `process` record goes into the log before the first record that names the
@@ -186,6 +186,7 @@ public final class ProvenanceRecorder: OperationLog {
         if unrecorded, let identity {
             var process = ProvenanceRecord(kind: .process, time: now, pid: identity.pid, uid: uid, gid: gid)
             process.parentPid = identity.parentPid
+            process.processGroup = identity.group == 0 ? nil : identity.group
             process.executable = identity.executable
             process.commandLine = identity.commandLine
             payloads.append(process.encoded)
