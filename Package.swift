@@ -151,7 +151,7 @@ let package = Package(
                     swiftSettings: swift6),
         .testTarget(name: "PassthroughFSTests", dependencies: ["PassthroughFS", "BentoKit"], swiftSettings: swift6),
         .testTarget(
-            name: "CrashExplorerTests", dependencies: ["CrashExplorer", "XV6FS", "BentoServices", "BentoKit"],
+            name: "CrashExplorerTests", dependencies: ["CrashExplorer", "XV6FS", "ProvFS", "BentoServices", "BentoKit"],
             swiftSettings: swift6),
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).

@@ -12,6 +12,8 @@ struct Observation: Sendable {
     var snapshot: Snapshot
     /// Why creating or deleting a file or directory failed afterwards; nil when both worked.
     var probeError: String?
+    /// What the file system's own audit found wrong (`FileSystemFactory.audit`), before the probe.
+    var auditProblems: [String] = []
 }
 
 /// One way a crash state is wrong.
@@ -27,6 +29,8 @@ public enum Problem: Sendable, Hashable, CustomStringConvertible {
     case noVersion(path: String, found: PathView, why: String)
     /// Files or directories cannot be created or deleted after recovery.
     case notUsable(String)
+    /// The file system's own audit of the recovered state failed (provfs: its log disagrees with the tree).
+    case auditFailed([String])
     /// A step or persistence operation failed on the file system under test (the model ran it).
     case operationFailed(String)
 
@@ -40,6 +44,7 @@ public enum Problem: Sendable, Hashable, CustomStringConvertible {
                 + " promised at \(expectation.madeAt == 0 ? "the setup's sync" : "step \(expectation.madeAt)")), found \(found)"
         case .noVersion(let path, let found, let why): "/\(path): found \(found), which no version of the file explains: \(why)"
         case .notUsable(let error): "after recovery: \(error)"
+        case .auditFailed(let problems): "audit: " + problems.prefix(5).joined(separator: "; ")
         case .operationFailed(let error): error
         }
     }
@@ -62,7 +67,8 @@ struct Checker: Sendable {
             return Observation(mountError: "INIT failed: \(error)", fsckProblems: fsckProblems, snapshot: [:])
         }
         defer { fs.unmount() }
-        return Observation(fsckProblems: fsckProblems, snapshot: .observe(fs), probeError: Self.probe(fs))
+        let snapshot = Snapshot.observe(fs), audit = factory.audit(fileSystem, fs)
+        return Observation(fsckProblems: fsckProblems, snapshot: snapshot, probeError: Self.probe(fs), auditProblems: audit)
     }
 
     /// The problems of an observation against what a crash at that moment must show: the promised views
@@ -82,6 +88,7 @@ struct Checker: Sendable {
                 problems.append(.noVersion(path: path, found: observation.snapshot[path, default: .absent], why: why))
             }
         }
+        if !observation.auditProblems.isEmpty { problems.append(.auditFailed(observation.auditProblems)) }
         if let error = observation.probeError { problems.append(.notUsable(error)) }
         return problems
     }

@@ -1,5 +1,7 @@
 import BentoKit
 import BentoServices
+import InProcess
+import ProvFS
 import XV6FS
 
 /// How the explorer makes, mounts, checks and syncs one kind of file system on a block device: all it needs to
@@ -17,19 +19,24 @@ public struct FileSystemFactory: Sendable {
     public var fsck: @Sendable (any BlockDevice) -> [String]
     /// The file system's own `syncfs`, called after the driver's sync (which fsyncs what is open and the root).
     public var sync: @Sendable (any FileSystem) throws -> Void
+    /// Checks the file system's own promises about a recovered state (mounted, as the driver sees it); returns
+    /// what is wrong. provfs: its provenance log agrees with the tree (`ProvenanceAudit`). Default: nothing.
+    public var audit: @Sendable (any FileSystem, InProcessFileSystem) -> [String]
 
     /// A factory from its parts; `sync` defaults to nothing beyond the driver's sync.
     public init(name: String, blocks: UInt64,
                 format: @escaping @Sendable (any BlockDevice) throws -> Void,
                 mount: @escaping @Sendable (any BlockDevice) throws -> any FileSystem,
                 fsck: @escaping @Sendable (any BlockDevice) -> [String],
-                sync: @escaping @Sendable (any FileSystem) throws -> Void = { _ in }) {
+                sync: @escaping @Sendable (any FileSystem) throws -> Void = { _ in },
+                audit: @escaping @Sendable (any FileSystem, InProcessFileSystem) -> [String] = { _, _ in [] }) {
         self.name = name
         self.blocks = blocks
         self.format = format
         self.mount = mount
         self.fsck = fsck
         self.sync = sync
+        self.audit = audit
     }
 
     /// xv6fs in `mode` on a small image (4 MiB, a 256-block journal, 256 inodes), mounted without the periodic
@@ -44,5 +51,36 @@ public struct FileSystemFactory: Sendable {
             mount: { try XV6FS(device: device($0), options: XV6FS.Options(dataMode: mode, cacheBlocks: 2048, commitInterval: nil)) },
             fsck: { XV6FS.fsck(device: $0).problems },
             sync: { try ($0 as? XV6FS)?.sync() })
+    }
+
+    /// provfs (xv6fs with its provenance log, from mkfs on) in `mode`, as `xv6fs` mounts it; every recovered
+    /// state is also audited: the log must agree with the tree (`ProvenanceAudit`). `log` makes each mount's
+    /// operation log (a test may put a broken one in).
+    public static func provfs(_ mode: DataMode, name: String? = nil,
+                              log: @escaping @Sendable () -> any OperationLog = {
+                                  ProvenanceRecorder(processes: SimulatedProcessDirectory())
+                              }) -> FileSystemFactory {
+        var factory = xv6fs(mode, name: name ?? "provfs data=\(mode)")
+        factory.mount = { device in
+            try XV6FS(device: device, options: XV6FS.Options(dataMode: mode, cacheBlocks: 2048, commitInterval: nil,
+                                                              operationLog: log()))
+        }
+        factory.audit = { fileSystem, mounted in
+            guard let text = try? fileSystem.report(ProvFS.reportTopic) else { return ["provfs has no provenance log"] }
+            let log: ProvenanceLog
+            do { log = try ProvenanceLog(jsonLines: text) } catch { return ["the provenance log does not read back: \(error)"] }
+            var tree: [(path: String, inode: UInt64, size: UInt64?)] = []
+            var pending = [""]
+            while let directory = pending.popLast() {
+                for entry in (try? mounted.readdir(directory.isEmpty ? "/" : directory)) ?? [] where !entry.name.isDotOrDotDot {
+                    let path = directory + "/" + entry.name.description
+                    let isDirectory = entry.type == .directory
+                    tree.append((path, entry.inode.rawValue, isDirectory ? nil : (try? mounted.lstat(path))?.size))
+                    if isDirectory { pending.append(path) }
+                }
+            }
+            return ProvenanceAudit.problems(log: log, tree: tree)
+        }
+        return factory
     }
 }

@@ -47,7 +47,7 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
     public var gid: UInt32
     /// The object; 0 in `process` records.
     public var inode: UInt64
-    /// `create`: the type (`regular`, `directory`, `symlink`, …).
+    /// `create`: the type, as `FileType` names it (`regular`, `directory`, `symbolicLink`, …).
     public var type: String?
     /// The directory of `name`.
     public var parent: UInt64?
@@ -101,7 +101,7 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
         case .write, .fallocate: true
         case .close: (bytesWritten ?? 0) > 0
         case .setattr: size != nil
-        case .create: type == "regular" || type == "symlink"
+        case .create: type == "regular" || type == "symbolicLink"
         default: false
         }
     }

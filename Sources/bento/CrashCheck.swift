@@ -11,13 +11,13 @@ struct CrashCheck: ParsableCommand {
         abstract: "Crash-test a file system with ACE's seq-1/seq-2 workloads on a simulated disk.",
         discussion: "The last line reads '<w> workloads, <c> crash states, <f> failures'; exit 1 when there are failures.")
 
-    @Option(help: "The file system: xv6fs.")
+    @Option(help: "The file system: xv6fs, or provfs (xv6fs whose provenance log is also audited in every crash state).")
     var fs: String = "xv6fs"
 
     @Option(help: "The workload set: seq1 or seq2.")
     var workloads: String = "seq1"
 
-    @Option(help: "xv6fs data mode: journal or ordered.")
+    @Option(help: "The data mode: journal or ordered.")
     var data: String = "ordered"
 
     @Option(help: "Worker threads (at most one per core is useful).")
@@ -45,7 +45,9 @@ struct CrashCheck: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard fs == "xv6fs" else { throw ValidationError("--fs must be xv6fs (the only file system on a block device)") }
+        guard ["xv6fs", "provfs"].contains(fs) else {
+            throw ValidationError("--fs must be xv6fs or provfs (the file systems on a block device)")
+        }
         guard ["seq1", "seq2"].contains(workloads) else { throw ValidationError("--workloads must be seq1 or seq2") }
         guard ["ordered", "journal"].contains(data) else { throw ValidationError("--data must be ordered or journal") }
         guard jobs > 0, statesPerPoint >= 2, (sample ?? 1) > 0, maximumReports >= 0 else {
@@ -57,7 +59,7 @@ struct CrashCheck: ParsableCommand {
 
     func run() throws {
         let mode: DataMode = data == "journal" ? .journal : .ordered
-        let explorer = try Explorer(factory: .xv6fs(mode), options: ExplorerOptions(statesPerPoint: statesPerPoint, seed: seed))
+        let explorer = try Explorer(factory: fs == "provfs" ? .provfs(mode) : .xv6fs(mode), options: ExplorerOptions(statesPerPoint: statesPerPoint, seed: seed))
         let command = "bento crashcheck --fs \(fs) --data \(data)"
         if let replay, let workload = Workload(spec: replay) {
             let result = explorer.check(workload, state: state)
@@ -80,7 +82,7 @@ struct CrashCheck: ParsableCommand {
         let failed = summary.failedByMinimality
         for result in failed.prefix(maximumReports) { print(result.reproduction(command: command) + "\n") }
         if failed.count > maximumReports { print("... and \(failed.count - maximumReports) more failing workloads\n") }
-        for result in failed.prefix(3) { print(result.swiftTest(factory: ".xv6fs(.\(mode))") + "\n") }
+        for result in failed.prefix(3) { print(result.swiftTest(factory: ".\(fs)(.\(mode))") + "\n") }
         print("\(summary.counts.distinctStates) distinct images mounted; \(summary.counts.failedWorkloads) failing workloads")
         print(summary.counts.line)
         if summary.counts.failures > 0 { throw ExitCode(1) }
