@@ -8,9 +8,11 @@ import Foundation
 public struct ProvenanceGraph: Sendable, Hashable, Codable {
     /// A file in the answer; depth 0 is the file asked about.
     public struct File: Sendable, Hashable, Codable {
-        public var inode: UInt64
+        public var file: FileLife
         public var path: String
         public var depth: Int
+        /// Its node in DOT.
+        var node: String { "f\(file.inode)_\(file.life)" }
     }
 
     /// A process in the answer.
@@ -31,7 +33,7 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
     public struct Edge: Sendable, Hashable, Codable {
         public enum Kind: String, Sendable, Hashable, Codable { case read, wrote }
         public var kind: Kind
-        public var inode: UInt64
+        public var file: FileLife
         public var pid: UInt32
     }
 
@@ -44,9 +46,9 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
     /// An empty answer to a question going `direction`.
     public init(direction: ProvenanceQuery.Direction) { self.direction = direction }
 
-    mutating func add(file inode: UInt64, path: String, depth: Int) {
-        guard !files.contains(where: { $0.inode == inode }) else { return }
-        files.append(File(inode: inode, path: path, depth: depth))
+    mutating func add(file: FileLife, path: String, depth: Int) {
+        guard !files.contains(where: { $0.file == file }) else { return }
+        files.append(File(file: file, path: path, depth: depth))
     }
 
     mutating func add(process pid: UInt32, record: ProvenanceRecord?) {
@@ -55,8 +57,8 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
                                  commandLine: record?.commandLine))
     }
 
-    mutating func connect(file inode: UInt64, readBy pid: UInt32) { insert(Edge(kind: .read, inode: inode, pid: pid)) }
-    mutating func connect(process pid: UInt32, wrote inode: UInt64) { insert(Edge(kind: .wrote, inode: inode, pid: pid)) }
+    mutating func connect(file: FileLife, readBy pid: UInt32) { insert(Edge(kind: .read, file: file, pid: pid)) }
+    mutating func connect(process pid: UInt32, wrote file: FileLife) { insert(Edge(kind: .wrote, file: file, pid: pid)) }
 
     private mutating func insert(_ edge: Edge) { if !edges.contains(edge) { edges.append(edge) } }
 
@@ -64,7 +66,7 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
     public var table: String {
         let linking: Edge.Kind = direction == .inputs ? .read : .wrote
         let rows = files.filter { $0.depth > 0 }.map { file -> [String] in
-            let via = edges.filter { $0.inode == file.inode && $0.kind == linking }.compactMap { edge in
+            let via = edges.filter { $0.file == file.file && $0.kind == linking }.compactMap { edge in
                 processes.first { $0.pid == edge.pid }?.label
             }
             return ["\(file.depth)", file.path, via.joined(separator: " ")]
@@ -76,15 +78,15 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
     public var dot: String {
         var lines = ["digraph provenance {", "  rankdir=LR;"]
         for file in files {
-            lines.append("  f\(file.inode) [shape=box, label=\(Self.quoted(file.path))\(file.depth == 0 ? ", style=bold" : "")];")
+            lines.append("  \(file.node) [shape=box, label=\(Self.quoted(file.path))\(file.depth == 0 ? ", style=bold" : "")];")
         }
         for process in processes {
             let command = process.commandLine?.joined(separator: " ") ?? ""
             lines.append("  p\(process.pid) [shape=ellipse, label=\(Self.quoted(process.label)), tooltip=\(Self.quoted(command))];")
         }
         for edge in edges {
-            lines.append(edge.kind == .read ? "  f\(edge.inode) -> p\(edge.pid) [label=read];"
-                                            : "  p\(edge.pid) -> f\(edge.inode) [label=wrote];")
+            let file = File(file: edge.file, path: "", depth: 0).node
+            lines.append(edge.kind == .read ? "  \(file) -> p\(edge.pid) [label=read];" : "  p\(edge.pid) -> \(file) [label=wrote];")
         }
         return (lines + ["}"]).joined(separator: "\n") + "\n"
     }

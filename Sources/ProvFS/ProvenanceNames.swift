@@ -1,54 +1,100 @@
-/// The paths of the inodes a provenance log names.
+/// One life of an inode: from one `create` record to the next (an inode number is reused once its file is gone).
+/// Life 0 is the object that was there before the log began.
+public struct FileLife: Sendable, Hashable, Codable, Comparable {
+    public var inode: UInt64
+    public var life: Int
+
+    public init(inode: UInt64, life: Int) {
+        self.inode = inode
+        self.life = life
+    }
+
+    public static func < (a: FileLife, b: FileLife) -> Bool { (a.inode, a.life) < (b.inode, b.life) }
+}
+
+/// Which object each record is about, and the paths of objects.
 ///
-/// Records name objects by inode and directory, so paths are worked out when the log is read: an object that
-/// exists now has the path a walk of the tree found (`current`); one that is gone (or older than the log and
-/// never found) has the path its last name in the log gives, through its directories' names, and `#N` (its
-/// inode number) when the log never named it either.
+/// Records name objects by inode and directory, never by full path, and inode numbers are reused: so each
+/// record's inode is taken in its life at that point of the log (`file(of:)`), and paths are worked out when the
+/// log is read. An object there now has the path a walk of the tree found (`current`), unless the log saw its
+/// inode's last life end (its last name removed or replaced) and nothing recorded made it again: then the
+/// object there is a later life the log never saw. An object that is gone has the path its last name in the log
+/// gives, through its directories' names; `#N` when the log never named it.
 public struct ProvenanceNames: Sendable {
     /// Paths now, by inode ("/" for the root, "/a/b" below it).
     private let current: [UInt64: String]
-    /// The last name the log gave each inode: its directory and name.
-    private let logged: [UInt64: (parent: UInt64, name: String)]
+    /// Each record's object (nil for process records), by the record's index in the log.
+    private let files: [FileLife?]
+    /// The latest life the log knows of each inode, and whether it ended.
+    private let latest: [UInt64: (life: Int, ended: Bool)]
+    /// The last name the log gave each object: its directory's inode and its name.
+    private let logged: [FileLife: (parent: UInt64, name: String)]
 
-    /// Names from `current` (a walk of the tree as it is) and from the create, link and rename records of `log`.
+    /// Names from `current` (a walk of the tree as it is) and from the records of `log`.
     public init(log: ProvenanceLog, current: [UInt64: String]) {
         self.current = current
-        var logged: [UInt64: (parent: UInt64, name: String)] = [:]
+        var latest: [UInt64: (life: Int, ended: Bool)] = [:]
+        var files: [FileLife?] = []
+        var logged: [FileLife: (parent: UInt64, name: String)] = [:]
+        func life(_ inode: UInt64) -> FileLife { FileLife(inode: inode, life: latest[inode]?.life ?? 0) }
         for record in log.records {
+            guard record.kind != .process else {
+                files.append(nil)
+                continue
+            }
+            if record.kind == .create { latest[record.inode] = ((latest[record.inode]?.life ?? 0) + 1, false) }
+            let file = life(record.inode)
+            files.append(file)
             switch record.kind {
             case .create, .link:
-                if let parent = record.parent, let name = record.name { logged[record.inode] = (parent, name) }
+                if let parent = record.parent, let name = record.name { logged[file] = (parent, name) }
+            case .unlink:
+                if record.last == true { latest[record.inode] = (file.life, true) }
             case .rename:
-                let old = logged[record.inode] ?? record.parent.flatMap { parent in record.name.map { (parent, $0) } }
-                if let parent = record.newParent, let name = record.newName { logged[record.inode] = (parent, name) }
-                if record.exchanged == true, let replaced = record.replaced, let old { logged[replaced] = old }
+                let old = logged[file] ?? record.parent.flatMap { parent in record.name.map { (parent, $0) } }
+                if let parent = record.newParent, let name = record.newName { logged[file] = (parent, name) }
+                if let replaced = record.replaced {
+                    let other = life(replaced)
+                    if record.exchanged == true { if let old { logged[other] = old } } else { latest[replaced] = (other.life, true) }
+                }
             default:
                 break
             }
         }
+        self.files = files
+        self.latest = latest
         self.logged = logged
     }
 
-    /// The path of `inode`: where it is now, else where the log last put it, else `#inode`.
-    public func path(of inode: UInt64) -> String {
-        if let path = current[inode] { return path }
-        var components: [String] = []
-        var node = inode
-        for _ in 0..<4096 {
-            if node == 1 { return "/" + components.reversed().joined(separator: "/") }
-            if let path = current[node] { return ([path == "/" ? "" : path] + components.reversed()).joined(separator: "/") }
-            guard let (parent, name) = logged[node] else { break }
-            components.append(name)
-            node = parent
-        }
-        return "#\(inode)"
+    /// The object record `index` of the log is about; nil for a process record.
+    public func file(of index: Int) -> FileLife? { files.indices.contains(index) ? files[index] : nil }
+
+    /// The object at inode `inode` now (a life the log never saw when its last known life ended).
+    public func currentFile(_ inode: UInt64) -> FileLife {
+        guard let known = latest[inode] else { return FileLife(inode: inode, life: 0) }
+        return FileLife(inode: inode, life: known.ended ? known.life + 1 : known.life)
     }
 
-    /// Every inode that has had `path`: the one there now, and those the log last named so (gone since).
-    public func inodes(at path: String) -> Set<UInt64> {
+    /// The path of `file`: where it is now, else where the log last put it, else `#inode`.
+    public func path(of file: FileLife) -> String {
+        var components: [String] = []
+        var node = file
+        for _ in 0..<4096 {
+            if let path = current[node.inode], currentFile(node.inode) == node {
+                return components.isEmpty ? path : ([path == "/" ? "" : path] + components.reversed()).joined(separator: "/")
+            }
+            guard let (parent, name) = logged[node] else { break }
+            components.append(name)
+            node = currentFile(parent)
+        }
+        return "#\(file.inode)"
+    }
+
+    /// Every object that has had `path`: the one there now, and those the log last named so (gone since).
+    public func files(at path: String) -> Set<FileLife> {
         let wanted = Self.normalized(path)
-        var found = Set(current.filter { $0.value == wanted }.map(\.key))
-        for inode in logged.keys where current[inode] == nil && self.path(of: inode) == wanted { found.insert(inode) }
+        var found = Set(current.filter { $0.value == wanted }.map { currentFile($0.key) })
+        for file in logged.keys where !found.contains(file) && self.path(of: file) == wanted { found.insert(file) }
         return found
     }
 

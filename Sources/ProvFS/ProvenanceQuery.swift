@@ -28,17 +28,15 @@ public struct ProvenanceQuery: Sendable {
 
     // MARK: Records
 
-    /// The records (process records included) at or after `since`, about `inodes` (as the object, or as a
-    /// directory or replaced object of a name change) and by `pid`; nil filters pass everything.
-    public func records(since: Timestamp? = nil, inodes: Set<UInt64>? = nil, pid: UInt32? = nil) -> [ProvenanceRecord] {
-        log.records.filter { record in
-            if let since, record.time < since { return false }
-            if let pid, record.pid != pid { return false }
-            if let inodes {
-                let touched = [record.inode, record.replaced].compactMap { $0 }
-                guard record.kind != .process, touched.contains(where: inodes.contains) else { return false }
-            }
-            return true
+    /// The records (process records included) at or after `since`, about `files` and by `pid`, each with its
+    /// object; nil filters pass everything.
+    public func records(since: Timestamp? = nil, files: Set<FileLife>? = nil, pid: UInt32? = nil) -> [(ProvenanceRecord, FileLife?)] {
+        log.records.enumerated().compactMap { index, record in
+            let file = names.file(of: index)
+            if let since, record.time < since { return nil }
+            if let pid, record.pid != pid { return nil }
+            if let files { guard let file, files.contains(file) else { return nil } }
+            return (record, file)
         }
     }
 
@@ -58,12 +56,12 @@ public struct ProvenanceQuery: Sendable {
         public var operations: [String]
     }
 
-    /// The processes that changed the contents of `inodes`, in the order they first did.
-    public func writers(of inodes: Set<UInt64>) -> [Writer] {
+    /// The processes that changed the contents of `files`, in the order they first did.
+    public func writers(of files: Set<FileLife>) -> [Writer] {
         var writers: [Writer] = []
         var index: [UInt32: Int] = [:]
         var openWrites: [UInt32: UInt64] = [:]  // bytes of first writes not yet closed, per pid
-        for record in log.records where record.writesData && inodes.contains(record.inode) {
+        for (record, _) in records(files: files) where record.writesData {
             if index[record.pid] == nil {
                 index[record.pid] = writers.count
                 let process = processes[record.pid]
@@ -95,22 +93,23 @@ public struct ProvenanceQuery: Sendable {
         case outputs
     }
 
-    /// The files `inodes` were made from (`inputs`) or that were made from them (`outputs`), `depth` steps away
+    /// The files `files` were made from (`inputs`) or that were made from them (`outputs`), `depth` steps away
     /// at most, with the processes in between.
-    public func lineage(of inodes: Set<UInt64>, _ direction: Direction, depth: Int = 1, tree: Bool = false) -> ProvenanceGraph {
+    public func lineage(of files: Set<FileLife>, _ direction: Direction, depth: Int = 1, tree: Bool = false) -> ProvenanceGraph {
         var graph = ProvenanceGraph(direction: direction)
-        for inode in inodes.sorted() { graph.add(file: inode, path: names.path(of: inode), depth: 0) }
-        var frontier = inodes
-        var seen = inodes
+        for file in files.sorted() { graph.add(file: file, path: names.path(of: file), depth: 0) }
+        let flows = Flows(self)
+        var frontier = files
+        var seen = files
         for step in 1...max(1, depth) {
-            var next: Set<UInt64> = []
+            var next: Set<FileLife> = []
             for file in frontier.sorted() {
                 // inputs: the file's writers, then what they read; outputs: its readers, then what they wrote.
-                let near = direction == .inputs ? pids(writing: file) : pids(reading: file)
+                let near = direction == .inputs ? flows.writers[file, default: []] : flows.readers[file, default: []]
                 for pid in (tree ? jobs(of: near) : near).sorted() {
                     graph.add(process: pid, record: processes[pid])
                     if direction == .inputs { graph.connect(process: pid, wrote: file) } else { graph.connect(file: file, readBy: pid) }
-                    let far = direction == .inputs ? files(readBy: pid) : files(writtenBy: pid)
+                    let far = direction == .inputs ? flows.read[pid, default: []] : flows.written[pid, default: []]
                     for other in far.sorted() where other != file {
                         if !seen.contains(other) {
                             graph.add(file: other, path: names.path(of: other), depth: step)
@@ -127,20 +126,24 @@ public struct ProvenanceQuery: Sendable {
         return graph
     }
 
-    private func pids(writing inode: UInt64) -> Set<UInt32> {
-        Set(log.records.filter { $0.inode == inode && $0.writesData && $0.pid != 0 }.map(\.pid))
-    }
+    /// Who read and wrote what, over the whole log.
+    private struct Flows {
+        var writers: [FileLife: Set<UInt32>] = [:], readers: [FileLife: Set<UInt32>] = [:]
+        var written: [UInt32: Set<FileLife>] = [:], read: [UInt32: Set<FileLife>] = [:]
 
-    private func pids(reading inode: UInt64) -> Set<UInt32> {
-        Set(log.records.filter { $0.inode == inode && $0.readsData && $0.pid != 0 }.map(\.pid))
-    }
-
-    private func files(readBy pid: UInt32) -> Set<UInt64> {
-        Set(log.records.filter { $0.pid == pid && $0.readsData }.map(\.inode))
-    }
-
-    private func files(writtenBy pid: UInt32) -> Set<UInt64> {
-        Set(log.records.filter { $0.pid == pid && $0.writesData }.map(\.inode))
+        init(_ query: ProvenanceQuery) {
+            for (record, file) in query.records() where record.pid != 0 {
+                guard let file else { continue }
+                if record.writesData {
+                    writers[file, default: []].insert(record.pid)
+                    written[record.pid, default: []].insert(file)
+                }
+                if record.readsData {
+                    readers[file, default: []].insert(record.pid)
+                    read[record.pid, default: []].insert(file)
+                }
+            }
+        }
     }
 
     /// Every process in the log sharing a job with one of `pids`.

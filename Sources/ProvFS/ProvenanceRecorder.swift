@@ -203,9 +203,10 @@ public final class ProvenanceRecorder: OperationLog {
         guard thread != 0 else { return (nil, false) }
         let nanoseconds = now.seconds &* 1_000_000_000 &+ Int64(now.nanoseconds)
         var current: Thread
+        // Still the same program: checked lately, or its executable unchanged (or unreadable: gone, so not exec'd).
         if let known = state.withLock({ $0.threads[thread] }),
            nanoseconds - known.checked < Self.recheckInterval
-            || known.identity.map({ processes.executable(of: thread) == $0.executable }) == true {
+            || known.identity.map({ identity in processes.executable(of: thread).map { $0 == identity.executable } ?? true }) == true {
             current = known
             if nanoseconds - known.checked >= Self.recheckInterval { current.checked = nanoseconds }
         } else {

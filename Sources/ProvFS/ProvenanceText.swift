@@ -4,13 +4,12 @@ import Foundation
 // How `bento prov` shows records and writers as tables, and any set of records as a DOT graph.
 
 extension ProvenanceQuery {
-    /// `records` as a table: time, pid, program, operation, path, details.
-    public func table(_ records: [ProvenanceRecord]) -> String {
-        let rows = records.map { record -> [String] in
+    /// `records` (with their objects) as a table: time, program, operation, path, details.
+    public func table(_ records: [(ProvenanceRecord, FileLife?)]) -> String {
+        let rows = records.map { record, file -> [String] in
             let program = processes[record.pid].map { ProvenanceGraph.Process(pid: record.pid, executable: $0.executable).label }
                 ?? "\(record.pid)"
-            let path = record.kind == .process ? "" : names.path(of: record.inode)
-            return [record.time.iso8601, program, record.kind.rawValue, path, details(of: record)]
+            return [record.time.iso8601, program, record.kind.rawValue, file.map(names.path) ?? "", details(of: record)]
         }
         return TextTable(header: ["TIME", "PROCESS", "OP", "PATH", "DETAILS"], rows: rows).text
     }
@@ -19,7 +18,7 @@ extension ProvenanceQuery {
     func details(of record: ProvenanceRecord) -> String {
         func name(_ parent: UInt64?, _ name: String?) -> String? {
             guard let parent, let name else { return nil }
-            let directory = names.path(of: parent)
+            let directory = names.path(of: names.currentFile(parent))
             return (directory == "/" ? "" : directory) + "/" + name
         }
         var words: [String] = []
@@ -53,13 +52,14 @@ extension ProvenanceQuery {
     }
 
     /// The files and processes of `records`, joined by their reads and writes.
-    public func graph(of records: [ProvenanceRecord]) -> ProvenanceGraph {
+    public func graph(of records: [(ProvenanceRecord, FileLife?)]) -> ProvenanceGraph {
         var graph = ProvenanceGraph(direction: .outputs)
-        for record in records where record.pid != 0 && (record.writesData || record.readsData) {
-            graph.add(file: record.inode, path: names.path(of: record.inode), depth: 0)
+        for (record, file) in records where record.pid != 0 && (record.writesData || record.readsData) {
+            guard let file else { continue }
+            graph.add(file: file, path: names.path(of: file), depth: 0)
             graph.add(process: record.pid, record: processes[record.pid])
-            if record.writesData { graph.connect(process: record.pid, wrote: record.inode) }
-            if record.readsData { graph.connect(file: record.inode, readBy: record.pid) }
+            if record.writesData { graph.connect(process: record.pid, wrote: file) }
+            if record.readsData { graph.connect(file: file, readBy: record.pid) }
         }
         return graph
     }

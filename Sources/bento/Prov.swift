@@ -75,27 +75,26 @@ struct Prov: ParsableCommand {
         for problem in source.log.problems { FileHandle.standardError.write(Data("bento prov: warning: \(problem)\n".utf8)) }
         switch question {
         case "log":
-            let inodes = try path.map { try inodesAt($0, source, query) }
-            let records = query.records(since: try since.map(Self.time), inodes: inodes, pid: pid)
-            print(json ? try Self.json(records) : dot ? query.graph(of: records).dot : query.table(records), terminator: "")
+            let files = try path.map { try filesAt($0, source, query) }
+            let records = query.records(since: try since.map(Self.time), files: files, pid: pid)
+            print(json ? try Self.json(records.map(\.0)) : dot ? query.graph(of: records).dot : query.table(records), terminator: "")
         case "who-wrote":
-            let inodes = try inodesAt(target ?? "", source, query)
-            let writers = query.writers(of: inodes)
-            let records = query.records(inodes: inodes).filter(\.writesData)
+            let files = try filesAt(target ?? "", source, query)
+            let writers = query.writers(of: files)
+            let records = query.records(files: files).filter(\.0.writesData)
             print(json ? try Self.json(writers) : dot ? query.graph(of: records).dot : query.table(writers), terminator: "")
         default:
-            let graph = query.lineage(of: try inodesAt(target ?? "", source, query),
+            let graph = query.lineage(of: try filesAt(target ?? "", source, query),
                                       question == "inputs" ? .inputs : .outputs, depth: depth, tree: tree)
             print(json ? try Self.json(graph) : dot ? graph.dot : graph.table, terminator: "")
         }
     }
 
-    /// The inodes `path` names (now, or in the log's history); an error when none.
-    private func inodesAt(_ path: String, _ source: ProvSource, _ query: ProvenanceQuery) throws -> Set<UInt64> {
-        let inside = source.pathInside(path)
-        let inodes = query.names.inodes(at: inside)
-        guard !inodes.isEmpty else { throw Failure("\(path): not found now, nor in the provenance log") }
-        return inodes
+    /// The objects `path` names (now, or in the log's history); an error when none.
+    private func filesAt(_ path: String, _ source: ProvSource, _ query: ProvenanceQuery) throws -> Set<FileLife> {
+        let files = query.names.files(at: source.pathInside(path))
+        guard !files.isEmpty else { throw Failure("\(path): not found now, nor in the provenance log") }
+        return files
     }
 
     /// A time given as ISO 8601 or as seconds since the epoch.

@@ -80,14 +80,15 @@ import Testing
         try Self.write(String(decoding: input, as: UTF8.self), to: "/sorted.txt", by: sort)
 
         let query = try mount.query()
-        let sorted = query.names.inodes(at: "/sorted.txt")
+        let sorted = query.names.files(at: "/sorted.txt")
         let inputs = query.lineage(of: sorted, .inputs)
         #expect(Set(inputs.files.filter { $0.depth == 1 }.map(\.path)) == ["/a.txt", "/b.txt"])
         #expect(inputs.processes.map(\.executable) == ["/usr/bin/sort"])
         #expect(inputs.table.contains("/a.txt") && inputs.table.contains("sort[200]"))
-        let outputs = query.lineage(of: query.names.inodes(at: "/a.txt"), .outputs)
+        let outputs = query.lineage(of: query.names.files(at: "/a.txt"), .outputs)
         #expect(outputs.files.filter { $0.depth == 1 }.map(\.path) == ["/sorted.txt"])
-        #expect(outputs.dot.contains("p200 -> f\(sorted.first ?? 0) [label=wrote]"))
+        let node = sorted.first.map { "f\($0.inode)_\($0.life)" } ?? ""
+        #expect(outputs.dot.contains("p200 -> \(node) [label=wrote]"), "\(outputs.dot)")
 
         let writers = query.writers(of: sorted)
         #expect(writers.map(\.pid) == [200])
@@ -114,7 +115,7 @@ import Testing
         try Self.write("ELF", to: "/program", by: ld)
 
         let query = try mount.query()
-        let program = query.names.inodes(at: "/program")
+        let program = query.names.files(at: "/program")
         #expect(query.lineage(of: program, .inputs).files.map(\.path) == ["/program", "/main.o"])
         let deep = query.lineage(of: program, .inputs, depth: 2)
         #expect(Set(deep.files.map(\.path)) == ["/program", "/main.o", "/main.c"])
@@ -138,15 +139,15 @@ import Testing
         try tool.unlink("/scratch")
 
         let query = try mount.query()
-        let doc = query.names.inodes(at: "/dir/doc")
+        let doc = query.names.files(at: "/dir/doc")
         #expect(doc.count == 1)
         #expect(query.writers(of: doc).map(\.pid) == [7], "the write under the temporary name counts for the file")
-        let scratch = query.names.inodes(at: "/scratch")
+        let scratch = query.names.files(at: "/scratch")
         #expect(scratch.count == 1, "a removed file keeps its last name in the log")
-        let kinds = query.records(inodes: scratch).map(\.kind)
+        let kinds = query.records(files: scratch).map(\.0.kind)
         #expect(kinds == [.create, .write, .close, .unlink])
-        #expect(query.records(inodes: scratch).last?.last == true)
-        #expect(query.table(query.records(inodes: doc)).contains("/dir/.doc.tmp → /dir/doc"))
+        #expect(query.records(files: scratch).last?.0.last == true)
+        #expect(query.table(query.records(files: doc)).contains("/dir/.doc.tmp → /dir/doc"))
     }
 
     @Test func theLogLivesInTheImageHiddenAndOutlivesRemountsAndPlainXV6FS() throws {
