@@ -156,8 +156,8 @@ let package = Package(
         .testTarget(name: "InProcessTests", dependencies: ["InProcess", "MemFS", "BentoKit"], swiftSettings: swift6),
         // One POSIX behaviour suite run against every file system through every driver (in-process, mounted, tmpfs).
         .testTarget(
-            name: "BehaviourTests", dependencies: ["BentoTesting", "InProcess", "MemFS", "XV6FS", "ProvFS", "PassthroughFS",
-                                                   "BentoServices", "BentoKit"],
+            name: "BehaviourTests", dependencies: ["BentoTesting", "CrashExplorer", "InProcess", "MemFS", "XV6FS", "ProvFS",
+                                                   "PassthroughFS", "BentoServices", "BentoKit"],
             swiftSettings: swift6),
         // Mounts real file systems through /dev/fuse with the built `bento` binary and drives them with real programs.
         .testTarget(name: "IntegrationTests", dependencies: ["BentoSystem", "BentoTesting"], swiftSettings: swift6),

@@ -65,22 +65,26 @@ public struct FileSystemFactory: Sendable {
             try XV6FS(device: device, options: XV6FS.Options(dataMode: mode, cacheBlocks: 2048, commitInterval: nil,
                                                               operationLog: log()))
         }
-        factory.audit = { fileSystem, mounted in
-            guard let text = try? fileSystem.report(ProvFS.reportTopic) else { return ["provfs has no provenance log"] }
-            let log: ProvenanceLog
-            do { log = try ProvenanceLog(jsonLines: text) } catch { return ["the provenance log does not read back: \(error)"] }
-            var tree: [(path: String, inode: UInt64, size: UInt64?)] = []
-            var pending = [""]
-            while let directory = pending.popLast() {
-                for entry in (try? mounted.readdir(directory.isEmpty ? "/" : directory)) ?? [] where !entry.name.isDotOrDotDot {
-                    let path = directory + "/" + entry.name.description
-                    let isDirectory = entry.type == .directory
-                    tree.append((path, entry.inode.rawValue, isDirectory ? nil : (try? mounted.lstat(path))?.size))
-                    if isDirectory { pending.append(path) }
-                }
-            }
-            return ProvenanceAudit.problems(log: log, tree: tree)
-        }
+        factory.audit = provenanceProblems
         return factory
+    }
+
+    /// What disagrees between provfs `fileSystem`'s log (begun at mkfs) and the tree `mounted` shows of it
+    /// (`ProvenanceAudit`); empty when they agree.
+    public static func provenanceProblems(of fileSystem: any FileSystem, mounted: InProcessFileSystem) -> [String] {
+        guard let text = try? fileSystem.report(ProvFS.reportTopic) else { return ["provfs has no provenance log"] }
+        let log: ProvenanceLog
+        do { log = try ProvenanceLog(jsonLines: text) } catch { return ["the provenance log does not read back: \(error)"] }
+        var tree: [(path: String, inode: UInt64, size: UInt64?)] = []
+        var pending = [""]
+        while let directory = pending.popLast() {
+            for entry in (try? mounted.readdir(directory.isEmpty ? "/" : directory)) ?? [] where !entry.name.isDotOrDotDot {
+                let path = directory + "/" + entry.name.description
+                let isDirectory = entry.type == .directory
+                tree.append((path, entry.inode.rawValue, isDirectory ? nil : (try? mounted.lstat(path))?.size))
+                if isDirectory { pending.append(path) }
+            }
+        }
+        return ProvenanceAudit.problems(log: log, tree: tree)
     }
 }

@@ -10,6 +10,8 @@ import BentoServices
 import Testing
 import XV6FS
 import PassthroughFS
+import CrashExplorer
+import ProvFS
 
 // The behaviour suite: the same case list (`BehaviourCase.all`) on every file-system/driver combination,
 // one parameterized test per combination so that each case shows per driver:
@@ -18,6 +20,8 @@ import PassthroughFS
 //   memfsMounted                         MemFS mounted through the kernel by `bento mount`, real syscalls
 //   xv6fsInProcess                       xv6fs in-process on a SimulatedDisk
 //   xv6fsMounted                         xv6fs on an image, mounted through the kernel by `bento mount`
+//   provfsInProcess                      provfs (xv6fs recording provenance) in-process; its log audited after
+//   provfsMounted                        provfs on an image, mounted through the kernel by `bento mount`
 //   passthroughInProcess                 PassthroughFS in-process over a fresh directory of /tmp
 //   passthroughMounted                   PassthroughFS mounted by `bento mount` over a fresh directory of /tmp
 //   tmpfsControl                         real syscalls on tmpfs: proves each case states Linux behaviour
@@ -44,6 +48,21 @@ import PassthroughFS
         try BehaviourRun.inProcess(behaviour, on: xv6fs, options: .init())
         let report = XV6FS.fsck(device: disk)
         #expect(report.isConsistent, "fsck after the case: \(report)")
+    }
+
+    @Test(arguments: BehaviourCase.all)
+    func provfsInProcess(_ behaviour: BehaviourCase) throws {
+        let disk = SimulatedDisk(blockCount: 16_384)
+        try XV6FS.mkfs(device: disk)
+        let options = XV6FS.Options(operationLog: ProvenanceRecorder(processes: SimulatedProcessDirectory()))
+        try BehaviourRun.inProcess(behaviour, on: try XV6FS(device: disk, options: options), options: .init())
+        let report = XV6FS.fsck(device: disk)
+        #expect(report.isConsistent && report.notes.contains { $0.contains("operation log") }, "fsck after the case: \(report)")
+        // The log, begun at mkfs, agrees with the tree the case left.
+        let provfs = try XV6FS(device: disk, options: options)
+        let again = try InProcessFileSystem(fileSystem: provfs)
+        defer { again.unmount() }
+        #expect(FileSystemFactory.provenanceProblems(of: provfs, mounted: again) == [])
     }
 
     @Test(arguments: BehaviourCase.all)
@@ -76,6 +95,15 @@ struct MountedBehaviour {
 struct MountedXV6FSBehaviour {
     @Test(arguments: BehaviourCase.all)
     func xv6fsMounted(_ behaviour: BehaviourCase) throws {
+        let mount = try #require(MountedFileSystem.current)
+        try BehaviourRun.throughKernel(behaviour, in: mount.mountpoint)
+    }
+}
+
+@Suite(MountedFileSystem.Scope(type: "provfs"), .enabled(if: Machine.shouldMount, "needs root and /dev/fuse (CI=true makes it run)"))
+struct MountedProvFSBehaviour {
+    @Test(arguments: BehaviourCase.all)
+    func provfsMounted(_ behaviour: BehaviourCase) throws {
         let mount = try #require(MountedFileSystem.current)
         try BehaviourRun.throughKernel(behaviour, in: mount.mountpoint)
     }

@@ -36,14 +36,14 @@ final class MountedFileSystem: Sendable {
     /// The mount the current test runs against (set by `MountedFileSystem.Scope`).
     @TaskLocal static var current: MountedFileSystem?
 
-    /// Mounts a fresh file system of `type` (`memfs`, `xv6fs` on a new image, or `passthrough` of a new directory)
+    /// Mounts a fresh file system of `type` (`memfs`, `xv6fs` or `provfs` on a new image, `passthrough` of a new directory)
     /// on a new directory under /tmp; throws with bento's own message on failure.
     init(type: String) throws {
         scratch = NSTemporaryDirectory() + "bento-behaviour-\(UUID().uuidString.prefix(8))"
         mountpoint = scratch + "/mnt"
         try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
         var source = "behaviour"
-        if type == "xv6fs" {
+        if type == "xv6fs" || type == "provfs" {
             source = scratch + "/disk.img"
             try Self.runBento(["mkfs", "--size", "1G", source])
         } else if type == "passthrough" {

@@ -98,8 +98,8 @@ struct LifecycleTests {
             let kept = try String(contentsOfFile: "\(source)/kept", encoding: .utf8)
             #expect(kept == "cycle 2\n", "the backing directory after two cycles")
         }
-        if kind == .xv6fs {
-            let kept = try Shell.check("printf 'cat /kept\\n' | \(Shell.quote(TestEnvironment.bentoBinary)) shell --fs xv6fs \(Shell.quote(source))")
+        if kind.usesImage {
+            let kept = try Shell.check("printf 'cat /kept\\n' | \(Shell.quote(TestEnvironment.bentoBinary)) shell --fs \(kind.rawValue) \(Shell.quote(source))")
             #expect(kept.stdout == "cycle 2\n", "the image after two cycles, read in-process")
         }
     }

@@ -43,7 +43,7 @@ struct MetricsTests {
         #expect((sample(first, "bento_request_duration_seconds{mountpoint=\"\(mount.mountPoint)\",op=\"MKDIR\",quantile=\"0.5\"}") ?? 0) > 0)
         try Shell.check("for i in $(seq 5); do mkdir \(mnt)/e$i; done")
         #expect(sample(try get("/metrics", port: port), mkdirs) == 15, "a counter keeps counting across scrapes")
-        if kind == .xv6fs { #expect(try get("/metrics", port: port).contains("bento_fs_cache_blocks{")) }
+        if kind.usesImage { #expect(try get("/metrics", port: port).contains("bento_fs_cache_blocks{")) }
         #expect(try get("/", port: port).hasPrefix("HTTP/1.1 404"))
 
         let taken = try Shell.run("""

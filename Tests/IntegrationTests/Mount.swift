@@ -10,11 +10,16 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
     case passthrough
     /// The journaled file system, on a fresh sparse image made by `bento mkfs`.
     case xv6fs
+    /// xv6fs recording provenance, on a fresh image likewise.
+    case provfs
 
     var testDescription: String { rawValue }
 
     /// Whether what is written survives an unmount (in the backing directory or the image).
     var isPersistent: Bool { self != .memfs }
+
+    /// Whether SOURCE is an xv6fs image (xv6fs and provfs).
+    var usesImage: Bool { self == .xv6fs || self == .provfs }
 
     /// Makes what `bento mount` takes as SOURCE inside `scratch`: a word, a backing directory, a new image (made by
     /// `bento mkfs --size 4G` plus `mkfsArguments`).
@@ -26,7 +31,7 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
             let directory = "\(scratch.path)/backing"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return directory
-        case .xv6fs:
+        case .xv6fs, .provfs:
             let image = "\(scratch.path)/disk.img"
             let extra = mkfsArguments.map { Shell.quote($0) + " " }.joined()
             try Shell.check("\(Shell.quote(TestEnvironment.bentoBinary)) mkfs --size 4G \(extra)\(Shell.quote(image))", timeLimit: 60)
@@ -34,10 +39,10 @@ enum FileSystemKind: String, CaseIterable, Sendable, CustomTestStringConvertible
         }
     }
 
-    /// Once its daemon is gone, an xv6fs image must be consistent: `bento fsck` exits 0. Recorded as an issue
+    /// Once its daemon is gone, an xv6fs or provfs image must be consistent: `bento fsck` exits 0. Recorded as an issue
     /// of the running test otherwise.
     func checkSource(_ source: String) {
-        guard self == .xv6fs else { return }
+        guard usesImage else { return }
         do {
             let report = try Shell.run("\(Shell.quote(TestEnvironment.bentoBinary)) fsck \(Shell.quote(source))", timeLimit: 120)
             if report.status != 0 { Issue.record("bento fsck after the test: \(report)") }
