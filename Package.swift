@@ -81,7 +81,8 @@ let package = Package(
         // Buffer-cache and block-device throughput, next to fio (bench/services.sh). Not a test.
         .executableTarget(name: "ServicesBenchmark", dependencies: ["BentoServices", "BentoSystem"], swiftSettings: swift6),
         // xv6fs's own cost per operation, in-process (bench/xv6fs-ops.sh).
-        .executableTarget(name: "XV6FSBenchmark", dependencies: ["XV6FS", "BentoKit", "BentoServices"], swiftSettings: swift6),
+        .executableTarget(name: "XV6FSBenchmark", dependencies: ["XV6FS", "ProvFS", "BentoKit", "BentoServices"],
+                          swiftSettings: swift6),
         // Fuzz targets (fuzz/run builds them with libFuzzer; a plain build replays saved inputs through them).
         .target(name: "FuzzSupport", dependencies: ["BentoKit"], path: "fuzz/Sources/FuzzSupport", swiftSettings: swift6),
         .executableTarget(

@@ -17,9 +17,13 @@ extension ProvenanceRecord {
 
     /// The field tags: append only, never reorder.
     private enum Tag: UInt8 {
-        case type = 1, parent, name, newParent, newName, replaced, exchanged, last, offset, length, size, changes,
-             attribute, bytesRead, bytesWritten, firstRead, firstWrite, parentPid, executable, commandLine, processGroup
+        case type = 1, parent, name, newParent, newName, replaced, exchanged, last, offset, length, size, mode,
+             attribute, bytesRead, bytesWritten, firstRead, firstWrite, parentPid, executable, commandLine, processGroup,
+             newUID, newGID, times, flags
     }
+
+    /// The times a setattr may set, by their bit in the `times` field: append only.
+    private static let timeNames = ["atime", "mtime"]
 
     /// The record's payload bytes.
     public var encoded: [UInt8] {
@@ -49,7 +53,13 @@ extension ProvenanceRecord {
         number(.offset, offset)
         number(.length, length)
         number(.size, size)
-        text(.changes, changes)
+        number(.mode, mode.map(UInt64.init))
+        number(.newUID, newUID.map(UInt64.init))
+        number(.newGID, newGID.map(UInt64.init))
+        number(.times, times.map { names in
+            names.reduce(0) { bits, name in bits | (Self.timeNames.firstIndex(of: name).map { UInt64(1) << $0 } ?? 0) }
+        })
+        number(.flags, flags.map(UInt64.init))
         text(.attribute, attribute)
         number(.bytesRead, bytesRead)
         number(.bytesWritten, bytesWritten)
@@ -98,7 +108,13 @@ extension ProvenanceRecord {
             case .offset?: offset = try value.varint()
             case .length?: length = try value.varint()
             case .size?: size = try value.varint()
-            case .changes?: changes = text()
+            case .mode?: mode = UInt32(try value.varint(below: 1 << 32))
+            case .newUID?: newUID = UInt32(try value.varint(below: 1 << 32))
+            case .newGID?: newGID = UInt32(try value.varint(below: 1 << 32))
+            case .times?:
+                let bits = try value.varint()
+                times = Self.timeNames.indices.filter { bits & (1 << $0) != 0 }.map { Self.timeNames[$0] }
+            case .flags?: flags = UInt32(try value.varint(below: 1 << 32))
             case .attribute?: attribute = text()
             case .bytesRead?: bytesRead = try value.varint()
             case .bytesWritten?: bytesWritten = try value.varint()

@@ -19,7 +19,7 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
         case unlink
         /// `name` in `parent` renamed to `newName` in `newParent`; `replaced` was there (swapped when `exchanged`).
         case rename
-        /// chmod, chown, truncate or utimensat: `changes` says which, `size` the new size of a truncate.
+        /// chmod, chown, truncate or utimensat: the new `mode`, `uid`, `gid` or `size`, and which `times` were set.
         case setattr
         /// The first write through an open file: `offset`, `length` (`bytesWritten` totals come at close).
         case write
@@ -29,9 +29,9 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
         case setxattr
         /// An extended attribute `attribute` removed.
         case removexattr
-        /// fallocate of `length` bytes at `offset` (`changes`: the mode).
+        /// fallocate of `length` bytes at `offset` (`flags`: its mode).
         case fallocate
-        /// chattr flags set (`changes`).
+        /// chattr: the inode's new `flags`.
         case chattr
     }
 
@@ -64,10 +64,15 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
     /// `write`, `fallocate`: the byte range.
     public var offset: UInt64?
     public var length: UInt64?
-    /// `setattr` (truncate): the new size.
+    /// `setattr`: what it set: the new size (a truncate), permission bits, owner and group, and which times
+    /// (`atime`, `mtime`).
     public var size: UInt64?
-    /// `setattr`, `fallocate`, `chattr`: what changed, in words (`mode=0644 uid=1000 mtime`).
-    public var changes: String?
+    public var mode: UInt32?
+    public var newUID: UInt32?
+    public var newGID: UInt32?
+    public var times: [String]?
+    /// `fallocate`: its mode bits; `chattr`: the new inode flags.
+    public var flags: UInt32?
     /// `setxattr`, `removexattr`: the attribute's name.
     public var attribute: String?
     /// `close`: bytes moved through the handle, and the offsets of its first read and first write.

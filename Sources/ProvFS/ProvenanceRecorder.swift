@@ -81,16 +81,18 @@ public final class ProvenanceRecorder: OperationLog {
             }
             return []
         case .wrote(let inode, let handle, let offset, let count):
-            let first = state.withLock { state -> Bool in
+            let (first, file) = state.withLock { state -> (Bool, OpenFile) in
                 var file = state.files[handle] ?? OpenFile(inode: inode, thread: request.pid, uid: request.uid.rawValue, gid: request.gid.rawValue)
                 let first = file.firstWrite == nil
                 if first { file.firstWrite = offset }
                 file.bytesWritten += UInt64(count)
                 state.files[handle] = file
-                return first
+                return (first, file)
             }
             guard first else { return [] }
-            return make(.write, inode: inode, by: request, at: now) { record in
+            // A write the kernel makes on its own (written-back pages: pid 0) is the opener's.
+            let thread = request.pid != 0 ? request.pid : file.thread
+            return make(.write, inode: inode.rawValue, thread: thread, uid: file.uid, gid: file.gid, at: now) { record in
                 record.offset = offset
                 record.length = UInt64(count)
             }
@@ -113,7 +115,7 @@ public final class ProvenanceRecorder: OperationLog {
         switch operation {
         case .made(let parent, let name, let inode, let type):
             return make(.create, inode: inode, by: request, at: now) { record in
-                record.type = "\(type)"
+                record.type = Self.typeNames[type]
                 record.parent = parent.rawValue
                 record.name = name?.description
             }
@@ -140,7 +142,11 @@ public final class ProvenanceRecorder: OperationLog {
         case .attributesChanged(let inode, let changes):
             return make(.setattr, inode: inode, by: request, at: now) { record in
                 record.size = changes.size
-                record.changes = Self.describe(changes)
+                record.mode = changes.mode.map { $0.permissions }
+                record.newUID = changes.uid?.rawValue
+                record.newGID = changes.gid?.rawValue
+                let times = (changes.accessTime == nil ? [] : ["atime"]) + (changes.modificationTime == nil ? [] : ["mtime"])
+                record.times = times.isEmpty ? nil : times
             }
         case .xattrChanged(let inode, let name, let removed):
             return make(removed ? .removexattr : .setxattr, inode: inode, by: request, at: now) { record in
@@ -150,28 +156,19 @@ public final class ProvenanceRecorder: OperationLog {
             return make(.fallocate, inode: inode, by: request, at: now) { record in
                 record.offset = offset
                 record.length = length
-                record.changes = "mode=0x\(String(mode.rawValue, radix: 16))"
+                record.flags = UInt32(truncatingIfNeeded: mode.rawValue)
             }
         case .flagsChanged(let inode, let flags):
             return make(.chattr, inode: inode, by: request, at: now) { record in
-                record.changes = "flags=0x\(String(flags.rawValue, radix: 16))"
+                record.flags = flags.rawValue
             }
         case .opened, .read, .wrote, .released:
             return []
         }
     }
 
-    /// What a setattr changed, in words.
-    static func describe(_ changes: AttributeChanges) -> String {
-        var words: [String] = []
-        if let size = changes.size { words.append("size=\(size)") }
-        if let mode = changes.mode { words.append("mode=0" + String(mode.permissions, radix: 8)) }
-        if let uid = changes.uid { words.append("uid=\(uid.rawValue)") }
-        if let gid = changes.gid { words.append("gid=\(gid.rawValue)") }
-        if changes.accessTime != nil { words.append("atime") }
-        if changes.modificationTime != nil { words.append("mtime") }
-        return words.joined(separator: " ")
-    }
+    /// The names `create` records give types (`FileType`'s own: static strings, no formatting per record).
+    static let typeNames: [FileType: String] = Dictionary(uniqueKeysWithValues: FileType.allCases.map { ($0, "\($0)") })
 
     /// A record of `kind` on `inode` by `request`'s process, after that process's record when the log lacks it.
     private func make(_ kind: ProvenanceRecord.Kind, inode: Inode, by request: Request, at now: Timestamp,

@@ -35,9 +35,15 @@ extension ProvenanceQuery {
         case .close:
             words.append("read \(record.bytesRead ?? 0) bytes, wrote \(record.bytesWritten ?? 0) bytes")
         case .setxattr, .removexattr: words.append(record.attribute ?? "")
-        case .setattr, .chattr: break
+        case .setattr:
+            if let size = record.size { words.append("size=\(size)") }
+            if let mode = record.mode { words.append("mode=0" + String(mode, radix: 8)) }
+            if let uid = record.newUID { words.append("uid=\(uid)") }
+            if let gid = record.newGID { words.append("gid=\(gid)") }
+            words += record.times ?? []
+        case .chattr: break
         }
-        if let changes = record.changes { words.append(changes) }
+        if let flags = record.flags { words.append("flags=0x" + String(flags, radix: 16)) }
         return words.joined(separator: " ")
     }
 

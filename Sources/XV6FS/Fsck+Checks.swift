@@ -142,11 +142,12 @@ struct FsckChecker {
         }
         references[number, default: 0] += 1
         let contents: [UInt8]
-        do { contents = try OperationLogFile.contents(of: log, FileData(map: map, mode: .journal)) } catch {
+        do { contents = try OperationLogFile.contents(of: log, map: map) } catch {
             return notes.append("operation log (inode \(number)): unreadable (\(error))")
         }
-        let (records, damage) = OperationLogFile.payloads(contents, size: log.size)
-        notes.append("operation log (inode \(number)): \(records.count) record(s), \(log.size) bytes"
+        let (records, damage) = OperationLogFile.payloads(contents, storedSize: log.size)
+        let size = records.reduce(0) { $0 + OperationLogFile.headerSize + $1.count }
+        notes.append("operation log (inode \(number)): \(records.count) record(s), \(size) bytes"
                      + (damage.map { "; damaged: \($0) — later records are lost" } ?? ""))
     }
 

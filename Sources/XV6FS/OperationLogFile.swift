@@ -5,13 +5,17 @@ import Synchronization
 // The operation log's file: a regular inode that no directory names, found through the root inode's `logInode`
 // field (`docs/XV6FS-FORMAT.md`). Its bytes are a sequence of framed records:
 //
-//     0 payload length (32-bit)   4 CRC32C of the payload   8 payload (what the `OperationLog` made)
+//     0 payload length (32-bit, never 0)   4 CRC32C of the payload   8 payload (what the `OperationLog` made)
 //
 // Its blocks always go through the journal, whatever the data mode, so a record is durable exactly when the
 // change in its transaction is. Appends are serialized by the file's own mutex, a leaf lock taken with the
-// changed inodes' locks held. A record that cannot be appended is dropped and counted, never failing the
-// request: when the disk is nearly full (the log keeps off the last 1/128 of the data blocks, so the log cannot
-// be what fills it), or when the log's inode cannot be read or written.
+// changed inodes' locks held. An append writes its bytes into the tail block in place; the inode is stored only
+// when a block is added (its pointer, and as its size the start of the record being appended), not for every
+// record. So the records after the stored size, in the blocks from there to the first unmapped one, are found by
+// reading on until a frame that is not one (a block is zeros when it is added, and its bytes are journaled, so
+// after a crash it holds exactly the committed records); before the stored size, a bad frame is damage. A record that cannot be appended is dropped
+// and counted, never failing the request: when the disk is nearly full (the log keeps off the last 1/128 of the
+// data blocks, so the log cannot be what fills it), or when the log's blocks cannot be read or written.
 
 /// The hidden file an xv6fs image keeps its operation log in, open on a mount.
 final class OperationLogFile: Sendable {
@@ -19,6 +23,8 @@ final class OperationLogFile: Sendable {
     static let headerSize = 8
     /// The largest payload a record may have.
     static let maximumRecord = 1 << 16
+    private static let blockSize = UInt64(Format.blockSize)
+    private static let zeroBlock = [UInt8](repeating: 0, count: Format.blockSize)
 
     /// What makes the records.
     let log: any OperationLog
@@ -26,8 +32,15 @@ final class OperationLogFile: Sendable {
     let object: CachedInode
     private let table: InodeTable
     private let allocator: Allocator
-    private let data: FileData
-    private let appending = Mutex<Void>(())
+    private let map: BlockMap
+    private let journal: Journal
+    /// Where the next record goes: the log's true size, and the block holding that byte (0 when none is mapped
+    /// there yet: the size is at a block boundary).
+    private let tail: Mutex<(size: UInt64, block: UInt32)>
+    /// Records of reads waiting for the next append (`deferring`).
+    private let deferred = Mutex<[[UInt8]]>([])
+    /// Deferred records beyond which the caller appends them in a transaction of their own.
+    static let deferredLimit = 64
     /// Records appended and dropped on this mount.
     let appended = Atomic<Int>(0), dropped = Atomic<Int>(0)
     /// Why the last record was dropped, for `bento status` and the daemon's log.
@@ -36,13 +49,20 @@ final class OperationLogFile: Sendable {
     private let reserve: UInt64
 
     private init(log: any OperationLog, object: CachedInode, table: InodeTable, allocator: Allocator, map: BlockMap,
-                 dataBlocks: UInt64) {
+                 dataBlocks: UInt64) throws(Errno) {
         self.log = log
         self.object = object
         self.table = table
         self.allocator = allocator
-        data = FileData(map: map, mode: .journal)
+        self.map = map
+        journal = map.journal
         reserve = max(16, dataBlocks / 128)
+        // Only the tail is read: the records after the stored size, which start in its block.
+        let disk = object.disk
+        let first = disk.size / Self.blockSize
+        let tailBytes = try Self.contents(of: disk, map: map, fromBlock: first)
+        let size = first * Self.blockSize + UInt64(Self.scan(tailBytes, from: Int(disk.size % Self.blockSize)).end)
+        tail = Mutex((size, size % Self.blockSize == 0 ? 0 : try map.lookup(disk, size / Self.blockSize)))
     }
 
     /// Opens the log the root inode names, making it first (inode and root's field in one transaction) when the
@@ -73,33 +93,79 @@ final class OperationLogFile: Sendable {
         }
         let object = try table.get(UInt64(number))
         guard object.disk.mode.isRegular else { throw .ioError }
-        return OperationLogFile(log: log, object: object, table: table, allocator: allocator, map: map,
-                                dataBlocks: superblock.blockCount - superblock.dataStart)
+        return try OperationLogFile(log: log, object: object, table: table, allocator: allocator, map: map,
+                                    dataBlocks: superblock.blockCount - superblock.dataStart)
     }
 
-    /// Appends the records the log makes of `operation` in `handle`'s transaction.
+    /// Appends the records the log makes of `operation` in `handle`'s transaction (after the deferred ones).
     func append(_ operation: Operation, by request: Request, _ handle: Handle) {
-        for payload in log.records(operation, by: request) { append(payload, handle) }
+        append(log.records(operation, by: request), handle)
     }
 
-    /// Appends one framed record in `handle`'s transaction; drops it (counted, with the reason kept) when it cannot.
-    func append(_ payload: [UInt8], _ handle: Handle) {
-        guard payload.count <= Self.maximumRecord else { return drop("a record of \(payload.count) bytes is too large") }
-        let framed = Self.frame(payload)
-        appending.withLock { _ in
-            do throws(Errno) {
-                try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
-                    let blockSize = UInt64(Format.blockSize)
-                    let newBlocks = (disk.size + UInt64(framed.count) + blockSize - 1) / blockSize - (disk.size + blockSize - 1) / blockSize
-                    if newBlocks > 0, allocator.freeCounts.blocks < reserve + newBlocks + 2 { throw .noSpace }
-                    let written = try data.write(&disk, framed.span, at: disk.size, handle)
-                    guard written == framed.count else { throw .noSpace }
-                    disk.size += UInt64(written)
-                }
-                appended.add(1, ordering: .relaxed)
-            } catch {
-                drop(error == .noSpace ? "the disk is nearly full" : "the log could not be written (\(error))")
+    /// Appends the deferred records, then `payloads`, in `handle`'s transaction (the deferred ones taken under the
+    /// tail's lock, so that no other append comes between them and the record that flushed them).
+    func append(_ payloads: [[UInt8]], _ handle: Handle) {
+        tail.withLock { tail in
+            let waiting = deferred.withLock { waiting in
+                defer { waiting.removeAll(keepingCapacity: true) }
+                return waiting
             }
+            for payload in waiting + payloads { append(payload, at: &tail, handle) }
+        }
+    }
+
+    /// Keeps `payloads` (records of reads, which change nothing) for the next append, so that a run of reads
+    /// costs no transaction each; true when enough wait that the caller should append them now. The order of the
+    /// log is kept: they go in before any later change's records. A crash loses what still waits (reads only).
+    func deferring(_ payloads: [[UInt8]]) -> Bool {
+        deferred.withLock { waiting in
+            waiting += payloads
+            return waiting.count >= Self.deferredLimit
+        }
+    }
+
+    /// Whether records wait for an append.
+    var hasDeferred: Bool { deferred.withLock { !$0.isEmpty } }
+
+    /// Appends one framed record at `tail` in `handle`'s transaction (the tail's lock held); drops it (counted,
+    /// with the reason kept) when it cannot.
+    private func append(_ payload: [UInt8], at tail: inout (size: UInt64, block: UInt32), _ handle: Handle) {
+        guard !payload.isEmpty, payload.count <= Self.maximumRecord else {
+            return drop("a record of \(payload.count) bytes cannot be framed")
+        }
+        let framed = Self.frame(payload)
+        let start = tail
+        do throws(Errno) {
+            var written = 0
+            while written < framed.count {
+                if tail.block == 0 { tail.block = try addBlock(at: tail.size, recordStart: start.size, handle) }
+                let within = Int(tail.size % Self.blockSize)
+                let count = min(framed.count - written, Format.blockSize - within)
+                try journal.update(BlockNumber(UInt64(tail.block)), handle) { (bytes: inout [UInt8]) in
+                    bytes.replaceSubrange(within..<within + count, with: framed[written..<written + count])
+                }
+                written += count
+                tail.size += UInt64(count)
+                if tail.size % Self.blockSize == 0 { tail.block = 0 }
+            }
+            appended.add(1, ordering: .relaxed)
+        } catch {
+            tail = start  // the next record overwrites what this one left
+            drop(error == .noSpace ? "the disk is nearly full" : "the log could not be written (\(error))")
+        }
+    }
+
+    /// Maps a zeroed block at byte `size` (a block boundary) of the log and stores the inode, with the start of
+    /// the record being appended as its size.
+    private func addBlock(at size: UInt64, recordStart: UInt64, _ handle: Handle) throws(Errno) -> UInt32 {
+        guard allocator.freeCounts.blocks > reserve else { throw .noSpace }
+        return try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) -> UInt32 in
+            let index = size / Self.blockSize
+            let goal = index > 0 ? UInt64(try map.lookup(disk, index - 1)).nonZero.map { $0 + 1 } : nil
+            let block = try map.map(&disk, index, goal: goal, handle).block
+            try journal.initialize(BlockNumber(UInt64(block)), handle, to: Self.zeroBlock)
+            disk.size = recordStart
+            return block
         }
     }
 
@@ -108,22 +174,33 @@ final class OperationLogFile: Sendable {
         lastDrop.withLock { $0 = reason }
     }
 
+    /// The log's size in bytes.
+    var size: UInt64 { tail.withLock { $0.size } }
+
     /// Every payload in the log, read through the journal (what is committed and what is running).
     func payloads() throws(Errno) -> (records: [[UInt8]], damage: String?) {
-        let disk = appending.withLock { _ in object.disk }
-        return Self.payloads(try Self.contents(of: disk, data), size: disk.size)
+        try tail.withLock { _ throws(Errno) in
+            let disk = object.disk
+            return Self.payloads(try Self.contents(of: disk, map: map), storedSize: disk.size)
+        }
     }
 
-    /// The bytes of the log `disk`, read in 1 MiB pieces.
-    static func contents(of disk: DiskInode, _ data: FileData) throws(Errno) -> [UInt8] {
+    /// The log's bytes from block `first`, read through `map`'s journal: every block up to the one holding byte
+    /// `disk.size`, and the mapped ones after it (where records past the stored size are), up to the first hole.
+    static func contents(of disk: DiskInode, map: BlockMap, fromBlock first: UInt64 = 0) throws(Errno) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(min(disk.size, 1 << 30)))
-        while UInt64(bytes.count) < disk.size {
-            let piece = try data.read(disk, at: UInt64(bytes.count), count: 1 << 20)
-            guard !piece.isEmpty else { break }
-            bytes += piece
+        bytes.reserveCapacity(Int(min(disk.size + blockSize - min(disk.size, first * blockSize), 1 << 30)))
+        var index = first
+        while true {
+            let block = try map.lookup(disk, index)
+            if block == 0 {
+                guard index <= disk.size / blockSize else { return bytes }
+                bytes += zeroBlock
+            } else {
+                bytes += try map.journal.read(BlockNumber(UInt64(block)))
+            }
+            index += 1
         }
-        return bytes
     }
 
     /// `payload` framed: length, checksum, bytes.
@@ -134,24 +211,36 @@ final class OperationLogFile: Sendable {
         return framed + payload
     }
 
-    /// The payloads framed in `bytes`, up to the first damaged frame (whose place and cause `damage` says).
-    static func payloads(_ bytes: [UInt8], size: UInt64) -> (records: [[UInt8]], damage: String?) {
+    /// The frames of `bytes` from `offset` on, up to the first that is not one: their payloads, where the last
+    /// one ends, and what was wrong with the one after (nil when the bytes simply ran out).
+    static func scan(_ bytes: [UInt8], from offset: Int) -> (records: [[UInt8]], end: Int, stop: String?) {
         var records: [[UInt8]] = []
-        var offset = 0
-        if UInt64(bytes.count) < size { return (records, "the log's size is \(size) bytes but only \(bytes.count) could be read") }
+        var offset = max(0, min(offset, bytes.count))
         while offset < bytes.count {
-            guard bytes.count - offset >= headerSize else { return (records, "a truncated record header at byte \(offset)") }
+            guard bytes.count - offset >= headerSize else { return (records, offset, "a truncated record header at byte \(offset)") }
             let length = Int(bytes.load(UInt32.self, at: offset))
+            guard length > 0 else { return (records, offset, "no record at byte \(offset)") }
             guard length <= maximumRecord, bytes.count - offset - headerSize >= length else {
-                return (records, "a record at byte \(offset) claims \(length) bytes past the log's end")
+                return (records, offset, "a record at byte \(offset) claims \(length) bytes past the log's end")
             }
             let payload = Array(bytes[offset + headerSize..<offset + headerSize + length])
             guard CRC32C.checksum(payload) == bytes.load(UInt32.self, at: offset + 4) else {
-                return (records, "a record at byte \(offset) fails its checksum")
+                return (records, offset, "a record at byte \(offset) fails its checksum")
             }
             records.append(payload)
             offset += headerSize + length
         }
-        return (records, nil)
+        return (records, offset, nil)
+    }
+
+    /// The payloads of a log whose bytes are `bytes` and whose inode says `storedSize`: every frame up to the
+    /// stored size must be whole (damage otherwise: the readable log ends there), and the frames after it run until
+    /// the first that is not one.
+    static func payloads(_ bytes: [UInt8], storedSize: UInt64) -> (records: [[UInt8]], damage: String?) {
+        let scanned = scan(bytes, from: 0)
+        if UInt64(scanned.end) < storedSize {
+            return (scanned.records, scanned.stop ?? "the log's size is \(storedSize) bytes but only \(scanned.end) could be read")
+        }
+        return (scanned.records, nil)
     }
 }

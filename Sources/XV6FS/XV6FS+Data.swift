@@ -113,11 +113,12 @@ extension XV6FS {
 
     /// Closes the handle; an unlinked file with no other references is freed.
     public func release(_ request: Request, inode: Inode, handle: FileHandle, flags: OpenFlags) throws(Errno) {
-        try handles.withLock { (table: inout HandleTable) throws(Errno) in
-            _ = try table.file(handle, on: inode)
+        let file = try handles.withLock { (table: inout HandleTable) throws(Errno) -> OpenFile in
+            let file = try table.file(handle, on: inode)
             table.close(handle)
+            return file
         }
-        logRelease(of: inode, handle: handle, by: request)
+        logRelease(of: inode, handle: handle, readOnly: !file.flags.isWritable, by: request)
         guard let object = try? object(inode) else { return }
         object.state.withLock { $0.opens -= 1 }
         try releaseIfUnused(object)

@@ -54,12 +54,14 @@ extension XV6FS {
 
     /// Makes everything done so far durable and writes it home (the journal is empty afterwards).
     public func sync() throws(Errno) {
+        flushOperationLog()
         try journal.checkpoint()
     }
 
     /// Unmounts: frees inodes still waiting for their last close, checkpoints, and marks the image clean.
     public func destroy() {
         guard !isDestroyed.exchange(true, ordering: .acquiringAndReleasing), !options.readOnly else { return }
+        flushOperationLog()
         for object in table.cached where object.disk.linkCount == 0 && !object.disk.isFree {
             _ = try? journal.transaction { (handle: Handle) throws(Errno) in
                 try withLocks([object]) { () throws(Errno) in try free(object, handle) }

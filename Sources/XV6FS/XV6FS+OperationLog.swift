@@ -49,19 +49,31 @@ extension XV6FS {
         _ = operationLogFile?.log.records(operation(), by: request)
     }
 
-    /// Tells the log that `handle` closed, appending its record in a transaction of its own.
-    func logRelease(of inode: Inode, handle: FileHandle, by request: Request) {
+    /// Tells the log that `handle` closed, appending its record in a transaction of its own; the record of a
+    /// handle that could only read changes nothing and waits for the next change's transaction instead (or a
+    /// batch's own, `OperationLogFile.deferring`).
+    func logRelease(of inode: Inode, handle: FileHandle, readOnly handleReadOnly: Bool, by request: Request) {
         guard let file = operationLogFile else { return }
         let payloads = file.log.records(.released(inode: inode, handle: handle), by: request)
         guard !payloads.isEmpty, !readOnly.load(ordering: .relaxed) else { return }
+        if handleReadOnly, !file.deferring(payloads) { return }
         try? changing { (handle: Handle) throws(Errno) in
-            for payload in payloads { file.append(payload, handle) }
+            file.append(handleReadOnly ? [] : payloads, handle)
         }
     }
 
-    /// The report `topic` of the operation log (`ENOSYS` when this mount keeps none).
+    /// Appends the records still waiting (reads), in a transaction of their own: before a sync, an unmount, an
+    /// upgrade's hand-over or a report, so that they are not lost or missed.
+    func flushOperationLog() {
+        guard let file = operationLogFile, file.hasDeferred, !readOnly.load(ordering: .relaxed) else { return }
+        try? changing { (handle: Handle) throws(Errno) in file.append([], handle) }
+    }
+
+    /// The report `topic` of the operation log (`ENOSYS` when this mount keeps none), with the records of reads
+    /// still waiting appended first.
     public func report(_ topic: String) throws(Errno) -> String {
         guard let file = operationLogFile else { throw .noFunction }
+        flushOperationLog()
         let (records, damage) = try file.payloads()
         return try file.log.report(topic, records: records, damage: damage)
     }
@@ -71,7 +83,7 @@ extension XV6FS {
         guard let file = operationLogFile else { return [] }
         return [FileSystemCounter("log_records_appended", Int64(file.appended.load(ordering: .relaxed))),
                 FileSystemCounter("log_records_dropped", Int64(file.dropped.load(ordering: .relaxed))),
-                FileSystemCounter("log_bytes", Int64(clamping: file.object.disk.size))]
+                FileSystemCounter("log_bytes", Int64(clamping: file.size))]
     }
 
     /// Says so when the log had to drop records; the file system goes on serving.

@@ -31,6 +31,7 @@ extension XV6FS: UpgradableFileSystem {
 
     /// Stops the journal and encodes its in-memory state, the open handles and the inode counts.
     public func prepareUpgrade() throws(Errno) -> UpgradeState {
+        flushOperationLog()  // the records of reads still waiting go into the running transaction, handed over
         var out = StateWriter()
         out.write(Int64((device as? FileBlockDevice)?.descriptor ?? -1))
         out.write(dataMode.rawValue)

@@ -1,8 +1,10 @@
 // What xv6fs itself costs per operation, in-process (no kernel, no FUSE), for bench/xv6fs-ops.sh, which puts the
 // figures next to the same work on a mounted xv6fs.
 //
-//   XV6FSBenchmark IMAGE FILES [ordered|journal] [FILES-PER-DIRECTORY]
+//   XV6FSBenchmark IMAGE FILES [ordered|journal] [FILES-PER-DIRECTORY] [provfs]
 //
+// With `provfs`, xv6fs records provenance (`ProvenanceRecorder`, asking this machine's /proc about this process,
+// whose pid the requests carry), so that the log's cost per operation shows beside plain xv6fs's.
 // Formats IMAGE (a file, created or truncated to 4 GiB), mounts xv6fs on it, and makes, per file (1,000 to a
 // directory unless FILES-PER-DIRECTORY says otherwise), the calls the
 // kernel makes when `tar` (as root) extracts a file: LOOKUP (a miss), CREATE, WRITE (0–4 KiB), SETATTR for
@@ -13,6 +15,7 @@
 import BentoKit
 import BentoServices
 import Foundation
+import ProvFS
 import XV6FS
 
 /// Total time and calls per operation name, in the order first seen.
@@ -48,10 +51,12 @@ guard arguments.count >= 3, let files = Int(arguments[2]), files > 0 else {
 }
 let mode: DataMode = arguments.count > 3 && arguments[3] == "journal" ? .journal : .ordered
 let perDirectory = arguments.count > 4 ? max(Int(arguments[4]) ?? 1000, 1) : 1000
+let provenance = arguments.count > 5 && arguments[5] == "provfs"
 let device = try FileBlockDevice.create(path: arguments[1], size: 4 << 30)
 try XV6FS.mkfs(device: device, options: MkfsOptions(dataMode: mode))
-let fs = try XV6FS(device: device, options: XV6FS.Options(checksPermissions: false, commitInterval: nil))
-let root = Request.root
+let fs = try XV6FS(device: device, options: XV6FS.Options(checksPermissions: false, commitInterval: nil,
+                                                          operationLog: provenance ? ProvenanceRecorder() : nil))
+let root = provenance ? Request(pid: UInt32(ProcessInfo.processInfo.processIdentifier)) : Request.root
 let payload = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 var timings = Timings()
 var phases: [(name: String, microsecondsPerFile: Double)] = []
@@ -113,7 +118,7 @@ try fs.sync()
 let sync = clock.now - syncStart
 fs.destroy()
 
-print("xv6fs in-process, data=\(mode), \(files) files, \(perDirectory) per directory, on \(arguments[1])")
+print("\(provenance ? "provfs" : "xv6fs") in-process, data=\(mode), \(files) files, \(perDirectory) per directory, on \(arguments[1])")
 print("operation                  calls     µs/op")
 for name in timings.names {
     let (calls, microseconds) = timings.summary(name)

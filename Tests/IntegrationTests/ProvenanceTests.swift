@@ -102,6 +102,24 @@ struct ProvenanceTests {
         }
     }
 
+    @Test func aFullDiskDegradesTheLogButFailsNoRequest() throws {
+        try withImage { image, mountpoint in
+            try #require(sh("\(bento) mkfs --size 8M \(image) >/dev/null && \(bento) mount --fs provfs \(image) \(mountpoint)").status == 0)
+            let fill = try sh("dd if=/dev/zero of=\(mountpoint)/fill bs=64k status=none 2>&1; echo \"exit $?\"")
+            #expect(fill.output.contains("No space left on device"), "\(fill.output)")
+            // Changes that need no block go on; their records find no room and are dropped.
+            let changes = try sh("python3 -c 'import os\nfor i in range(4000): os.chmod(\"\(mountpoint)/fill\", 0o600 if i % 2 else 0o644)'")
+            #expect(changes.status == 0, "\(changes.output)")
+            let status = try sh("\(bento) status | grep \(mountpoint)").output
+            #expect(status.contains("rw(degraded: the operation log drops records"), "\(status)")
+            let stats = try sh("\(bento) stats \(mountpoint) | grep log_records_dropped").output
+            #expect(!stats.hasSuffix(" 0\n"), "\(stats)")
+            try sh("rm \(mountpoint)/fill")
+            try unmount(mountpoint, image: image)
+            #expect(try sh("\(bento) fsck \(image)").status == 0)
+        }
+    }
+
     @Test func aJobsTemporaryFilesOutsideTheMountAreBridgedByTree() throws {
         try withImage { image, mountpoint in
             try #require(sh("\(bento) mount --fs provfs \(image) \(mountpoint)").status == 0)

@@ -244,3 +244,31 @@ import Testing
         try disk.write(location.block, bytes)
     }
 }
+
+/// Records of reads wait for the next change instead of costing a transaction each, and keep the log's order.
+@Suite struct DeferredReadTests {
+    @Test func readsWaitForTheNextChangeAndStayBeforeIt() throws {
+        let mount = try ProvFSTests.Mount.fresh()
+        defer { mount.unmount() }
+        let reader = mount.process(9, "/usr/bin/cat", ["cat", "a"])
+        try ProvFSTests.write("text", to: "/a", by: mount.files)
+        let before = try mount.fs.counters.first { $0.name == "log_records_appended" }?.value ?? 0
+        _ = try ProvFSTests.read("/a", by: reader)
+        let after = try mount.fs.counters.first { $0.name == "log_records_appended" }?.value ?? 0
+        #expect(after == before, "the read's close record waits")
+        try reader.unlink("/a")
+        let kinds = try mount.log().records.filter { $0.pid == 9 }.map(\.kind)
+        #expect(kinds == [.process, .close, .unlink], "the read went in before the change that followed it")
+    }
+
+    @Test func manyReadsGoInTogether() throws {
+        let mount = try ProvFSTests.Mount.fresh()
+        defer { mount.unmount() }
+        try ProvFSTests.write("text", to: "/a", by: mount.files)
+        let reader = mount.process(9, "/usr/bin/grep", ["grep", "-r", "x"])
+        for _ in 0..<200 { _ = try ProvFSTests.read("/a", by: reader) }
+        let appended = mount.fs.counters.first { $0.name == "log_records_appended" }?.value ?? 0
+        #expect(appended >= 192 && appended < 205, "in batches of 64: \(appended)")
+        #expect(try mount.log().records.filter { $0.kind == .close && $0.pid == 9 }.count == 200, "a report appends the rest")
+    }
+}

@@ -26,8 +26,10 @@ import Testing
         var create = ProvenanceRecord(kind: .create, time: Timestamp(seconds: 3), pid: 2, inode: 9)
         (create.type, create.parent, create.name) = ("regular", 1, "a")
         var setattr = ProvenanceRecord(kind: .setattr, time: Timestamp(seconds: 4), pid: 2, inode: 9)
-        (setattr.size, setattr.changes, setattr.attribute) = (0, "size=0 mode=0644", "user.x")
-        for record in [Self.sample(), process, close, create, setattr] {
+        (setattr.size, setattr.mode, setattr.newUID, setattr.newGID, setattr.times) = (0, 0o644, 1000, 0, ["atime", "mtime"])
+        var allocate = ProvenanceRecord(kind: .fallocate, time: Timestamp(seconds: 5), pid: 2, inode: 9)
+        (allocate.offset, allocate.length, allocate.flags, allocate.attribute) = (4096, 8192, 3, "user.x")
+        for record in [Self.sample(), process, close, create, setattr, allocate] {
             #expect(try ProvenanceRecord(decoding: record.encoded) == record)
         }
     }
