@@ -1,6 +1,7 @@
 # Sourced by bench/xv6fs.sh and bench/apps.sh: a fresh file system per kind on its own image under $WORK, and
 # the clean-up that leaves no mount or loop device behind. Needs WORK, SIZE and BENTO; XV6FS_OPTIONS adds mount
-# options for xv6fs. Kinds: ext4-journal, ext4-ordered (a loop device), xv6fs (bento mkfs and mount).
+# options for xv6fs and provfs. Kinds: ext4-journal, ext4-ordered (a loop device), xv6fs and provfs (bento mkfs and
+# mount --fs).
 
 # mount_fs KIND: makes and mounts a fresh file system at $WORK/mnt-KIND and prints that mount point.
 mount_fs() {
@@ -13,24 +14,24 @@ mount_fs() {
         local loop; loop=$(losetup -f --show "$image")  # mount_fs runs in $(...): release_images finds it with losetup -j
         mkfs.ext4 -q -F "$loop"
         mount -o "data=${kind#ext4-}" "$loop" "$mnt" ;;
-    xv6fs)
+    xv6fs|provfs)
         "$BENTO" mkfs "$image" > /dev/null
-        "$BENTO" mount ${XV6FS_OPTIONS:+-o "$XV6FS_OPTIONS"} "$image" "$mnt" ;;
+        "$BENTO" mount --fs "$kind" ${XV6FS_OPTIONS:+-o "$XV6FS_OPTIONS"} "$image" "$mnt" ;;
     esac
     echo "$mnt"
 }
 
-# unmount_fs KIND: unmounts, detaches the loop device, and checks an xv6fs image, which must be clean (the daemon
+# unmount_fs KIND: unmounts, detaches the loop device, and checks an xv6fs or provfs image, which must be clean (the daemon
 # may still be flushing right after umount: fsck is tried for up to 20 s); exits with the report otherwise.
 unmount_fs() {
     local kind=$1 mnt="$WORK/mnt-$1" source
     source=$(findmnt -n -o SOURCE "$mnt")
     umount "$mnt"
     case $source in /dev/loop*) losetup -d "$source" ;; esac
-    if [ "$kind" = xv6fs ]; then
+    if [ "$kind" = xv6fs ] || [ "$kind" = provfs ]; then
         local report=""
-        for _ in $(seq 100); do report=$("$BENTO" fsck "$WORK/image-xv6fs" 2>&1) && return; sleep 0.2; done
-        echo "fsck of xv6fs after the workload failed: $report" >&2
+        for _ in $(seq 100); do report=$("$BENTO" fsck "$WORK/image-$kind" 2>&1) && return; sleep 0.2; done
+        echo "fsck of $kind after the workload failed: $report" >&2
         exit 1
     fi
 }

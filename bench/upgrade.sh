@@ -11,7 +11,9 @@
 # resume; BENTO_UPGRADE_IMAGE_DIR puts xv6fs's image elsewhere (e.g. /dev/shm, where a flush costs nothing, to
 # see the upgrade's own cost apart from the disk's).
 #
-#   BENTO_UPGRADE_SECONDS=20 BENTO_UPGRADE_FS=memfs|xv6fs BENTO_UPGRADE_IMAGE_DIR=/tmp OUT=/tmp/bento-upgrade bench/upgrade.sh
+# provfs alternates xv6fs with provfs on one image: provenance tracking turned on and off under the load.
+#
+#   BENTO_UPGRADE_SECONDS=20 BENTO_UPGRADE_FS=memfs|xv6fs|provfs BENTO_UPGRADE_IMAGE_DIR=/tmp OUT=/tmp/bento-upgrade bench/upgrade.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TOTAL=${BENTO_UPGRADE_SECONDS:-20}
@@ -20,7 +22,8 @@ OUT=${OUT:-/tmp/bento-upgrade}
 case "$FS" in
     memfs) V1=MemFSModuleV1 V2=MemFSModuleV2 ;;
     xv6fs) V1=XV6FSModuleV1 V2=XV6FSModuleV2 ;;
-    *) echo "BENTO_UPGRADE_FS must be memfs or xv6fs" >&2; exit 2 ;;
+    provfs) V1=XV6FSModuleV1 V2=ProvFSModule ;;
+    *) echo "BENTO_UPGRADE_FS must be memfs, xv6fs or provfs" >&2; exit 2 ;;
 esac
 
 for product in bento "$V1" "$V2"; do swift build -c release --product "$product" >/dev/null; done
@@ -30,7 +33,7 @@ WORK=$(mktemp -d /tmp/bento-upgrade-bench.XXXXXX)
 IMAGE=$(mktemp -u "${BENTO_UPGRADE_IMAGE_DIR:-$WORK}/bento-upgrade-image.XXXXXX")
 trap 'umount "$WORK/mnt" 2>/dev/null || umount -l "$WORK/mnt" 2>/dev/null || true; rm -rf "$WORK" "$IMAGE"' EXIT
 mkdir "$WORK/mnt"
-if [ "$FS" = xv6fs ]; then
+if [ "$FS" != memfs ]; then
     "$BIN/bento" mkfs --size 512M "$IMAGE" >/dev/null
     SOURCE="$IMAGE"
 else
