@@ -13,16 +13,20 @@ public struct ProcessIdentity: Sendable, Hashable {
     public var parentPid: UInt32
     /// Its process group: the shell's job it belongs to (0 when unknown).
     public var group: UInt32
+    /// When it started (clock ticks since boot; 0 when unknown): a reused pid starts later.
+    public var started: UInt64
     /// The path of its executable.
     public var executable: String
     /// Its arguments, the program's name first.
     public var commandLine: [String]
 
     /// A process's identity.
-    public init(pid: UInt32, parentPid: UInt32 = 0, group: UInt32 = 0, executable: String, commandLine: [String]) {
+    public init(pid: UInt32, parentPid: UInt32 = 0, group: UInt32 = 0, started: UInt64 = 0, executable: String,
+                commandLine: [String]) {
         self.pid = pid
         self.parentPid = parentPid
         self.group = group
+        self.started = started
         self.executable = executable
         self.commandLine = commandLine
     }
@@ -32,9 +36,27 @@ public struct ProcessIdentity: Sendable, Hashable {
 public protocol ProcessDirectory: Sendable {
     /// The identity of the process thread `pid` belongs to, as of now.
     func identity(of pid: UInt32) -> ProcessIdentity?
-    /// Only the executable of thread `pid`'s process, as of now: the cheap check that it has not exec'd since
-    /// its identity was read.
-    func executable(of pid: UInt32) -> String?
+    /// Only the executable and start time of thread `pid`'s process, as of now: the cheap check that it is the
+    /// same process as when its identity was read (a new start time: the pid was reused) running the same program
+    /// (a new executable: it exec'd).
+    func stamp(of pid: UInt32) -> ProcessStamp?
+}
+
+/// What tells one process apart from another with the same pid, and one program it runs from the next.
+public struct ProcessStamp: Sendable, Hashable {
+    public var executable: String
+    public var started: UInt64
+
+    /// A stamp.
+    public init(executable: String, started: UInt64) {
+        self.executable = executable
+        self.started = started
+    }
+}
+
+extension ProcessIdentity {
+    /// Its stamp.
+    public var stamp: ProcessStamp { ProcessStamp(executable: executable, started: started) }
 }
 
 /// The processes of this machine, read from `/proc/PID/{status,stat,exe,cmdline}` at each call (a pid can be reused
@@ -44,14 +66,18 @@ public struct HostProcessDirectory: ProcessDirectory {
     public init() {}
 
     public func identity(of pid: UInt32) -> ProcessIdentity? {
-        guard let (process, parent, group) = HostProcess.lineage(of: pid), let executable = HostProcess.executable(of: pid),
+        guard let (process, parent, group) = HostProcess.lineage(of: pid), let stamp = stamp(of: pid),
               let commandLine = HostProcess.commandLine(of: pid) else {
             return nil
         }
-        return ProcessIdentity(pid: process, parentPid: parent, group: group, executable: executable, commandLine: commandLine)
+        return ProcessIdentity(pid: process, parentPid: parent, group: group, started: stamp.started,
+                               executable: stamp.executable, commandLine: commandLine)
     }
 
-    public func executable(of pid: UInt32) -> String? { HostProcess.executable(of: pid) }
+    public func stamp(of pid: UInt32) -> ProcessStamp? {
+        guard let executable = HostProcess.executable(of: pid), let started = HostProcess.startTime(of: pid) else { return nil }
+        return ProcessStamp(executable: executable, started: started)
+    }
 }
 
 /// Processes a test makes up: in-process runs have no kernel to say who called.
@@ -69,5 +95,5 @@ public final class SimulatedProcessDirectory: ProcessDirectory {
 
     public func identity(of pid: UInt32) -> ProcessIdentity? { processes.withLock { $0[pid] } }
 
-    public func executable(of pid: UInt32) -> String? { identity(of: pid)?.executable }
+    public func stamp(of pid: UInt32) -> ProcessStamp? { identity(of: pid)?.stamp }
 }

@@ -36,12 +36,22 @@ public enum HostProcess {
             field(name, in: status)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { UInt32($0) }
         }
         guard let status = status(of: pid), let process = number("Tgid", in: status), let parent = number("PPid", in: status),
-              let file = try? HostDescriptor(opening: "/proc/\(pid)/stat", flags: O_RDONLY | O_CLOEXEC),
-              let stat = try? file.read(at: 0, count: 4096), let end = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        // After the command name in parentheses: state, ppid, pgrp, ...
-        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 2, let group = UInt32(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+              let group = statField(2, of: pid).flatMap(UInt32.init) else { return nil }
         return (process, parent, group)
+    }
+
+    /// When thread `pid` started, in clock ticks since boot (`/proc/PID/stat`'s 22nd field): with the pid, it names
+    /// one process for good, since a pid is reused only by a process that starts later. Nil when it cannot be read.
+    public static func startTime(of pid: UInt32) -> UInt64? {
+        statField(19, of: pid).flatMap(UInt64.init)
+    }
+
+    /// Field `index` of `/proc/PID/stat` counting from the one after the command name (0: the state).
+    private static func statField(_ index: Int, of pid: UInt32) -> String? {
+        guard pid != 0, let file = try? HostDescriptor(opening: "/proc/\(pid)/stat", flags: O_RDONLY | O_CLOEXEC),
+              let stat = try? file.read(at: 0, count: 4096), let end = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " "))
+        return fields.count > index ? String(decoding: fields[fields.startIndex + index], as: UTF8.self) : nil
     }
 
     /// The text of `/proc/PID/status`.

@@ -18,6 +18,7 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
     /// A process in the answer.
     public struct Process: Sendable, Hashable, Codable {
         public var pid: UInt32
+        public var started: UInt64
         public var parentPid: UInt32?
         public var executable: String?
         public var commandLine: [String]?
@@ -27,6 +28,10 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
             let program = executable.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "?"
             return "\(program)[\(pid)]"
         }
+        /// Its process.
+        var key: ProcessKey { ProcessKey(pid: pid, started: started) }
+        /// Its node in DOT.
+        var node: String { "p\(pid)_\(started)" }
     }
 
     /// Data moving: a file read by a process, or a process writing a file.
@@ -34,7 +39,7 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
         public enum Kind: String, Sendable, Hashable, Codable { case read, wrote }
         public var kind: Kind
         public var file: FileLife
-        public var pid: UInt32
+        public var process: ProcessKey
     }
 
     /// Which question this answers.
@@ -51,14 +56,14 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
         files.append(File(file: file, path: path, depth: depth))
     }
 
-    mutating func add(process pid: UInt32, record: ProvenanceRecord?) {
-        guard !processes.contains(where: { $0.pid == pid }) else { return }
-        processes.append(Process(pid: pid, parentPid: record?.parentPid, executable: record?.executable,
+    mutating func add(process key: ProcessKey, record: ProvenanceRecord?) {
+        guard !processes.contains(where: { $0.key == key }) else { return }
+        processes.append(Process(pid: key.pid, started: key.started, parentPid: record?.parentPid, executable: record?.executable,
                                  commandLine: record?.commandLine))
     }
 
-    mutating func connect(file: FileLife, readBy pid: UInt32) { insert(Edge(kind: .read, file: file, pid: pid)) }
-    mutating func connect(process pid: UInt32, wrote file: FileLife) { insert(Edge(kind: .wrote, file: file, pid: pid)) }
+    mutating func connect(file: FileLife, readBy process: ProcessKey) { insert(Edge(kind: .read, file: file, process: process)) }
+    mutating func connect(process: ProcessKey, wrote file: FileLife) { insert(Edge(kind: .wrote, file: file, process: process)) }
 
     private mutating func insert(_ edge: Edge) { if !edges.contains(edge) { edges.append(edge) } }
 
@@ -67,7 +72,7 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
         let linking: Edge.Kind = direction == .inputs ? .read : .wrote
         let rows = files.filter { $0.depth > 0 }.map { file -> [String] in
             let via = edges.filter { $0.file == file.file && $0.kind == linking }.compactMap { edge in
-                processes.first { $0.pid == edge.pid }?.label
+                processes.first { $0.key == edge.process }?.label
             }
             return ["\(file.depth)", file.path, via.joined(separator: " ")]
         }
@@ -82,11 +87,12 @@ public struct ProvenanceGraph: Sendable, Hashable, Codable {
         }
         for process in processes {
             let command = process.commandLine?.joined(separator: " ") ?? ""
-            lines.append("  p\(process.pid) [shape=ellipse, label=\(Self.quoted(process.label)), tooltip=\(Self.quoted(command))];")
+            lines.append("  \(process.node) [shape=ellipse, label=\(Self.quoted(process.label)), tooltip=\(Self.quoted(command))];")
         }
         for edge in edges {
             let file = File(file: edge.file, path: "", depth: 0).node
-            lines.append(edge.kind == .read ? "  \(file) -> p\(edge.pid) [label=read];" : "  p\(edge.pid) -> \(file) [label=wrote];")
+            let process = "p\(edge.process.pid)_\(edge.process.started)"
+            lines.append(edge.kind == .read ? "  \(file) -> \(process) [label=read];" : "  \(process) -> \(file) [label=wrote];")
         }
         return (lines + ["}"]).joined(separator: "\n") + "\n"
     }

@@ -27,15 +27,15 @@ public struct ProvenanceNames: Sendable {
     private let files: [FileLife?]
     /// The latest life the log knows of each inode, and whether it ended.
     private let latest: [UInt64: (life: Int, ended: Bool)]
-    /// The last name the log gave each object: its directory's inode and its name.
-    private let logged: [FileLife: (parent: UInt64, name: String)]
+    /// The last name the log gave each object: its directory (in its life then) and its name.
+    private let logged: [FileLife: (parent: FileLife, name: String)]
 
     /// Names from `current` (a walk of the tree as it is) and from the records of `log`.
     public init(log: ProvenanceLog, current: [UInt64: String]) {
         self.current = current
         var latest: [UInt64: (life: Int, ended: Bool)] = [:]
         var files: [FileLife?] = []
-        var logged: [FileLife: (parent: UInt64, name: String)] = [:]
+        var logged: [FileLife: (parent: FileLife, name: String)] = [:]
         func life(_ inode: UInt64) -> FileLife { FileLife(inode: inode, life: latest[inode]?.life ?? 0) }
         for record in log.records {
             guard record.kind != .process else {
@@ -47,15 +47,19 @@ public struct ProvenanceNames: Sendable {
             files.append(file)
             switch record.kind {
             case .create, .link:
-                if let parent = record.parent, let name = record.name { logged[file] = (parent, name) }
+                if let parent = record.parent, let name = record.name { logged[file] = (life(parent), name) }
             case .unlink:
                 if record.last == true { latest[record.inode] = (file.life, true) }
             case .rename:
-                let old = logged[file] ?? record.parent.flatMap { parent in record.name.map { (parent, $0) } }
-                if let parent = record.newParent, let name = record.newName { logged[file] = (parent, name) }
+                let old = logged[file] ?? record.parent.flatMap { parent in record.name.map { (life(parent), $0) } }
+                if let parent = record.newParent, let name = record.newName { logged[file] = (life(parent), name) }
                 if let replaced = record.replaced {
                     let other = life(replaced)
-                    if record.exchanged == true { if let old { logged[other] = old } } else { latest[replaced] = (other.life, true) }
+                    if record.exchanged == true {
+                        if let old { logged[other] = old }
+                    } else if record.last == true {
+                        latest[replaced] = (other.life, true)  // its last name went: the object is gone
+                    }
                 }
             default:
                 break
@@ -85,7 +89,7 @@ public struct ProvenanceNames: Sendable {
             }
             guard let (parent, name) = logged[node] else { break }
             components.append(name)
-            node = currentFile(parent)
+            node = parent
         }
         return "#\(file.inode)"
     }

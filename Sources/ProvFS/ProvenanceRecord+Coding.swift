@@ -19,7 +19,7 @@ extension ProvenanceRecord {
     private enum Tag: UInt8 {
         case type = 1, parent, name, newParent, newName, replaced, exchanged, last, offset, length, size, mode,
              attribute, bytesRead, bytesWritten, firstRead, firstWrite, parentPid, executable, commandLine, processGroup,
-             newUID, newGID, times, flags
+             newUID, newGID, times, flags, started
     }
 
     /// The times a setattr may set, by their bit in the `times` field: append only.
@@ -60,6 +60,7 @@ extension ProvenanceRecord {
             names.reduce(0) { bits, name in bits | (Self.timeNames.firstIndex(of: name).map { UInt64(1) << $0 } ?? 0) }
         })
         number(.flags, flags.map(UInt64.init))
+        number(.started, started)
         text(.attribute, attribute)
         number(.bytesRead, bytesRead)
         number(.bytesWritten, bytesWritten)
@@ -115,6 +116,7 @@ extension ProvenanceRecord {
                 let bits = try value.varint()
                 times = Self.timeNames.indices.filter { bits & (1 << $0) != 0 }.map { Self.timeNames[$0] }
             case .flags?: flags = UInt32(try value.varint(below: 1 << 32))
+            case .started?: started = try value.varint()
             case .attribute?: attribute = text()
             case .bytesRead?: bytesRead = try value.varint()
             case .bytesWritten?: bytesWritten = try value.varint()

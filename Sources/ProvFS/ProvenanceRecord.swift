@@ -9,7 +9,7 @@ import BentoKit
 public struct ProvenanceRecord: Sendable, Hashable, Codable {
     /// What a record says happened.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Who `pid` is: `parentPid`, `processGroup` (its job), `executable`, `commandLine`.
+        /// Who `pid` is: `parentPid`, `processGroup` (its job), `started`, `executable`, `commandLine`.
         case process
         /// A new object (`type`) named `name` in `parent` (no name for an `O_TMPFILE` file).
         case create
@@ -17,7 +17,8 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
         case link
         /// The name `name` in `parent` removed; `last` when `inode` has no name left.
         case unlink
-        /// `name` in `parent` renamed to `newName` in `newParent`; `replaced` was there (swapped when `exchanged`).
+        /// `name` in `parent` renamed to `newName` in `newParent`; `replaced` was there (swapped when `exchanged`;
+        /// `last` when that was its last name).
         case rename
         /// chmod, chown, truncate or utimensat: the new `mode`, `uid`, `gid` or `size`, and which `times` were set.
         case setattr
@@ -80,9 +81,11 @@ public struct ProvenanceRecord: Sendable, Hashable, Codable {
     public var bytesWritten: UInt64?
     public var firstRead: UInt64?
     public var firstWrite: UInt64?
-    /// `process`: its parent's pid, its process group (the shell job it runs in), its executable and its arguments.
+    /// `process`: its parent's pid, its process group (the shell job it runs in), when it started (clock ticks since
+    /// boot: a reused pid starts later), its executable and its arguments (each kept to 1 KiB, 8 KiB in all).
     public var parentPid: UInt32?
     public var processGroup: UInt32?
+    public var started: UInt64?
     public var executable: String?
     public var commandLine: [String]?
 

@@ -5,24 +5,29 @@ import XV6FS
 
 // provfs's provenance layer: turns what xv6fs tells its operation log into `ProvenanceRecord`s.
 //
-// Who: a request's pid names the calling thread. Its process's identity (process id, parent, job, executable,
-// command line) is read from the `ProcessDirectory` at first sight and kept; it is checked again (the
-// executable only, a cheap readlink on the host) when older than `recheckInterval`, and read anew when the
-// executable changed (an exec). A `process` record goes into the log before the first record that names the
-// process on this mount, and again after an exec, so the log explains its own pids.
+// Who: a request's pid names the calling thread. Its process's identity (process id, parent, job, start time,
+// executable, command line) is read from the `ProcessDirectory` at first sight and kept; it is checked again (its
+// stamp only: the executable and the start time, a readlink and a short read on the host) when older than
+// `recheckInterval`, and read anew when the stamp changed: an exec, or the pid reused by a new process. A
+// `process` record goes into the log before the first record that names the process on this mount, and again
+// for each new identity, so the log explains its own pids. The /proc reads happen in `prepare` and at open and
+// release, never inside a change's journal handle (see `OperationLog`): there, only what is known is used.
 // Reads and writes are summarised per open file: a `write` record at the first write (in that write's
 // transaction: a durable write always has its record), a `close` record at release with the totals and the
 // offsets of the first read and first write. The opener's identity is taken at open, since a release often
 // comes from the kernel (pid 0) after the process is gone.
-// Memory: one entry per open file, and one per thread seen, trimmed to those seen in the last minute once
-// there are more than `threadLimit`.
+// Memory: one entry per open file, and one per thread seen, the half checked longest ago dropped once there are
+// more than `threadLimit`. A command line is kept to `argumentLimit` bytes an argument and `commandLineLimit` in
+// all, so that its record always fits.
 
 /// provfs's `OperationLog`: provenance records for every change, read and write an xv6fs image sees.
 public final class ProvenanceRecorder: OperationLog {
-    /// How long a thread's identity is trusted before its executable is checked again.
+    /// How long a thread's identity is trusted before its stamp is checked again.
     public static let recheckInterval: Int64 = 1_000_000  // 1 ms, in nanoseconds
     /// Threads remembered before old ones are dropped.
     static let threadLimit = 4096
+    /// Bytes of one argument, and of the whole command line, a process record keeps.
+    static let argumentLimit = 1024, commandLineLimit = 8192
 
     private let processes: any ProcessDirectory
     private let clock: any BentoKit.Clock
@@ -54,6 +59,8 @@ public final class ProvenanceRecorder: OperationLog {
     private struct OpenFile {
         var inode: Inode
         var thread: UInt32
+        /// The opener as it was at open.
+        var opener: ProcessIdentity?
         var uid: UInt32, gid: UInt32
         var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0
         var firstRead: UInt64?, firstWrite: UInt64?
@@ -69,8 +76,11 @@ public final class ProvenanceRecorder: OperationLog {
         let now = clock.now()
         switch operation {
         case .opened(let inode, let handle, _):
-            _ = identify(request.pid, at: now, recording: false)
-            state.withLock { $0.files[handle] = OpenFile(inode: inode, thread: request.pid, uid: request.uid.rawValue, gid: request.gid.rawValue) }
+            let opener = refresh(request.pid, at: now)
+            state.withLock {
+                $0.files[handle] = OpenFile(inode: inode, thread: request.pid, opener: opener, uid: request.uid.rawValue,
+                                            gid: request.gid.rawValue)
+            }
             return []
         case .read(let inode, let handle, let offset, let count):
             state.withLock { state in
@@ -99,7 +109,9 @@ public final class ProvenanceRecorder: OperationLog {
         case .released(_, let handle):
             guard let file = state.withLock({ $0.files.removeValue(forKey: handle) }),
                   file.bytesRead > 0 || file.bytesWritten > 0 else { return [] }
-            return make(.close, inode: file.inode.rawValue, thread: file.thread, uid: file.uid, gid: file.gid, at: now) { record in
+            _ = refresh(file.thread, at: now)  // outside any handle: the opener's thread may be looked at again
+            return make(.close, inode: file.inode.rawValue, thread: file.thread, opener: file.opener, uid: file.uid,
+                        gid: file.gid, at: now) { record in
                 record.bytesRead = file.bytesRead
                 record.bytesWritten = file.bytesWritten
                 record.firstRead = file.firstRead
@@ -130,7 +142,7 @@ public final class ProvenanceRecorder: OperationLog {
                 record.name = name.description
                 record.last = isLast
             }
-        case .renamed(let parent, let name, let newParent, let newName, let inode, let replaced, let exchanged):
+        case .renamed(let parent, let name, let newParent, let newName, let inode, let replaced, let exchanged, let gone):
             return make(.rename, inode: inode, by: request, at: now) { record in
                 record.parent = parent.rawValue
                 record.name = name.description
@@ -138,6 +150,7 @@ public final class ProvenanceRecorder: OperationLog {
                 record.newName = newName.description
                 record.replaced = replaced?.rawValue
                 record.exchanged = exchanged ? true : nil
+                record.last = gone ? true : nil
             }
         case .attributesChanged(let inode, let changes):
             return make(.setattr, inode: inode, by: request, at: now) { record in
@@ -176,48 +189,86 @@ public final class ProvenanceRecorder: OperationLog {
         make(kind, inode: inode.rawValue, thread: request.pid, uid: request.uid.rawValue, gid: request.gid.rawValue, at: now, fill)
     }
 
-    private func make(_ kind: ProvenanceRecord.Kind, inode: UInt64, thread: UInt32, uid: UInt32, gid: UInt32, at now: Timestamp,
-                      _ fill: (inout ProvenanceRecord) -> Void) -> [[UInt8]] {
-        let (identity, unrecorded) = identify(thread, at: now, recording: true)
-        var payloads: [[UInt8]] = []
-        if unrecorded, let identity {
-            var process = ProvenanceRecord(kind: .process, time: now, pid: identity.pid, uid: uid, gid: gid)
-            process.parentPid = identity.parentPid
-            process.processGroup = identity.group == 0 ? nil : identity.group
-            process.executable = identity.executable
-            process.commandLine = identity.commandLine
-            payloads.append(process.encoded)
+    /// A record of `kind` on `inode` by thread `thread`'s process as last seen (no /proc read: this may run inside
+    /// a journal handle), after that process's record when the log lacks it. With `opener` (a release), the
+    /// process that opened the file, named again if the thread's pid now names another one.
+    private func make(_ kind: ProvenanceRecord.Kind, inode: UInt64, thread: UInt32, opener: ProcessIdentity? = nil,
+                      uid: UInt32, gid: UInt32, at now: Timestamp, _ fill: (inout ProvenanceRecord) -> Void) -> [[UInt8]] {
+        var (identity, unrecorded) = known(thread, recording: true)
+        if let opener, identity?.stamp != opener.stamp {
+            (identity, unrecorded) = (opener, true)
         }
+        var payloads: [[UInt8]] = []
+        if unrecorded, let identity { payloads.append(Self.processRecord(identity, uid: uid, gid: gid, at: now).encoded) }
         var record = ProvenanceRecord(kind: kind, time: now, pid: identity?.pid ?? thread, uid: uid, gid: gid, inode: inode)
         fill(&record)
         payloads.append(record.encoded)
         return payloads
     }
 
-    /// The identity of thread `thread`'s process (nil when unknown), and whether the log still needs its `process`
-    /// record; when `recording`, the caller writes that record and the thread counts as recorded from now on.
-    private func identify(_ thread: UInt32, at now: Timestamp, recording: Bool) -> (ProcessIdentity?, Bool) {
-        guard thread != 0 else { return (nil, false) }
+    /// The `process` record of `identity`, its command line kept within the limits.
+    static func processRecord(_ identity: ProcessIdentity, uid: UInt32, gid: UInt32, at now: Timestamp) -> ProvenanceRecord {
+        var process = ProvenanceRecord(kind: .process, time: now, pid: identity.pid, uid: uid, gid: gid)
+        process.parentPid = identity.parentPid
+        process.processGroup = identity.group == 0 ? nil : identity.group
+        process.started = identity.started == 0 ? nil : identity.started
+        process.executable = String(decoding: identity.executable.utf8.prefix(argumentLimit * 4), as: UTF8.self)
+        var total = 0
+        var arguments: [String] = []
+        for argument in identity.commandLine {
+            let kept = argument.utf8.prefix(argumentLimit)
+            guard total + kept.count <= commandLineLimit else { break }
+            total += kept.count
+            arguments.append(String(decoding: kept, as: UTF8.self))
+        }
+        process.commandLine = arguments
+        return process
+    }
+
+    /// Lets the recorder learn who `request`'s process is before a change's journal handle.
+    public func prepare(for request: Request) {
+        _ = refresh(request.pid, at: clock.now())
+    }
+
+    /// The identity of thread `thread`'s process, checked against /proc when older than `recheckInterval`: read
+    /// anew at first sight and when its stamp changed (an exec, or the pid reused), kept when the process is gone.
+    /// Never call inside a journal handle.
+    private func refresh(_ thread: UInt32, at now: Timestamp) -> ProcessIdentity? {
+        guard thread != 0 else { return nil }
         let nanoseconds = now.seconds &* 1_000_000_000 &+ Int64(now.nanoseconds)
+        let known = state.withLock { $0.threads[thread] }
+        if let known, nanoseconds &- known.checked < Self.recheckInterval { return known.identity }
         var current: Thread
-        // Still the same program: checked lately, or its executable unchanged (or unreadable: gone, so not exec'd).
-        if let known = state.withLock({ $0.threads[thread] }),
-           nanoseconds - known.checked < Self.recheckInterval
-            || known.identity.map({ identity in processes.executable(of: thread).map { $0 == identity.executable } ?? true }) == true {
-            current = known
-            if nanoseconds - known.checked >= Self.recheckInterval { current.checked = nanoseconds }
+        if let known, let identity = known.identity, processes.stamp(of: thread).map({ $0 == identity.stamp }) ?? true {
+            current = known  // the same process and program, or gone (so not changed)
+            current.checked = nanoseconds
         } else {
             current = Thread(identity: processes.identity(of: thread), checked: nanoseconds)
         }
-        let unrecorded = !current.recorded && current.identity != nil
-        if recording { current.recorded = current.recorded || unrecorded }
         let stored = current
         state.withLock { state in
-            if state.threads.count > Self.threadLimit {
-                state.threads = state.threads.filter { nanoseconds - $0.value.checked < 60_000_000_000 }
+            if state.threads.count >= Self.threadLimit, state.threads[thread] == nil {
+                // Drop the half checked longest ago.
+                let kept = state.threads.sorted { $0.value.checked > $1.value.checked }.prefix(Self.threadLimit / 2)
+                state.threads = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
             }
             state.threads[thread] = stored
         }
-        return (stored.identity, unrecorded)
+        return stored.identity
+    }
+
+    /// What is known of thread `thread`'s process, without /proc: its identity, and whether the log still needs
+    /// its `process` record (when `recording`, the caller writes it, and the thread counts as recorded).
+    private func known(_ thread: UInt32, recording: Bool) -> (ProcessIdentity?, Bool) {
+        guard thread != 0 else { return (nil, false) }
+        return state.withLock { state -> (ProcessIdentity?, Bool) in
+            guard var entry = state.threads[thread], let identity = entry.identity else { return (nil, false) }
+            let unrecorded = !entry.recorded
+            if recording, unrecorded {
+                entry.recorded = true
+                state.threads[thread] = entry
+            }
+            return (identity, unrecorded)
+        }
     }
 }

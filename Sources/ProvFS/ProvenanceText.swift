@@ -5,11 +5,12 @@ import Foundation
 
 extension ProvenanceQuery {
     /// `records` (with their objects) as a table: time, program, operation, path, details.
-    public func table(_ records: [(ProvenanceRecord, FileLife?)]) -> String {
-        let rows = records.map { record, file -> [String] in
-            let program = processes[record.pid].map { ProvenanceGraph.Process(pid: record.pid, executable: $0.executable).label }
+    public func table(_ entries: [Entry]) -> String {
+        let rows = entries.map { entry -> [String] in
+            let record = entry.record
+            let program = processes[entry.process].map { ProvenanceGraph.Process(pid: record.pid, executable: $0.executable).label }
                 ?? "\(record.pid)"
-            return [record.time.iso8601, program, record.kind.rawValue, file.map(names.path) ?? "", details(of: record)]
+            return [record.time.iso8601, program, record.kind.rawValue, entry.file.map(names.path) ?? "", details(of: record)]
         }
         return TextTable(header: ["TIME", "PROCESS", "OP", "PATH", "DETAILS"], rows: rows).text
     }
@@ -58,21 +59,21 @@ extension ProvenanceQuery {
     }
 
     /// The files and processes of `records`, joined by their reads and writes.
-    public func graph(of records: [(ProvenanceRecord, FileLife?)]) -> ProvenanceGraph {
+    public func graph(of entries: [Entry]) -> ProvenanceGraph {
         var graph = ProvenanceGraph(direction: .outputs)
-        for (record, file) in records where record.pid != 0 && (record.writesData || record.readsData) {
-            guard let file else { continue }
+        for entry in entries where entry.record.pid != 0 && (entry.record.writesData || entry.record.readsData) {
+            guard let file = entry.file else { continue }
             graph.add(file: file, path: names.path(of: file), depth: 0)
-            graph.add(process: record.pid, record: processes[record.pid])
-            if record.writesData { graph.connect(process: record.pid, wrote: file) }
-            if record.readsData { graph.connect(file: file, readBy: record.pid) }
+            graph.add(process: entry.process, record: processes[entry.process])
+            if entry.record.writesData { graph.connect(process: entry.process, wrote: file) }
+            if entry.record.readsData { graph.connect(file: file, readBy: entry.process) }
         }
         return graph
     }
 }
 
 extension ProvenanceGraph.Process {
-    init(pid: UInt32, executable: String?) { self.init(pid: pid, parentPid: nil, executable: executable, commandLine: nil) }
+    init(pid: UInt32, executable: String?) { self.init(pid: pid, started: 0, parentPid: nil, executable: executable, commandLine: nil) }
 }
 
 extension Timestamp {

@@ -41,6 +41,10 @@ final class OperationLogFile: Sendable {
     private let deferred = Mutex<[[UInt8]]>([])
     /// Deferred records beyond which the caller appends them in a transaction of their own.
     static let deferredLimit = 64
+    /// Deferred records kept at most when they cannot be appended (the journal failed): the rest are dropped.
+    static let deferredCapacity = 4096
+    /// What was wrong past the log's last record when it was opened (bytes that are not a record and not zeros).
+    let damage: String?
     /// Records appended and dropped on this mount.
     let appended = Atomic<Int>(0), dropped = Atomic<Int>(0)
     /// Why the last record was dropped, for `bento status` and the daemon's log.
@@ -57,11 +61,15 @@ final class OperationLogFile: Sendable {
         self.map = map
         journal = map.journal
         reserve = max(16, dataBlocks / 128)
-        // Only the tail is read: the records after the stored size, which start in its block.
+        // Only the tail is read: the records after the stored size, which start in its block. What follows the last
+        // record must be zeros (blocks are zeroed when added, and a failed append zeroes what it wrote).
         let disk = object.disk
+        guard disk.size <= Format.maximumFileSize else { throw .ioError }
         let first = disk.size / Self.blockSize
         let tailBytes = try Self.contents(of: disk, map: map, fromBlock: first)
-        let size = first * Self.blockSize + UInt64(Self.scan(tailBytes, from: Int(disk.size % Self.blockSize)).end)
+        let end = Self.scan(tailBytes, from: Int(disk.size % Self.blockSize)).end
+        damage = tailBytes[end...].contains { $0 != 0 } ? "bytes that are no record at byte \(first * Self.blockSize + UInt64(end))" : nil
+        let size = first * Self.blockSize + UInt64(end)
         tail = Mutex((size, size % Self.blockSize == 0 ? 0 : try map.lookup(disk, size / Self.blockSize)))
     }
 
@@ -118,10 +126,13 @@ final class OperationLogFile: Sendable {
     /// costs no transaction each; true when enough wait that the caller should append them now. The order of the
     /// log is kept: they go in before any later change's records. A crash loses what still waits (reads only).
     func deferring(_ payloads: [[UInt8]]) -> Bool {
-        deferred.withLock { waiting in
-            waiting += payloads
-            return waiting.count >= Self.deferredLimit
+        let (flush, lost) = deferred.withLock { waiting -> (Bool, Int) in
+            let room = max(0, Self.deferredCapacity - waiting.count)
+            waiting += payloads.prefix(room)
+            return (waiting.count >= Self.deferredLimit, payloads.count - min(room, payloads.count))
         }
+        if lost > 0 { for _ in 0..<lost { drop("records of reads could not be appended") } }
+        return flush
     }
 
     /// Whether records wait for an append.
@@ -130,11 +141,10 @@ final class OperationLogFile: Sendable {
     /// Appends one framed record at `tail` in `handle`'s transaction (the tail's lock held); drops it (counted,
     /// with the reason kept) when it cannot.
     private func append(_ payload: [UInt8], at tail: inout (size: UInt64, block: UInt32), _ handle: Handle) {
-        guard !payload.isEmpty, payload.count <= Self.maximumRecord else {
-            return drop("a record of \(payload.count) bytes cannot be framed")
-        }
+        guard !payload.isEmpty, payload.count <= Self.maximumRecord else { return drop("a record too large to frame") }
         let framed = Self.frame(payload)
         let start = tail
+        var pieces: [(block: UInt32, range: Range<Int>)] = []
         do throws(Errno) {
             var written = 0
             while written < framed.count {
@@ -144,13 +154,20 @@ final class OperationLogFile: Sendable {
                 try journal.update(BlockNumber(UInt64(tail.block)), handle) { (bytes: inout [UInt8]) in
                     bytes.replaceSubrange(within..<within + count, with: framed[written..<written + count])
                 }
+                pieces.append((tail.block, within..<within + count))
                 written += count
                 tail.size += UInt64(count)
                 if tail.size % Self.blockSize == 0 { tail.block = 0 }
             }
             appended.add(1, ordering: .relaxed)
         } catch {
-            tail = start  // the next record overwrites what this one left
+            // Zero what this record wrote (it commits with the handle): past the last record there are only zeros.
+            for piece in pieces {
+                try? journal.update(BlockNumber(UInt64(piece.block)), handle) { (bytes: inout [UInt8]) in
+                    bytes.replaceSubrange(piece.range, with: repeatElement(0, count: piece.range.count))
+                }
+            }
+            tail = start
             drop(error == .noSpace ? "the disk is nearly full" : "the log could not be written (\(error))")
         }
     }
@@ -177,30 +194,31 @@ final class OperationLogFile: Sendable {
     /// The log's size in bytes.
     var size: UInt64 { tail.withLock { $0.size } }
 
-    /// Every payload in the log, read through the journal (what is committed and what is running).
+    /// Every payload in the log up to its end now, read through the journal (what is committed and what is
+    /// running) without holding up appends.
     func payloads() throws(Errno) -> (records: [[UInt8]], damage: String?) {
-        try tail.withLock { _ throws(Errno) in
-            let disk = object.disk
-            return Self.payloads(try Self.contents(of: disk, map: map), storedSize: disk.size)
-        }
+        let (disk, size) = tail.withLock { tail in (object.disk, tail.size) }
+        var bytes = try Self.contents(of: disk, map: map)
+        bytes.removeSubrange(min(bytes.count, Int(size))...)
+        return Self.payloads(bytes, storedSize: disk.size)
     }
 
     /// The log's bytes from block `first`, read through `map`'s journal: every block up to the one holding byte
     /// `disk.size`, and the mapped ones after it (where records past the stored size are), up to the first hole.
+    /// The log is never sparse: a hole ends what is read (before the stored size, `payloads` reports the damage);
+    /// nothing past the longest record after the stored size is read, nor past what the inode says it maps.
     static func contents(of disk: DiskInode, map: BlockMap, fromBlock first: UInt64 = 0) throws(Errno) -> [UInt8] {
+        guard disk.size <= Format.maximumFileSize else { throw .ioError }
+        let last = min(disk.size / blockSize + UInt64(headerSize + maximumRecord) / blockSize + 1, disk.blocks)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(min(disk.size + blockSize - min(disk.size, first * blockSize), 1 << 30)))
         var index = first
-        while true {
+        while index <= last {
             let block = try map.lookup(disk, index)
-            if block == 0 {
-                guard index <= disk.size / blockSize else { return bytes }
-                bytes += zeroBlock
-            } else {
-                bytes += try map.journal.read(BlockNumber(UInt64(block)))
-            }
+            guard block != 0 else { return bytes }
+            bytes += try map.journal.read(BlockNumber(UInt64(block)))
             index += 1
         }
+        return bytes
     }
 
     /// `payload` framed: length, checksum, bytes.

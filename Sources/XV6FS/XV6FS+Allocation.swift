@@ -19,7 +19,9 @@ extension XV6FS {
         guard object.disk.mode.isRegular else { throw object.disk.mode.isDirectory ? .isDirectory : .operationNotSupportedByDevice }
         try object.disk.inodeFlags.checkFallocate(mode)
         let blockSize = UInt64(Format.blockSize)
+        prepareLog(for: request)
         var start = offset
+        var logged = false
         while start < end {
             if mode.contains(.punchHole) {  // a hole needs no punching: a huge punch costs what the file holds
                 guard let data = try map.next(allocated: true, in: object.disk, from: start / blockSize,
@@ -32,8 +34,12 @@ extension XV6FS {
                 try withLocks([object]) { () throws(Errno) in
                     if mode.contains(.punchHole) || mode.contains(.zeroRange) { try punch(range, in: object, handle) }
                     if !mode.contains(.punchHole) { try allocate(range, in: object, for: request, handle) }
+                    // Each piece commits on its own: its record goes with it.
+                    logChange(.allocated(inode: inode, offset: range.lowerBound, length: range.upperBound - range.lowerBound, mode: mode),
+                              by: request, handle)
                 }
             }
+            logged = true
             start = stop
         }
         let now = clock.now()
@@ -45,7 +51,7 @@ extension XV6FS {
                     disk.changeTime = now
                     if !request.isRoot { disk.mode = disk.ownership.modeWithoutSetID }  // as ext4's file_modified
                 }
-                logChange(.allocated(inode: inode, offset: offset, length: length, mode: mode), by: request, handle)
+                if !logged { logChange(.allocated(inode: inode, offset: offset, length: length, mode: mode), by: request, handle) }
             }
         }
     }

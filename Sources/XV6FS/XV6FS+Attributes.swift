@@ -10,13 +10,14 @@ extension XV6FS {
     public func setattr(_ request: Request, inode: Inode, changes: AttributeChanges) throws(Errno) -> AttributesReply {
         let object = try object(inode)
         let now = clock.now()
+        prepareLog(for: request)
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([object]) { () throws(Errno) in
                 try checkSetattr(changes, on: object.disk, inode: inode, for: request)
+                let stored = changes.mode == nil ? nil : try xattrs(of: object.disk)  // before anything changes
                 if let size = changes.size, size != object.disk.size {
                     try truncateLocked(object, to: size, for: request, handle)
                 }
-                let stored = changes.mode == nil ? nil : try xattrs(of: object.disk)
                 try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in
                     apply(changes, to: &disk, for: request, now: now)
                     if var xattrs = stored, let acl = xattrs[.accessACL] {

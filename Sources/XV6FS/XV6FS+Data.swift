@@ -51,6 +51,7 @@ extension XV6FS {
         var written = 0
         var position = offset
         let fileHandle = handle
+        prepareLog(for: request)
         while written < bytes.count {
             let piece = bytes.extracting(written..<min(bytes.count, written + Self.writePiece))
             let count: Int
@@ -134,6 +135,7 @@ extension XV6FS {
         if flags.isWritable || flags.contains(.truncate) { mask.insert(.write) }
         try require(mask, on: disk, for: request)
         if flags.contains(.truncate), disk.mode.isRegular, disk.size > 0 {
+            prepareLog(for: request)
             try changing { (handle: Handle) throws(Errno) in
                 try withLocks([object]) { () throws(Errno) in
                     try truncateLocked(object, to: 0, for: request, handle)

@@ -22,6 +22,7 @@ extension XV6FS {
         let flags = try InodeFlags.validated(flags)
         let object = try object(inode)
         let now = clock.now()
+        prepareLog(for: request)
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([object]) { () throws(Errno) in
                 try table.change(object, handle) { (disk: inout DiskInode) throws(Errno) in

@@ -41,6 +41,7 @@ extension XV6FS {
         let object = try object(inode), directory = try directory(newParent)
         guard !object.disk.mode.isDirectory else { throw .notPermitted }
         let now = clock.now()
+        prepareLog(for: request)
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([directory, object]) { () throws(Errno) in
                 try requireNewName(newName, in: directory, for: request)
@@ -98,6 +99,7 @@ extension XV6FS {
         try require(.execute, on: directory.disk, for: request)
         let object = try child(name, of: directory)
         let now = clock.now()
+        prepareLog(for: request)
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([directory, object]) { () throws(Errno) in
                 guard try directories.lookup(name, in: directory)?.inode == object.number else { throw .noSuchFileOrDirectory }
@@ -127,6 +129,7 @@ extension XV6FS {
                    target: [UInt8] = []) throws(Errno) -> CachedInode {
         let directory = try directory(parent)
         let now = clock.now()
+        prepareLog(for: request)
         return try changing { (handle: Handle) throws(Errno) -> CachedInode in
             try withLocks([directory]) { () throws(Errno) -> CachedInode in
                 if let name {

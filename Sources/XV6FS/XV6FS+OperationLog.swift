@@ -39,6 +39,11 @@ extension XV6FS {
     /// True for the log's own inode, which the kernel must never reach.
     func isOperationLog(_ object: CachedInode) -> Bool { operationLogFile?.object === object }
 
+    /// Lets the log learn who `request`'s process is, before the change's journal handle (`OperationLog.prepare`).
+    func prepareLog(for request: Request) {
+        operationLogFile?.log.prepare(for: request)
+    }
+
     /// Appends the record of a change made in `handle` (call after it succeeded, its locks held).
     func logChange(_ operation: @autoclosure () -> Operation, by request: Request, _ handle: Handle) {
         operationLogFile?.append(operation(), by: request, handle)
@@ -65,7 +70,7 @@ extension XV6FS {
     /// Appends the records still waiting (reads), in a transaction of their own: before a sync, an unmount, an
     /// upgrade's hand-over or a report, so that they are not lost or missed.
     func flushOperationLog() {
-        guard let file = operationLogFile, file.hasDeferred, !readOnly.load(ordering: .relaxed) else { return }
+        guard let file = operationLogFile, file.hasDeferred, !readOnly.load(ordering: .relaxed), failure == nil else { return }
         try? changing { (handle: Handle) throws(Errno) in file.append([], handle) }
     }
 
@@ -90,8 +95,11 @@ extension XV6FS {
     public var warnings: [String] {
         if case .unavailable(let why)? = logFile.withLock({ $0 }) { return [why] }
         guard let file = operationLogFile else { return [] }
-        guard file.dropped.load(ordering: .relaxed) > 0 else { return [] }
-        return ["the operation log drops records (\(file.lastDrop.withLock { $0 } ?? "unknown reason")); "
-                + "bento stats counts them as log_records_dropped"]
+        var warnings = file.damage.map { ["the operation log was damaged at its end (\($0)); new records go on from there"] } ?? []
+        if file.dropped.load(ordering: .relaxed) > 0 {
+            warnings.append("the operation log drops records (\(file.lastDrop.withLock { $0 } ?? "unknown reason")); "
+                            + "bento stats counts them as log_records_dropped")
+        }
+        return warnings
     }
 }

@@ -22,6 +22,7 @@ extension XV6FS {
         try require(.execute, on: to.disk, for: request)
         let move = Move(from: from, name: name, to: to, newName: newName, exchange: flags.contains(.exchange),
                         noReplace: flags.contains(.noReplace), whiteout: flags.contains(.whiteout), now: clock.now())
+        prepareLog(for: request)
         if from === to {
             try rename(move, for: request)
         } else {
@@ -58,7 +59,8 @@ extension XV6FS {
                     try checkRename(source, move, replacing: target, for: request)
                     let whiteout = try apply(move, source: source, target: target, for: request, handle)
                     logChange(.renamed(parent: move.from.inode, name: move.name, newParent: move.to.inode, newName: move.newName,
-                                       inode: source.inode, replaced: target?.inode, exchanged: move.exchange), by: request, handle)
+                                       inode: source.inode, replaced: target?.inode, exchanged: move.exchange,
+                                       replacedIsGone: !move.exchange && target?.disk.linkCount == 0), by: request, handle)
                     if let whiteout {
                         logChange(.made(parent: move.from.inode, name: move.name, inode: whiteout.inode, type: .characterDevice),
                                   by: request, handle)

@@ -57,6 +57,7 @@ extension XV6FS {
                               _ body: (inout XattrBlock, inout FileMode) throws(Errno) -> Void) throws(Errno) {
         let object = try object(inode)
         let now = clock.now()
+        prepareLog(for: request)
         try changing { (handle: Handle) throws(Errno) in
             try withLocks([object]) { () throws(Errno) in
                 try checkXattr(name, on: object.disk, writing: true, for: request)

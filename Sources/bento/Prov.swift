@@ -23,8 +23,8 @@ struct Prov: ParsableCommand {
             from the file system's root. Answers are tables; --json gives JSON, --dot a Graphviz graph (files as \
             boxes, processes as ellipses, arrows along the data). inputs lists the files read by the processes \
             that wrote PATH (--depth N follows them further back); outputs the files written by the processes \
-            that read it. --tree widens each process to its job: every process in the log with the same oldest \
-            known ancestor.
+            that read it. --tree widens each process to its job: every process in the log in its process group \
+            (what a shell starts for one command line).
             """)
 
     @Argument(help: "[SOURCE] QUESTION [PATH]: log, who-wrote, inputs or outputs.")
@@ -42,7 +42,7 @@ struct Prov: ParsableCommand {
     @Option(help: "inputs, outputs: how many steps of lineage to follow.")
     var depth = 1
 
-    @Flag(help: "inputs, outputs: a process stands for its whole job (its process tree in the log).")
+    @Flag(help: "inputs, outputs: a process stands for its whole job (the processes of its process group in the log).")
     var tree = false
 
     @Flag(help: "Answer in JSON.")
@@ -77,11 +77,11 @@ struct Prov: ParsableCommand {
         case "log":
             let files = try path.map { try filesAt($0, source, query) }
             let records = query.records(since: try since.map(Self.time), files: files, pid: pid)
-            print(json ? try Self.json(records.map(\.0)) : dot ? query.graph(of: records).dot : query.table(records), terminator: "")
+            print(json ? try Self.json(records.map(\.record)) : dot ? query.graph(of: records).dot : query.table(records), terminator: "")
         case "who-wrote":
             let files = try filesAt(target ?? "", source, query)
             let writers = query.writers(of: files)
-            let records = query.records(files: files).filter(\.0.writesData)
+            let records = query.records(files: files).filter(\.record.writesData)
             print(json ? try Self.json(writers) : dot ? query.graph(of: records).dot : query.table(writers), terminator: "")
         default:
             let graph = query.lineage(of: try filesAt(target ?? "", source, query),
@@ -99,13 +99,17 @@ struct Prov: ParsableCommand {
 
     /// A time given as ISO 8601 or as seconds since the epoch.
     static func time(_ text: String) throws -> Timestamp {
-        if let seconds = Double(text) { return Timestamp(seconds: Int64(seconds), nanoseconds: UInt32((seconds - seconds.rounded(.down)) * 1e9)) }
+        if let seconds = Double(text) {
+            guard seconds.isFinite, abs(seconds) < 1e15 else { throw Failure("--since \(text): not a time") }
+            let whole = seconds.rounded(.down)
+            return Timestamp(seconds: Int64(whole), nanoseconds: UInt32(min((seconds - whole) * 1e9, 999_999_999)))
+        }
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
             formatter.formatOptions = options
-            if let date = formatter.date(from: text) {
-                let seconds = date.timeIntervalSince1970
-                return Timestamp(seconds: Int64(seconds.rounded(.down)), nanoseconds: UInt32((seconds - seconds.rounded(.down)) * 1e9))
+            if let date = formatter.date(from: text), date.timeIntervalSince1970.isFinite, abs(date.timeIntervalSince1970) < 1e15 {
+                let seconds = date.timeIntervalSince1970, whole = seconds.rounded(.down)
+                return Timestamp(seconds: Int64(whole), nanoseconds: UInt32(min((seconds - whole) * 1e9, 999_999_999)))
             }
         }
         throw Failure("--since \(text): not a time (ISO 8601 such as 2026-12-07T22:00:00Z, or seconds since the epoch)")
@@ -162,11 +166,14 @@ struct ProvSource {
         if answer.hasPrefix("error: ") {
             throw Failure(answer.dropFirst(7).trimmingCharacters(in: .newlines) + " (is it a provfs mount?)")
         }
+        // The walk stays on the mount: whatever is mounted below it has inode numbers of its own.
+        let device = (try? FileManager.default.attributesOfItem(atPath: mountpoint))?[.systemNumber] as? NSNumber
         let paths = ProvenanceNames.walk { directory in
             let here = mountpoint + (directory == "/" ? "" : directory)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: here)) ?? []
             return names.compactMap { name in
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: here + "/" + name),
+                      attributes[.systemNumber] as? NSNumber == device,
                       let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value else { return nil }
                 return (name, inode, attributes[.type] as? FileAttributeType == .typeDirectory)
             }

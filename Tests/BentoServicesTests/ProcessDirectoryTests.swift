@@ -24,7 +24,8 @@ import Testing
         #expect(identity.parentPid == UInt32(ProcessInfo.processInfo.processIdentifier), "its parent is this test")
         #expect(identity.group == pid, "Foundation's Process starts its child in a process group of its own")
         let ours = try #require(HostProcessDirectory().identity(of: UInt32(ProcessInfo.processInfo.processIdentifier)))
-        #expect(HostProcessDirectory().executable(of: pid) == identity.executable)
+        #expect(HostProcessDirectory().stamp(of: pid) == identity.stamp && identity.started > 0)
+        #expect(identity.started >= ours.started, "a child starts after its parent")
         #expect(ours.commandLine == CommandLine.arguments)
     }
 

@@ -37,6 +37,7 @@ import XV6FS
             if case .removed = operation { return [] }
             return recorder.records(operation, by: request)
         }
+        func prepare(for request: Request) { recorder.prepare(for: request) }
         func report(_ topic: String, records: [[UInt8]], damage: String?) throws(Errno) -> String {
             try recorder.report(topic, records: records, damage: damage)
         }

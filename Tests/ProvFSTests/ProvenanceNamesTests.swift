@@ -61,3 +61,38 @@ import Testing
         #expect(names.path(of: FileLife(inode: 9, life: 0)) == "#9", "never named")
     }
 }
+
+/// Processes as pid and start time: a reused pid is another process.
+@Suite struct ProcessKeyTests {
+    static func process(_ pid: UInt32, started: UInt64, _ executable: String) -> ProvenanceRecord {
+        ProvenanceNamesTests.record(.process, 0, by: pid) { ($0.started, $0.executable, $0.parentPid) = (started, executable, 1) }
+    }
+
+    @Test func aReusedPidIsAnotherProcess() {
+        // pid 5 copies /a to /b and exits; a new process with pid 5 copies /c to /d.
+        let log = ProvenanceLog(records: [
+            Self.process(5, started: 100, "/usr/bin/cp"), ProvenanceNamesTests.closed(3, by: 5, read: 1),
+            ProvenanceNamesTests.created(4, "b", by: 5), ProvenanceNamesTests.closed(4, by: 5, wrote: 1),
+            Self.process(5, started: 200, "/usr/bin/cat"), ProvenanceNamesTests.closed(6, by: 5, read: 1),
+            ProvenanceNamesTests.created(7, "d", by: 5), ProvenanceNamesTests.closed(7, by: 5, wrote: 1),
+        ])
+        let names = ProvenanceNames(log: log, current: [1: "/", 3: "/a", 4: "/b", 6: "/c", 7: "/d"])
+        let query = ProvenanceQuery(log: log, names: names)
+        #expect(query.lineage(of: names.files(at: "/d"), .inputs).files.map(\.path) == ["/d", "/c"])
+        #expect(query.lineage(of: names.files(at: "/b"), .inputs).files.map(\.path) == ["/b", "/a"])
+        #expect(query.writers(of: names.files(at: "/d")).map(\.executable) == ["/usr/bin/cat"])
+    }
+
+    @Test func renamingOverOneOfTwoNamesKeepsTheObjectsHistory() {
+        // /a and /b name inode 3; `mv c b` takes /b away, but inode 3 lives on as /a.
+        let log = ProvenanceLog(records: [
+            ProvenanceNamesTests.created(3, "a", by: 1), ProvenanceNamesTests.closed(3, by: 1, wrote: 2),
+            ProvenanceNamesTests.record(.link, 3, by: 1) { ($0.parent, $0.name) = (1, "b") },
+            ProvenanceNamesTests.created(4, "c", by: 1),
+            ProvenanceNamesTests.record(.rename, 4, by: 1) { ($0.parent, $0.name, $0.newParent, $0.newName, $0.replaced) = (1, "c", 1, "b", 3) },
+        ])
+        let names = ProvenanceNames(log: log, current: [1: "/", 3: "/a", 4: "/b"])
+        #expect(names.files(at: "/a") == [FileLife(inode: 3, life: 1)])
+        #expect(ProvenanceQuery(log: log, names: names).writers(of: names.files(at: "/a")).map(\.pid) == [1])
+    }
+}
