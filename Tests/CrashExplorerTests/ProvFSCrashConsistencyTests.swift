@@ -12,22 +12,15 @@ import XV6FS
     /// Workloads of seq-2 checked per data mode.
     static let seq2Sample = 40
 
-    static func expectNoFailures(_ workloads: [Workload], mode: DataMode) throws {
-        let summary = try Explorer(factory: .provfs(mode)).run(workloads, jobs: 2)
-        let reports = summary.failedByMinimality.prefix(3).map { $0.reproduction(command: "bento crashcheck --fs provfs --data \(mode)") }
-        #expect(summary.counts.failures == 0, "\(summary.counts.line)\n\(reports.joined(separator: "\n\n"))")
-        #expect(summary.counts.crashStates > workloads.count * 5)
-    }
-
     @Test(arguments: DataMode.allCases)
     func seq1LeavesLogAndTreeInAgreement(mode: DataMode) throws {
-        try Self.expectNoFailures(WorkloadGenerator.workloads(length: 1), mode: mode)
+        try XV6FSCrashConsistencyTests.expectNoFailures(WorkloadGenerator.workloads(length: 1), mode: mode, fs: "provfs")
     }
 
     @Test(arguments: DataMode.allCases)
     func aSeq2SampleLeavesLogAndTreeInAgreement(mode: DataMode) throws {
-        let sample = WorkloadGenerator.sample(WorkloadGenerator.workloads(length: 2), count: Self.seq2Sample, seed: 12)
-        try Self.expectNoFailures(sample, mode: mode)
+        let sample = WorkloadGenerator.sample(XV6FSCrashConsistencyTests.seq2, count: Self.seq2Sample, seed: 12)
+        try XV6FSCrashConsistencyTests.expectNoFailures(sample, mode: mode, fs: "provfs")
     }
 
     /// A recorder that keeps no record of removed names.

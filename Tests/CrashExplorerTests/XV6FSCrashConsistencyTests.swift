@@ -14,12 +14,14 @@ import XV6FS
     /// The sample CI checks.
     static let sample = WorkloadGenerator.sample(seq2, count: seq2Sample, seed: seq2Seed)
 
-    /// Runs `workloads` on xv6fs in `mode` and expects every crash state to pass, printing reproductions if not.
-    static func expectNoFailures(_ workloads: [Workload], mode: DataMode) throws {
-        let summary = try Explorer(factory: .xv6fs(mode)).run(workloads, jobs: 2)
+    /// Runs `workloads` on `fs` (`xv6fs` or `provfs`) in `mode` and expects every crash state to pass, printing
+    /// reproductions if not.
+    static func expectNoFailures(_ workloads: [Workload], mode: DataMode, fs: String = "xv6fs") throws {
+        let factory: FileSystemFactory = fs == "provfs" ? .provfs(mode) : .xv6fs(mode)
+        let summary = try Explorer(factory: factory).run(workloads, jobs: 2)
         let failed = summary.failedByMinimality
         let reports = failed.prefix(5).map {
-            $0.reproduction(command: "bento crashcheck --fs xv6fs --data \(mode)") + "\n" + $0.swiftTest(factory: ".xv6fs(.\(mode))")
+            $0.reproduction(command: "bento crashcheck --fs \(fs) --data \(mode)") + "\n" + $0.swiftTest(factory: ".\(fs)(.\(mode))")
         }
         #expect(failed.isEmpty, "\(summary.counts.line)\n\(reports.joined(separator: "\n\n"))")
         #expect(summary.counts.workloads == workloads.count)
