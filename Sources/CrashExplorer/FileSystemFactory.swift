@@ -72,9 +72,7 @@ public struct FileSystemFactory: Sendable {
     /// What disagrees between provfs `fileSystem`'s log (begun at mkfs) and the tree `mounted` shows of it
     /// (`ProvenanceAudit`); empty when they agree.
     public static func provenanceProblems(of fileSystem: any FileSystem, mounted: InProcessFileSystem) -> [String] {
-        guard let text = try? fileSystem.report(ProvFS.reportTopic) else { return ["provfs has no provenance log"] }
-        let log: ProvenanceLog
-        do { log = try ProvenanceLog(jsonLines: text) } catch { return ["the provenance log does not read back: \(error)"] }
+        guard let xv6fs = fileSystem as? XV6FS, let log = try? ProvenanceLog(of: xv6fs) else { return ["provfs has no provenance log"] }
         var tree: [(path: String, inode: UInt64, size: UInt64?)] = []
         var pending = [""]
         while let directory = pending.popLast() {

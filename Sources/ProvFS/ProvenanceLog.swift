@@ -1,5 +1,6 @@
 import BentoKit
 import Foundation
+import XV6FS
 
 /// A provenance log as read: its records, oldest first, and what could not be read.
 ///
@@ -29,6 +30,13 @@ public struct ProvenanceLog: Sendable, Hashable {
             if let record = try? ProvenanceRecord(decoding: payload) { records.append(record) } else { undecodable += 1 }
         }
         self.init(records: records, undecodable: undecodable, damage: damage)
+    }
+
+    /// The log of provfs mount `fileSystem`, read in this process (no text in between: what `bento prov` on an image
+    /// and the crash explorer's audit read); `ENOSYS` when it keeps none.
+    public init(of fileSystem: XV6FS) throws(Errno) {
+        let (payloads, damage) = try fileSystem.operationLogPayloads()
+        self.init(payloads: payloads, damage: damage)
     }
 
     /// Problems worth telling whoever reads the log.

@@ -19,7 +19,7 @@ extension XV6FS {
     func openOperationLog() {
         guard let log = options.operationLog else { return }
         do {
-            guard let file = try OperationLogFile.open(log: log, table: table, allocator: allocator, map: map, journal: journal,
+            guard let file = try OperationLogFile.open(log: log, table: table, allocator: allocator, map: map,
                                                        superblock: superblock, clock: clock,
                                                        readOnly: readOnly.load(ordering: .relaxed)) else { return }
             logFile.withLock { $0 = .open(file) }
@@ -74,12 +74,18 @@ extension XV6FS {
         try? changing { (handle: Handle) throws(Errno) in file.append([], handle) }
     }
 
-    /// The report `topic` of the operation log (`ENOSYS` when this mount keeps none), with the records of reads
-    /// still waiting appended first.
-    public func report(_ topic: String) throws(Errno) -> String {
+    /// The operation log's records (payloads) up to now, the records of reads still waiting appended first, and
+    /// the damage that ends the readable log early, if any; `ENOSYS` when this mount keeps none.
+    public func operationLogPayloads() throws(Errno) -> (records: [[UInt8]], damage: String?) {
         guard let file = operationLogFile else { throw .noFunction }
         flushOperationLog()
-        let (records, damage) = try file.payloads()
+        return try file.payloads()
+    }
+
+    /// The report `topic` of the operation log (`ENOSYS` when this mount keeps none).
+    public func report(_ topic: String) throws(Errno) -> String {
+        guard let file = operationLogFile else { throw .noFunction }
+        let (records, damage) = try operationLogPayloads()
         return try file.log.report(topic, records: records, damage: damage)
     }
 

@@ -145,18 +145,20 @@ struct ProvSource {
         guard let path else { throw Failure("name a SOURCE: a provfs mount point or an image") }
         let absolute = Upgrade.absolute(path)
         let mounts = ControlServer.socketPaths().flatMap { socket in
-            ((try? ControlServer.send("status", to: socket)) ?? "").split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) }
+            ((try? ControlServer.send("status", to: socket)) ?? "").split(separator: "\n").compactMap { line in
+                line.split(separator: "\t").first.map { (mountpoint: String($0), daemon: socket) }
+            }
         }
-        guard let mountpoint = mounts.filter({ absolute == $0 || absolute.hasPrefix($0 == "/" ? "/" : $0 + "/") })
-            .max(by: { $0.count < $1.count }) else {
+        guard let mount = mounts.filter({ absolute == $0.mountpoint || absolute.hasPrefix($0.mountpoint == "/" ? "/" : $0.mountpoint + "/") })
+            .max(by: { $0.mountpoint.count < $1.mountpoint.count }) else {
             throw Failure("\(path) is not on a live Bento mount; name the SOURCE (a provfs mount point or image)")
         }
-        return try live(mountpoint)
+        return try live(mount.mountpoint, daemon: mount.daemon)
     }
 
-    /// The live mount at `mountpoint`.
-    private static func live(_ mountpoint: String) throws -> ProvSource {
-        guard let daemon = Upgrade.daemon(serving: mountpoint) else {
+    /// The live mount at `mountpoint`, served by the daemon with control socket `daemon` (found when not given).
+    private static func live(_ mountpoint: String, daemon known: String? = nil) throws -> ProvSource {
+        guard let daemon = known ?? Upgrade.daemon(serving: mountpoint) else {
             throw Failure("\(mountpoint) is not a live Bento mount (see bento status)")
         }
         guard let command = ControlServer.reportCommand(mountpoint: mountpoint, topic: ProvFS.reportTopic) else {
@@ -188,7 +190,7 @@ struct ProvSource {
         let fileSystem = try XV6FS(device: try FileBlockDevice.open(path: path, readOnly: true),
                                    options: XV6FS.Options(checksPermissions: false, readOnly: true, commitInterval: nil,
                                                           operationLog: ProvenanceRecorder(processes: SimulatedProcessDirectory())))
-        guard let text = try? fileSystem.report(ProvFS.reportTopic) else {
+        guard let log = try? ProvenanceLog(of: fileSystem) else {
             fileSystem.destroy()
             throw Failure("\(path) has no provenance log (mount it with --fs provfs, or upgrade its xv6fs mount to provfs)")
         }
@@ -199,7 +201,7 @@ struct ProvSource {
                 (entry.name.description, entry.inode.rawValue, entry.type == .directory)
             }
         }
-        return ProvSource(log: try ProvenanceLog(jsonLines: text), paths: paths, mountpoint: nil)
+        return ProvSource(log: log, paths: paths, mountpoint: nil)
     }
 
     /// `path` as a path from the file system's root: a host path inside the mount point loses that prefix; any
