@@ -64,6 +64,26 @@ public final class ProvenanceRecorder: OperationLog {
         var uid: UInt32, gid: UInt32
         var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0
         var firstRead: UInt64?, firstWrite: UInt64?
+
+        /// The summary of a file `request` opens (or, after an upgrade, is first seen using).
+        init(inode: Inode, request: Request, opener: ProcessIdentity? = nil) {
+            self.inode = inode
+            thread = request.pid
+            self.opener = opener
+            (uid, gid) = (request.uid.rawValue, request.gid.rawValue)
+        }
+    }
+
+    /// Runs `body` on the summary of `handle` (begun for `inode` and `request` if the recorder has none: a file
+    /// opened before an upgrade), and returns what it returned with the summary as left.
+    private func summarise<Result>(_ handle: FileHandle, _ inode: Inode, _ request: Request,
+                                   _ body: (inout OpenFile) -> Result) -> (Result, OpenFile) {
+        state.withLock { state in
+            var file = state.files[handle] ?? OpenFile(inode: inode, request: request)
+            let result = body(&file)
+            state.files[handle] = file
+            return (result, file)
+        }
     }
 
     /// A recorder asking `processes` who callers are and `clock` for the time.
@@ -77,27 +97,20 @@ public final class ProvenanceRecorder: OperationLog {
         switch operation {
         case .opened(let inode, let handle, _):
             let opener = refresh(request.pid, at: now)
-            state.withLock {
-                $0.files[handle] = OpenFile(inode: inode, thread: request.pid, opener: opener, uid: request.uid.rawValue,
-                                            gid: request.gid.rawValue)
-            }
+            state.withLock { $0.files[handle] = OpenFile(inode: inode, request: request, opener: opener) }
             return []
         case .read(let inode, let handle, let offset, let count):
-            state.withLock { state in
-                var file = state.files[handle] ?? OpenFile(inode: inode, thread: request.pid, uid: request.uid.rawValue, gid: request.gid.rawValue)
+            _ = summarise(handle, inode, request) { file in
                 if file.firstRead == nil { file.firstRead = offset }
                 file.bytesRead += UInt64(count)
-                state.files[handle] = file
             }
             return []
         case .wrote(let inode, let handle, let offset, let count):
-            let (first, file) = state.withLock { state -> (Bool, OpenFile) in
-                var file = state.files[handle] ?? OpenFile(inode: inode, thread: request.pid, uid: request.uid.rawValue, gid: request.gid.rawValue)
+            let (first, file) = summarise(handle, inode, request) { file -> Bool in
                 let first = file.firstWrite == nil
                 if first { file.firstWrite = offset }
                 file.bytesWritten += UInt64(count)
-                state.files[handle] = file
-                return (first, file)
+                return first
             }
             guard first else { return [] }
             // A write the kernel makes on its own (written-back pages: pid 0) is the opener's.

@@ -76,13 +76,13 @@ final class OperationLogFile: Sendable {
     /// Opens the log the root inode names, making it first (inode and root's field in one transaction) when the
     /// image has none; nil on a read-only mount of an image without one. `EIO` when the log's inode is not a
     /// regular file.
-    static func open(log: any OperationLog, table: InodeTable, allocator: Allocator, map: BlockMap, journal: Journal,
+    static func open(log: any OperationLog, table: InodeTable, allocator: Allocator, map: BlockMap,
                      superblock: Superblock, clock: any BentoKit.Clock, readOnly: Bool) throws(Errno) -> OperationLogFile? {
         let root = try table.get(Inode.root.rawValue)
         var number = root.disk.logInode
         if number == 0 {
             guard !readOnly else { return nil }
-            number = try journal.transaction { (handle: Handle) throws(Errno) -> UInt32 in
+            number = try map.journal.transaction { (handle: Handle) throws(Errno) -> UInt32 in
                 try withLocks([root]) { () throws(Errno) -> UInt32 in
                     let number = try allocator.allocateInode(handle)
                     var disk = DiskInode()
@@ -131,7 +131,7 @@ final class OperationLogFile: Sendable {
             waiting += payloads.prefix(room)
             return (waiting.count >= Self.deferredLimit, payloads.count - min(room, payloads.count))
         }
-        if lost > 0 { for _ in 0..<lost { drop("records of reads could not be appended") } }
+        if lost > 0 { drop("records of reads could not be appended", count: lost) }
         return flush
     }
 
@@ -186,8 +186,8 @@ final class OperationLogFile: Sendable {
         }
     }
 
-    private func drop(_ reason: String) {
-        dropped.add(1, ordering: .relaxed)
+    private func drop(_ reason: String, count: Int = 1) {
+        dropped.add(count, ordering: .relaxed)
         lastDrop.withLock { $0 = reason }
     }
 
