@@ -66,12 +66,12 @@ public struct HostProcessDirectory: ProcessDirectory {
     public init() {}
 
     public func identity(of pid: UInt32) -> ProcessIdentity? {
-        guard let (process, parent, group) = HostProcess.lineage(of: pid), let stamp = stamp(of: pid),
-              let commandLine = HostProcess.commandLine(of: pid) else {
+        guard let (process, parent, group, started) = HostProcess.lineage(of: pid),
+              let executable = HostProcess.executable(of: pid), let commandLine = HostProcess.commandLine(of: pid) else {
             return nil
         }
-        return ProcessIdentity(pid: process, parentPid: parent, group: group, started: stamp.started,
-                               executable: stamp.executable, commandLine: commandLine)
+        return ProcessIdentity(pid: process, parentPid: parent, group: group, started: started, executable: executable,
+                               commandLine: commandLine)
     }
 
     public func stamp(of pid: UInt32) -> ProcessStamp? {

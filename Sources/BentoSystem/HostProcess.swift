@@ -28,30 +28,31 @@ public enum HostProcess {
         statusField("Groups", of: pid)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
     }
 
-    /// The process a thread `pid` belongs to, that process's parent and its process group (the `Tgid:` and
-    /// `PPid:` lines of `/proc/PID/status`, the fifth field of `/proc/PID/stat`; a request's pid is the calling
-    /// thread's), nil when they cannot be read.
-    public static func lineage(of pid: UInt32) -> (process: UInt32, parent: UInt32, group: UInt32)? {
+    /// The process a thread `pid` belongs to, that process's parent, its process group and when it started (the
+    /// `Tgid:` and `PPid:` lines of `/proc/PID/status`, fields 5 and 22 of `/proc/PID/stat`; a request's pid is the
+    /// calling thread's), nil when they cannot be read.
+    public static func lineage(of pid: UInt32) -> (process: UInt32, parent: UInt32, group: UInt32, started: UInt64)? {
         func number(_ name: String, in status: String) -> UInt32? {
             field(name, in: status)?.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { UInt32($0) }
         }
         guard let status = status(of: pid), let process = number("Tgid", in: status), let parent = number("PPid", in: status),
-              let group = statField(2, of: pid).flatMap(UInt32.init) else { return nil }
-        return (process, parent, group)
+              let stat = statFields(of: pid), let group = UInt32(stat[2]), let started = UInt64(stat[19]) else { return nil }
+        return (process, parent, group, started)
     }
 
     /// When thread `pid` started, in clock ticks since boot (`/proc/PID/stat`'s 22nd field): with the pid, it names
     /// one process for good, since a pid is reused only by a process that starts later. Nil when it cannot be read.
     public static func startTime(of pid: UInt32) -> UInt64? {
-        statField(19, of: pid).flatMap(UInt64.init)
+        statFields(of: pid).flatMap { UInt64($0[19]) }
     }
 
-    /// Field `index` of `/proc/PID/stat` counting from the one after the command name (0: the state).
-    private static func statField(_ index: Int, of pid: UInt32) -> String? {
+    /// The fields of `/proc/PID/stat` after the command name (0: the state), at least the first 20; nil when it
+    /// cannot be read.
+    private static func statFields(of pid: UInt32) -> [String]? {
         guard pid != 0, let file = try? HostDescriptor(opening: "/proc/\(pid)/stat", flags: O_RDONLY | O_CLOEXEC),
               let stat = try? file.read(at: 0, count: 4096), let end = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " "))
-        return fields.count > index ? String(decoding: fields[fields.startIndex + index], as: UTF8.self) : nil
+        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+        return fields.count >= 20 ? fields : nil
     }
 
     /// The text of `/proc/PID/status`.
