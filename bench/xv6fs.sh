@@ -8,6 +8,8 @@
 # mount options for xv6fs (e.g. XV6FS_OPTIONS=writeback).
 # provfs (xv6fs recording provenance) runs beside xv6fs unless KINDS leaves it out: its column, its ratio to xv6fs
 # (xv6fs time / provfs time: 0.90 is 10 % slower), and the size of its log per 10,000 requests and per record.
+# ROUNDS=N runs every kind N times, the kinds taking turns within each round (so that a slow spell of the disk
+# falls on all of them; even rounds in reverse order), and reports each row's median: on this VM's disk a single run varies by 15-25 %.
 set -euo pipefail
 
 SIZE=${SIZE:-8G}                 # each image
@@ -15,6 +17,7 @@ TREE_FILES=${TREE_FILES:-30000}  # files in the untar/tar/grep/clone tree
 SMALL_FILES=${SMALL_FILES:-50000}
 SEQ_MB=${SEQ_MB:-2048}
 FIO_MB=${FIO_MB:-32}             # random 4 KiB writes, each followed by fsync
+ROUNDS=${ROUNDS:-1}
 BENTO=${BENTO:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/bento}
 WORK=${WORK:-$(mktemp -d /var/tmp/xv6bench.XXXXXX)}
 [ "$(id -u)" = 0 ] || { echo "run as root (loop devices, mount)" >&2; exit 1; }
@@ -50,13 +53,18 @@ PY
 }
 
 declare -A T
-# timed KIND ROW COMMAND...: runs the command (then sync) and records its seconds.
+# timed KIND ROW COMMAND...: runs the command (then sync) and adds its seconds to the row's list.
 timed() {
     local kind=$1 row=$2; shift 2
     local start; start=$(now)
     "$@"
     sync
-    T[$kind,$row]=$(echo "$(now) - $start" | bc)
+    T[$kind,$row]="${T[$kind,$row]:-} $(echo "$(now) - $start" | bc)"
+}
+
+# median KIND ROW: the median of the row's seconds over the rounds.
+median() {
+    tr ' ' '\n' <<< "${T[$1,$2]}" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 run_all() {
@@ -91,7 +99,12 @@ for i in range(int(sys.argv[2])):
 
 make_sources
 read -r -a kinds <<< "${KINDS:-ext4-journal ext4-ordered xv6fs provfs}"
-for kind in "${kinds[@]}"; do run_all "$kind"; done
+for round in $(seq "$ROUNDS"); do
+    order=("${kinds[@]}")
+    # Even rounds run the kinds in reverse, so that none always follows the same one.
+    if [ $((round % 2)) = 0 ]; then order=(); for ((i = ${#kinds[@]} - 1; i >= 0; i--)); do order+=("${kinds[i]}"); done; fi
+    for kind in "${order[@]}"; do run_all "$kind"; done
+done
 has_provfs=0; [[ " ${kinds[*]} " == *" provfs "* ]] && has_provfs=1
 
 rows=("untar" "tar" "grep -r" "git clone" "create $SMALL_FILES" "delete $SMALL_FILES" "write ${SEQ_MB} MiB" "read ${SEQ_MB} MiB" "fio randwrite+fsync")
@@ -100,17 +113,18 @@ printf "%-22s %12s %12s %10s %14s %14s" "seconds" "ext4 journal" "ext4 ordered" 
 echo
 worst="" worst_row="" prov_worst="" prov_row=""
 for row in "${rows[@]}"; do
-    j=${T[ext4-journal,$row]} o=${T[ext4-ordered,$row]} x=${T[xv6fs,$row]}
+    j=$(median ext4-journal "$row") o=$(median ext4-ordered "$row") x=$(median xv6fs "$row")
     rj=$(printf '%.2f' "$(echo "scale=4; $j / $x" | bc)") ro=$(printf '%.2f' "$(echo "scale=4; $o / $x" | bc)")
     printf "%-22s %12.2f %12.2f %10.2f %14s %14s" "$row" "$j" "$o" "$x" "$rj" "$ro"
     if [ "$has_provfs" = 1 ]; then
-        p=${T[provfs,$row]} rp=$(printf '%.2f' "$(echo "scale=4; $x / ${T[provfs,$row]}" | bc)")
+        p=$(median provfs "$row") rp=$(printf '%.2f' "$(echo "scale=4; $x / $p" | bc)")
         printf " %10.2f %12s" "$p" "$rp"
         if [ -z "$prov_worst" ] || [ "$(echo "$rp < $prov_worst" | bc)" = 1 ]; then prov_worst=$rp prov_row=$row; fi
     fi
     echo
     if [ -z "$worst" ] || [ "$(echo "$rj < $worst" | bc)" = 1 ]; then worst=$rj worst_row=$row; fi
 done
+[ "$ROUNDS" -gt 1 ] && echo "medians of $ROUNDS rounds"
 if [ "$has_provfs" = 1 ]; then
     cat "$WORK/provfs-log.txt"
     echo "provfs against xv6fs, worst: $prov_worst ($prov_row)"

@@ -25,22 +25,29 @@ extension ProvenanceRecord {
     /// The times a setattr may set, by their bit in the `times` field: append only.
     private static let timeNames = ["atime", "mtime"]
 
-    /// The record's payload bytes.
+    /// The record's payload bytes, written into one array (no array per field: a record is made for every change).
     public var encoded: [UInt8] {
-        var out: [UInt8] = [1, UInt8(Self.kindCodes.firstIndex(of: kind) ?? 0)]
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + (name?.utf8.count ?? 0) + (newName?.utf8.count ?? 0))
+        out.append(1)
+        out.append(UInt8(Self.kindCodes.firstIndex(of: kind) ?? 0))
         out.appendVarint(UInt64(bitPattern: (seconds << 1) ^ (seconds >> 63)))
-        for value in [UInt64(nanoseconds), UInt64(pid), UInt64(uid), UInt64(gid), inode] { out.appendVarint(value) }
+        out.appendVarint(UInt64(nanoseconds))
+        out.appendVarint(UInt64(pid))
+        out.appendVarint(UInt64(uid))
+        out.appendVarint(UInt64(gid))
+        out.appendVarint(inode)
         func number(_ tag: Tag, _ value: UInt64?) {
             guard let value else { return }
-            var bytes: [UInt8] = []
-            bytes.appendVarint(value)
-            field(tag, bytes)
-        }
-        func text(_ tag: Tag, _ value: String?) { if let value { field(tag, Array(value.utf8)) } }
-        func field(_ tag: Tag, _ bytes: [UInt8]) {
             out.append(tag.rawValue)
-            out.appendVarint(UInt64(bytes.count))
-            out += bytes
+            out.appendVarint(UInt64([UInt8].varintSize(value)))
+            out.appendVarint(value)
+        }
+        func text(_ tag: Tag, _ value: String?) {
+            guard let value else { return }
+            out.append(tag.rawValue)
+            out.appendVarint(UInt64(value.utf8.count))
+            out.append(contentsOf: value.utf8)
         }
         text(.type, type)
         number(.parent, parent)
@@ -70,13 +77,16 @@ extension ProvenanceRecord {
         text(.executable, executable)
         number(.processGroup, processGroup.map(UInt64.init))
         if let commandLine {
-            var bytes: [UInt8] = []
-            bytes.appendVarint(UInt64(commandLine.count))
-            for argument in commandLine {
-                bytes.appendVarint(UInt64(argument.utf8.count))
-                bytes += argument.utf8
+            let length = commandLine.reduce([UInt8].varintSize(UInt64(commandLine.count))) { total, argument in
+                total + [UInt8].varintSize(UInt64(argument.utf8.count)) + argument.utf8.count
             }
-            field(.commandLine, bytes)
+            out.append(Tag.commandLine.rawValue)
+            out.appendVarint(UInt64(length))
+            out.appendVarint(UInt64(commandLine.count))
+            for argument in commandLine {
+                out.appendVarint(UInt64(argument.utf8.count))
+                out.append(contentsOf: argument.utf8)
+            }
         }
         return out
     }
@@ -146,6 +156,11 @@ extension [UInt8] {
             rest >>= 7
         }
         append(UInt8(rest))
+    }
+
+    /// The bytes `appendVarint(value)` appends.
+    static func varintSize(_ value: UInt64) -> Int {
+        Swift.max(1, (64 - value.leadingZeroBitCount + 6) / 7)
     }
 }
 

@@ -224,9 +224,11 @@ final class OperationLogFile: Sendable {
     /// `payload` framed: length, checksum, bytes.
     static func frame(_ payload: [UInt8]) -> [UInt8] {
         var framed = [UInt8](repeating: 0, count: headerSize)
+        framed.reserveCapacity(headerSize + payload.count)
         framed.store(UInt32(payload.count), at: 0)
         framed.store(CRC32C.checksum(payload), at: 4)
-        return framed + payload
+        framed.append(contentsOf: payload)
+        return framed
     }
 
     /// The frames of `bytes` from `offset` on, up to the first that is not one: their payloads, where the last

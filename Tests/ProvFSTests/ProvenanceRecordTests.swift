@@ -34,6 +34,25 @@ import Testing
         }
     }
 
+    /// The format is on disk: these bytes are what every build must write for `sample()` and a process record.
+    @Test func theBytesAreTheFormats() {
+        #expect(Self.sample().encoded == [1, 4, 128, 141, 158, 147, 13, 149, 154, 239, 58, 231, 36, 232, 7, 100, 42,
+                                          2, 1, 1, 3, 9] + Array("draft.txt".utf8) + [4, 1, 7, 5, 13]
+                                          + Array("final €.txt".utf8) + [6, 1, 43, 7, 1, 1])
+        #expect(Self.processSample().encoded == [1, 0, 9, 7, 172, 2, 0, 0, 0, 26, 6, 128, 128, 128, 128, 128, 32, 18, 1, 1,
+                                                 19, 13] + Array("/usr/bin/sort".utf8) + [20, 209, 1, 3, 4]
+                                                 + Array("sort".utf8) + [0, 200, 1] + Array(repeating: 120, count: 200))
+    }
+
+    static func processSample() -> ProvenanceRecord {
+        var process = ProvenanceRecord(kind: .process, time: Timestamp(seconds: -5, nanoseconds: 7), pid: 300, uid: 0, gid: 0)
+        process.parentPid = 1
+        process.started = 1 << 40
+        process.executable = "/usr/bin/sort"
+        process.commandLine = ["sort", "", String(repeating: "x", count: 200)]
+        return process
+    }
+
     @Test func aLaterVersionsFieldsAreSkipped() throws {
         let record = Self.sample()
         let extended = record.encoded + [200, 3, 1, 2, 3]  // tag 200, three bytes
