@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "FUSEWireTests", dependencies: ["FUSEWire", "BentoKit"], swiftSettings: swift6),
         .testTarget(
             name: "BentoHostTests",
-            dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS", "XV6FS", "PassthroughFS", "BentoServices"],
+            dependencies: ["BentoHost", "BentoKit", "FUSEWire", "MemFS", "XV6FS", "PassthroughFS", "BentoServices", "BentoSystem"],
             swiftSettings: swift6),
         .testTarget(name: "BentoServicesTests", dependencies: ["BentoServices", "BentoSystem", "BentoKit"], swiftSettings: swift6),
         .testTarget(name: "MemFSTests", dependencies: ["MemFS", "BentoKit", "BentoServices"], swiftSettings: swift6),

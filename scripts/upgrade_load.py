@@ -5,7 +5,8 @@ system while another thread upgrades it back and forth between modules.
 Each writer loops: create a file, write it, fsync, read it back through a second descriptor, unlink it; and
 checks, through a descriptor it opened before the first upgrade, that its own long-lived file still reads right.
 The reader re-reads files written once at the start. Every failure (an error or wrong data) counts and is
-printed. The upgrader runs `bento upgrade MOUNT MODULE` every --every seconds, alternating the modules.
+printed. The upgrader runs `bento upgrade MOUNT MODULE` every --every seconds, alternating the modules; a module
+named `daemon` runs `bento upgrade --daemon MOUNT` instead (a new daemon process takes the mount over).
 
 Writes --buckets (CSV: start_ms,ops per 10 ms) and --upgrades (CSV: start_ms,end_ms,pause_us,versions) when
 asked; its last line is `ops=<n> failed_ops=<n> upgrades=<n> failed_upgrades=<n> pauses_us=<a,b,...>`.
@@ -95,10 +96,13 @@ def upgrader(modules, log):
         module = modules[turn % len(modules)]
         turn += 1
         began = time.monotonic()
-        result = subprocess.run([args.bento, "upgrade", args.mount, module], capture_output=True, text=True)
+        command = ["upgrade", "--daemon", args.mount] if module == "daemon" else ["upgrade", args.mount, module]
+        result = subprocess.run([args.bento] + command, capture_output=True, text=True)
         ended = time.monotonic()
         words = result.stdout.split()
-        pause = int(words[words.index("pause") + 1]) if result.returncode == 0 and "pause" in words else None
+        # `upgraded ...: ..., pause N us (...)` or `handed over ...: ..., paused N us (...)`
+        word = "pause" if "pause" in words else "paused"
+        pause = int(words[words.index(word) + 1]) if result.returncode == 0 and word in words else None
         log.append((began - start, ended - start, pause, result.stdout.strip() or result.stderr.strip()))
         if pause is None:
             print(f"UPGRADE FAILED: {result.stderr.strip()}", file=sys.stderr, flush=True)

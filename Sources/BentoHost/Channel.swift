@@ -13,7 +13,8 @@ public final class Channel: Sendable {
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
-    /// Takes ownership of an open `/dev/fuse` descriptor (one passed back by `fusermount3`).
+    /// Takes ownership of an open `/dev/fuse` descriptor (one passed back by `fusermount3`, or handed over by the
+    /// daemon that served the mount before).
     init(adopting descriptor: Int32) {
         FUSEDevice.setCloseOnExec(descriptor)
         self.descriptor = descriptor
@@ -50,16 +51,20 @@ public final class Channel: Sendable {
         case request(Int)
         /// The file system was unmounted (`ENODEV`): the normal end of a session.
         case unmounted
+        /// The reading thread was interrupted (`ThreadInterrupt`) before a request came.
+        case interrupted
     }
 
-    /// Reads the next request into `buffer`; retries `EINTR`, `EAGAIN` and `ENOENT` (a request interrupted
-    /// before it was read).
+    /// Reads the next request into `buffer`; retries `EAGAIN` and `ENOENT` (a request interrupted before it was
+    /// read). A signal ends the wait (`.interrupted`): the caller decides whether to read again.
     public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Received {
         while true {
             do {
                 return .request(try FUSEDevice.read(descriptor, into: buffer))
             } catch .operationNotSupportedByDevice {
                 return .unmounted
+            } catch .interrupted {
+                return .interrupted
             } catch .resourceTemporarilyUnavailable, .noSuchFileOrDirectory {
                 continue
             }

@@ -24,6 +24,8 @@ import Logging
 /// lone `#` line comes after each idle second (so a client that left is noticed). Each trace has its own thread.
 /// `report<TAB>mountpoint<TAB>topic` (`reportCommand`) answers the file system's report (`FileSystem.report`:
 /// provfs's `provenance` log, one JSON record per line).
+/// `handoff<TAB>mountpoint` (`handoffCommand`) hands the mount to the daemon that asks (`Session+Handoff.swift`
+/// has the exchange that follows).
 /// A failure answers one line `error: <why>`.
 public final class ControlServer: Sendable {
     /// The directory holding control sockets (`BENTO_RUNTIME_DIR`, default `/run/bento`).
@@ -91,8 +93,40 @@ public final class ControlServer: Sendable {
                 thread.start()
                 continue
             }
+            if let mountpoint = Self.parseHandoff(command) {
+                handOff(mountpoint, to: client)
+                continue
+            }
             try? client.write(Array(answer(command).utf8))
         }
+    }
+
+    /// Hands the mount at `mountpoint` to the daemon at the other end of `client` (`Session.handOff`); after a
+    /// handoff this daemon's mount ends and the process exits (`FileSystemDaemon`).
+    private func handOff(_ mountpoint: String, to client: StreamSocket) {
+        guard let session = registry.session(at: mountpoint) else {
+            try? client.write(Array("error: \(mountpoint) is not mounted by this daemon\n".utf8))
+            return
+        }
+        let kept = FileSystemDaemon.kept.withLock { $0 }
+        do { try session.handOff(to: client, held: kept.held, pidFile: kept.pidFile) } catch {
+            logger.warning("handoff of \(mountpoint) failed: \(error)")
+            try? client.write(Array("error: \(error)\n".utf8))
+        }
+    }
+
+    /// The mount point of a `handoff` command line, nil for another command.
+    static func parseHandoff(_ command: String) -> String? {
+        let fields = command.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 2, fields[0] == "handoff", !fields[1].isEmpty else { return nil }
+        return String(fields[1])
+    }
+
+    /// The `handoff` command line for `mountpoint` (a new daemon asking for the mount); nil when the mount point
+    /// holds a tab or a newline.
+    public static func handoffCommand(mountpoint: String) -> String? {
+        guard !mountpoint.contains(where: { $0 == "\t" || $0.isNewline }) else { return nil }
+        return ["handoff", mountpoint].joined(separator: "\t")
     }
 
     private func answer(_ command: String) -> String {

@@ -83,10 +83,16 @@ extension Dispatcher {
     /// force (the kernel cannot renegotiate). Before INIT there is nothing to tell: INIT will call it.
     private func introduce(_ successor: any FileSystem) throws(Errno) {
         guard let negotiated else { return }
-        var connection = Connection(
+        var connection = connection(settledBy: negotiated)
+        try successor.initialize(&connection)
+    }
+
+    /// The connection `negotiated` settled, as a file system's `initialize` sees it: exactly the capabilities in
+    /// force offered and wanted.
+    func connection(settledBy negotiated: Negotiation) -> Connection {
+        Connection(
             protocolVersion: (WireLayout.protocolMajor, negotiated.protocolMinor), offered: negotiated.capabilities,
             wanted: negotiated.capabilities, maximumWrite: negotiated.maximumWrite,
             maximumReadahead: negotiated.maximumReadahead, isReadOnly: options.readOnly)
-        try successor.initialize(&connection)
     }
 }

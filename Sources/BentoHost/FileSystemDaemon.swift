@@ -1,6 +1,7 @@
 import BentoKit
 import BentoSystem
 import Foundation
+import Synchronization
 
 /// The process that serves a mount until it ends: what `bento mount` runs, and the whole `main.swift` of a file
 /// system shipped as its own executable:
@@ -81,22 +82,61 @@ public enum FileSystemDaemon {
 
     /// Mounts `request` from `registry` and serves it in this process until the mount ends; then exits 0.
     public static func serve(_ request: Request, from registry: Registry) throws(HostError) -> Never {
-        _ = HostProcess.limitAllocatorArenas(to: allocatorArenas)
-        _ = HostProcess.keepAllocatorBuffers(upTo: keptAllocatorBuffer)
-        if request.notifiesStarter { HostProcess.startSession() }
-        SignalWatcher.blockTerminationSignals()
+        prepareProcess(notifiesStarter: request.notifiesStarter)
         // Listening first: a metrics port in use fails the mount before anything is mounted. The server lives on
         // its own thread for the process's life.
         if let port = request.options.metricsPort { _ = try MetricsServer(registry: registry, port: port) }
         let session = try registry.mount(type: request.typeName, source: request.source, at: request.mountpoint,
                                          options: request.options)
+        run(session, registry: registry, pidFile: request.pidFile, ready: request.notifiesStarter ? "ready" : nil)
+    }
+
+    /// Takes over the mount at `mountpoint` from the daemon listening at `socketPath` (`Session.takeOver`: a
+    /// daemon handoff, `bento upgrade --daemon`) and serves it in this process until it ends; then exits 0. With
+    /// `notifiesStarter`, the line `ready<TAB>report` (`HandoffReport`) tells the process that started this one.
+    public static func takeOver(_ mountpoint: String, from socketPath: String, registry: Registry,
+                                notifiesStarter: Bool) throws(HostError) -> Never {
+        prepareProcess(notifiesStarter: notifiesStarter)
+        let taken = try Session.takeOver(mountpoint, from: socketPath, registry: registry)
+        for descriptor in taken.held { hold(descriptor) }
+        try registry.adopt(taken.session)
+        if let port = taken.session.options.metricsPort, (try? MetricsServer(registry: registry, port: port)) == nil {
+            FileHandle.standardError.write(Data("metrics port \(port) is still taken: no metrics from this daemon\n".utf8))
+        }
+        run(taken.session, registry: registry, pidFile: taken.pidFile,
+            ready: notifiesStarter ? "ready\t\(taken.report.pause)\t\(taken.report)" : nil)
+    }
+
+    /// Descriptors this process keeps open for its mount's life (an image lock), which a handoff passes on to
+    /// the next daemon, and the pid file it wrote.
+    static let kept = Mutex<(held: [Int32], pidFile: String?)>(([], nil))
+
+    /// Keeps `descriptor` open for the life of the mount and hands it to the next daemon on a handoff (an image's
+    /// lock: the lock goes with it, and is never free in between).
+    public static func hold(_ descriptor: Int32) {
+        kept.withLock { $0.held.append(descriptor) }
+    }
+
+    /// The serving process's set-up: allocator, session, signals.
+    private static func prepareProcess(notifiesStarter: Bool) {
+        _ = HostProcess.limitAllocatorArenas(to: allocatorArenas)
+        _ = HostProcess.keepAllocatorBuffers(upTo: keptAllocatorBuffer)
+        if notifiesStarter { HostProcess.startSession() }
+        SignalWatcher.blockTerminationSignals()
+    }
+
+    /// Serves `session` until it ends, or until another daemon took it over: the control socket, the pid file,
+    /// signals, the starter told `ready`; then exits 0.
+    private static func run(_ session: Session, registry: Registry, pidFile: String?, ready: String?) -> Never {
         let control = try? ControlServer(registry: registry)
-        if let pidFile = request.pidFile {
+        if let pidFile {
             try? "\(ProcessInfo.processInfo.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
+        kept.withLock { $0.pidFile = pidFile }
         let cleanUp: @Sendable () -> Void = {
             control?.remove()
-            if let pidFile = request.pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+            // After a handoff the pid file names the new daemon, which wrote it.
+            if let pidFile, !session.wasHandedOver { try? FileManager.default.removeItem(atPath: pidFile) }
         }
         SignalWatcher.watch { _ in
             // Detach; if files stay open past the grace period, drain and flush, then exit anyway: the kernel
@@ -105,8 +145,8 @@ public enum FileSystemDaemon {
             cleanUp()
             exit(0)
         }
-        if request.notifiesStarter {
-            FileHandle.standardOutput.write(Data("ready\n".utf8))
+        if let ready {
+            FileHandle.standardOutput.write(Data((ready + "\n").utf8))
             HostProcess.detachStandardStreams()
         }
         registry.waitForEnd(of: session)
@@ -118,17 +158,26 @@ public enum FileSystemDaemon {
     /// detached child, and waits until it reports the mount live (0) or fails (its exit status; it has printed why
     /// on our standard error).
     public static func startInBackground(arguments: [String]) throws(HostError) -> Int32 {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let started = try startDetached(executable, arguments: Array(arguments.dropFirst()) + ["--foreground", notifyFlag])
+        return started.ready != nil ? 0 : started.status
+    }
+
+    /// Starts `executable` with `arguments` as a detached child that serves in the background, and waits for its
+    /// first line on standard output: a line starting `ready` when it serves (returned, without the newline),
+    /// else nothing and its exit status (it has printed why on our standard error; never 0).
+    public static func startDetached(_ executable: String, arguments: [String]) throws(HostError) -> (ready: String?, status: Int32) {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        child.arguments = Array(arguments.dropFirst()) + ["--foreground", notifyFlag]
+        child.executableURL = URL(fileURLWithPath: executable)
+        child.arguments = arguments
         let ready = Pipe()
         child.standardOutput = ready
         child.standardInput = FileHandle.nullDevice
-        do { try child.run() } catch { throw HostError("cannot start the serving process: \(error)") }
-        let message = ready.fileHandleForReading.readDataToEndOfFile()
-        if String(decoding: message, as: UTF8.self).hasPrefix("ready") { return 0 }
+        do { try child.run() } catch { throw HostError("cannot start \(executable): \(error)") }
+        let message = String(decoding: ready.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if message.hasPrefix("ready") { return (message.trimmingCharacters(in: .newlines), 0) }
         child.waitUntilExit()
-        return child.terminationStatus == 0 ? 1 : child.terminationStatus
+        return (nil, child.terminationStatus == 0 ? 1 : child.terminationStatus)
     }
 
     /// Refuses a mount point that is missing or not a directory, saying what to do.

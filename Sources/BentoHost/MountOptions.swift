@@ -41,6 +41,9 @@ public struct MountOptions: Sendable, Hashable {
     public var extra: [String: String] = [:]
     /// The names of the options given, in order (`key` of `key` or `key=value`).
     public private(set) var given: [String] = []
+    /// The list these options were parsed from (`init(parsing:)`), so that another process can parse it again
+    /// (a daemon handing its mount over).
+    public private(set) var list = ""
 
     /// The options every file-system type takes: the kernel's and the host's. `cache` and `passthrough` are
     /// parsed here too but belong to the types that list them (`FileSystemType.optionNames`).
@@ -76,6 +79,7 @@ public struct MountOptions: Sendable, Hashable {
     /// Parses a comma-separated list such as `allow_other,ro,fsname=data,max_read=131072`.
     /// Throws a message naming the bad option.
     public init(parsing list: String) throws(MountOptionError) {
+        self.list = list
         for item in list.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = item.split(separator: "=", maxSplits: 1)
             let key = String(parts[0])

@@ -50,6 +50,16 @@ public final class Registry: Sendable {
         return session
     }
 
+    /// Serves a mount taken over from another daemon (`Session.takeOver`), registered under its mount point.
+    public func adopt(_ session: Session) throws(HostError) {
+        guard mounts.withLock({ table in
+            guard table[session.mountpoint] == nil else { return false }
+            table[session.mountpoint] = session
+            return true
+        }) else { throw HostError("\(session.mountpoint) is already mounted by this host") }
+        try session.start()
+    }
+
     /// Upgrades the live mount at `mountpoint` to the file-system module in the shared library at `modulePath`.
     /// On failure (the module does not load, refuses the state, fails to start) the mount keeps its version.
     public func upgrade(_ mountpoint: String, toModuleAt modulePath: String) throws(HostError) -> UpgradeReport {
@@ -77,7 +87,7 @@ public final class Registry: Sendable {
     /// that does not end in time (files still open in it) is drained and its file system destroyed, so it has
     /// flushed before the process exits. Returns those mounts.
     public func unmountAll(timeout: Duration) -> [Session] {
-        let sessions = liveMounts
+        let sessions = liveMounts.filter { !$0.wasHandedOver }  // those are another daemon's now
         for session in sessions {
             do { try session.unmount() } catch { logger.error("\(error)") }
         }

@@ -1,4 +1,5 @@
 import BentoKit
+import BentoSystem
 import FUSEWire
 import Foundation
 import Logging
@@ -39,17 +40,22 @@ public final class Session: Sendable {
     /// Set when a mount settled on `uring` ends up served through `/dev/fuse` after all: INIT did not settle the
     /// ring, or a queue could not start (`Session+URing.swift`).
     let ringFellBack = Atomic<Bool>(false)
-    private let state = Mutex<State>(.mounted)
+    /// The `/dev/fuse` workers reading now, to interrupt when they must stop (`stopDeviceWorkers`).
+    let deviceWorkers = Mutex<Set<ThreadInterrupt.Thread>>([])
+    /// Set while the `/dev/fuse` workers are asked to stop reading (a handoff); each checks it between requests.
+    let workersStopping = Atomic<Bool>(false)
+    let state = Mutex<State>(.mounted)
     let currentType: Mutex<FileSystemType>
     let logger: Logger
 
-    private enum State { case mounted, serving, ended }
+    /// `handedOver`: another process serves the mount now; this one must not touch the file system again.
+    enum State { case mounted, serving, ended, handedOver }
 
     /// Largest request the kernel sends: a 1 MiB write plus its headers, with room to spare.
     static let requestBufferSize = (1 << 20) + (64 << 10)
 
-    private init(mountpoint: String, type: FileSystemType, source: String, options: MountOptions,
-                 requestedTransport: Transport, fileSystem: any FileSystem, channel: Channel, logger: Logger) {
+    init(mountpoint: String, type: FileSystemType, source: String, options: MountOptions,
+         requestedTransport: Transport, fileSystem: any FileSystem, channel: Channel, logger: Logger) {
         self.mountpoint = mountpoint
         self.currentType = Mutex(type)
         self.source = source
@@ -95,17 +101,23 @@ public final class Session: Sendable {
             return true
         }
         guard proceed else { return }
+        try startDeviceWorkers()
+        startWatching()
+    }
+
+    /// Starts the `/dev/fuse` workers: the first on the session's own channel, the others on clones of it.
+    func startDeviceWorkers() throws(HostError) {
+        ThreadInterrupt.install()
         var channels = [channel]
         for _ in 1..<max(1, workerCount) { channels.append(try channel.clone()) }
         startWorkers(on: channels, numberedFrom: 0)
-        startWatching()
     }
 
     /// Looks at the file system's failure and warnings every two seconds while the mount serves, so that the
     /// daemon's log says when one appears, not only when someone asks `bento status`.
     private func startWatching() {
         let thread = Thread { [weak self] in
-            while let session = self, session.state.withLock({ if case .serving = $0 { true } else { false } }) {
+            while let session = self, session.isServing {
                 _ = session.stateStatus
                 Thread.sleep(forTimeInterval: 2)
             }
@@ -177,22 +189,37 @@ public final class Session: Sendable {
             + dispatcher.fileSystemCounters.map { (name: $0.name, value: $0.value) }
     }
 
-    /// Calls `destroy` once, unless the kernel's DESTROY already did.
+    /// Whether the session serves (started, not ended, not handed over).
+    var isServing: Bool { state.withLock { if case .serving = $0 { true } else { false } } }
+
+    /// Whether another process took the mount over (`Session+Handoff.swift`): this one has nothing left to do.
+    public var wasHandedOver: Bool { state.withLock { if case .handedOver = $0 { true } else { false } } }
+
+    /// Calls `destroy` once, unless the kernel's DESTROY already did or the mount went to another process.
     private func finish() {
         let first = state.withLock { state -> Bool in
-            if case .ended = state { return false }
-            state = .ended
-            return true
+            switch state {
+            case .ended, .handedOver: return false
+            case .mounted, .serving:
+                state = .ended
+                return true
+            }
         }
         if first { dispatcher.destroyUnlessDestroyed() }
     }
 
-    /// One worker: read a request, dispatch it, write the reply, until the mount goes away.
+    /// One worker: read a request, dispatch it, write the reply, until the mount goes away or the worker is asked
+    /// to stop (`stopDeviceWorkers`: it does between requests, never with one in hand).
     private func serve(_ channel: Channel) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.requestBufferSize, alignment: 4096)
-        defer { buffer.deallocate() }
+        let me = ThreadInterrupt.current
+        deviceWorkers.withLock { _ = $0.insert(me) }
+        defer {
+            deviceWorkers.withLock { _ = $0.remove(me) }
+            buffer.deallocate()
+        }
         var isFirstRequest = true  // INIT can only be a worker's first request
-        while true {
+        while !workersStopping.load(ordering: .acquiring) {
             let received: Channel.Received
             do {
                 received = try channel.receive(into: buffer)
@@ -200,6 +227,7 @@ public final class Session: Sendable {
                 logger.error("reading /dev/fuse failed: \(error); worker stops")
                 return
             }
+            if received == .interrupted { continue }
             guard case .request(let count) = received else { return }
             let request = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             guard let reply = dispatcher.handle(request) else { continue }

@@ -9,12 +9,17 @@ public struct UpgradeState: Sendable, Hashable {
     public var version: UInt32
     /// The encoded state.
     public var bytes: [UInt8]
+    /// Open descriptors the state hands over (a device, say), which `bytes` names by their index here, never by
+    /// number: a daemon handing its mount to another process sends them along and the new process sees its own
+    /// numbers for them. They stay open until the new version has taken them over (it duplicates what it keeps).
+    public var descriptors: [Int32]
 
-    /// State in `format` at `version`.
-    public init(format: String, version: UInt32, bytes: [UInt8]) {
+    /// State in `format` at `version`, handing over `descriptors`.
+    public init(format: String, version: UInt32, bytes: [UInt8], descriptors: [Int32] = []) {
         self.format = format
         self.version = version
         self.bytes = bytes
+        self.descriptors = descriptors
     }
 
     /// Checks that this state is in `format` at one of `versions`, or throws a `ModuleError` saying which

@@ -16,9 +16,10 @@ public enum FUSEDevice {
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
     }
 
-    /// Reads one request into `buffer` (which must hold the largest request); returns its length.
+    /// Reads one request into `buffer` (which must hold the largest request); returns its length. The wait for a
+    /// request ends with `EINTR` when `ThreadInterrupt` interrupts the thread.
     public static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
-        try systemCall { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        try interruptibleSystemCall { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes one reply, `head` then `payload`, with one `writev`; returns the bytes written.

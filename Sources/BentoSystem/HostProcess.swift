@@ -149,3 +149,11 @@ public enum HostProcess {
         if null > STDERR_FILENO { close(null) }
     }
 }
+
+extension HostProcess {
+    /// Whether a process with id `pid` exists (`kill(pid, 0)`; one owned by another user counts).
+    public static func exists(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

@@ -7,4 +7,10 @@ public enum PeerCredentials {
         var uid: UInt32 = 0
         return bento_peer_user(socket, &uid) == 1 ? uid : nil
     }
+
+    /// The process id of the process that connected to `socket` (`SO_PEERCRED`), nil if the kernel does not say.
+    public static func processID(of socket: Int32) -> Int32? {
+        var pid: Int32 = 0
+        return bento_peer_process(socket, &pid) == 1 ? pid : nil
+    }
 }

@@ -69,6 +69,32 @@ public final class StreamSocket: Sendable {
     /// The user id of the process at the other end (`SO_PEERCRED`: who connected), nil if the kernel does not say.
     public var peerUserID: UInt32? { PeerCredentials.userID(of: descriptor) }
 
+    /// The process id of the process at the other end (`SO_PEERCRED`), nil if the kernel does not say.
+    public var peerProcessID: Int32? { PeerCredentials.processID(of: descriptor) }
+
+    /// Makes reads give up with `EAGAIN` after `seconds` without data (`SO_RCVTIMEO`; 0: wait forever).
+    public func setReceiveTimeout(seconds: Double) {
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Ends both directions: the peer's reads see the end and its writes fail, whoever else holds the socket.
+    public func shutDown() { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+
+    /// Reads exactly `count` bytes; `EPIPE` when the peer closes first.
+    public func read(exactly count: Int) throws(Errno) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let received = try systemCall {
+                result.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress! + offset, $0.count - offset, 0) }
+            }
+            guard received > 0 else { throw .brokenPipe }
+            offset += received
+        }
+        return result
+    }
+
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws(Errno) {
         var offset = 0

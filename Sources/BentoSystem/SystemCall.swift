@@ -20,6 +20,15 @@ public func systemCall<Result: FixedWidthInteger>(_ body: () -> Result) throws(E
     }
 }
 
+/// Like `systemCall`, but a call that a signal interrupts throws `EINTR` instead of running again: for a wait that
+/// another thread must be able to end (`ThreadInterrupt`).
+@inlinable
+public func interruptibleSystemCall<Result: FixedWidthInteger>(_ body: () -> Result) throws(Errno) -> Result {
+    let result = body()
+    if result != -1 { return result }
+    throw Errno(rawValue: errno)
+}
+
 /// Like `systemCall`, for calls that return a pointer and NULL on failure.
 @inlinable
 public func systemCall<Pointee>(_ body: () -> UnsafeMutablePointer<Pointee>?) throws(Errno) -> UnsafeMutablePointer<Pointee> {

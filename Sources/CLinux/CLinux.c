@@ -46,6 +46,14 @@ int bento_peer_user(int socket, unsigned *uid) {
     return 1;
 }
 
+int bento_peer_process(int socket, int *pid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return 0;
+    *pid = credentials.pid;
+    return 1;
+}
+
 int bento_thread_set_groups(size_t count, const unsigned *groups) {
     return syscall(SYS_setgroups, count, groups) == 0 ? 0 : -errno;
 }

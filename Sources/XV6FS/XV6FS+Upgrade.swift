@@ -20,6 +20,8 @@ import BentoServices
 //              pending free count, then each block number, HANDLES
 //   version 3: the device's descriptor in this process (−1: none, reopen the source), then version 2 with,
 //              after the pending frees, the frozen copy count, then per block: number, bytes
+//   version 4: as version 3, but the device named by its index in `UpgradeState.descriptors` (−1: none), so that
+//              the state can cross to another process (a daemon handoff), which sees its own number for it
 //   HANDLES:   next handle, handle count, then per handle: handle, inode, open flags,
 //              inode count, then per inode in use: number, lookups, opens
 
@@ -27,13 +29,14 @@ extension XV6FS: UpgradableFileSystem {
     /// The format's name.
     static let stateFormat = "xv6fs"
     /// The version this build writes; it reads every version from 1 on.
-    static let stateVersion: UInt32 = 3
+    static let stateVersion: UInt32 = 4
 
     /// Stops the journal and encodes its in-memory state, the open handles and the inode counts.
     public func prepareUpgrade() throws(Errno) -> UpgradeState {
         flushOperationLog()  // the records of reads still waiting go into the running transaction, handed over
         var out = StateWriter()
-        out.write(Int64((device as? FileBlockDevice)?.descriptor ?? -1))
+        let descriptors = [(device as? FileBlockDevice)?.descriptor].compactMap { $0 }
+        out.write(Int64(descriptors.isEmpty ? -1 : 0))
         out.write(dataMode.rawValue)
         let handover = readOnly.load(ordering: .relaxed)
             ? Journal.Handover(position: journal.position, used: 0, running: [], pinned: [])
@@ -71,7 +74,7 @@ extension XV6FS: UpgradableFileSystem {
             out.write(lookups)
             out.write(opens)
         }
-        return UpgradeState(format: Self.stateFormat, version: Self.stateVersion, bytes: out.bytes)
+        return UpgradeState(format: Self.stateFormat, version: Self.stateVersion, bytes: out.bytes, descriptors: descriptors)
     }
 
     /// Stops the committer; the successor owns the device from now on (the journal, handed over, writes nothing).
@@ -127,15 +130,17 @@ extension XV6FS: UpgradableFileSystem {
         openOperationLog()
     }
 
-    /// The device descriptor a version 3 state hands over, if any (the module takes it over before `init`).
+    /// The device descriptor a version 3 or 4 state hands over, if any (the module takes it over before `init`):
+    /// version 3 names it by number, version 4 by its index in the state's descriptors.
     public static func handedOverDescriptor(in state: UpgradeState) -> Int32? {
         guard state.format == stateFormat, state.version >= 3 else { return nil }
         var input = StateReader(state.bytes)
-        guard let descriptor = try? input.readInt64(), descriptor >= 0, descriptor <= Int64(Int32.max) else { return nil }
-        return Int32(descriptor)
+        guard let value = try? input.readInt64(), value >= 0, value <= Int64(Int32.max) else { return nil }
+        guard state.version >= 4 else { return Int32(value) }
+        return state.descriptors.indices.contains(Int(value)) ? state.descriptors[Int(value)] : nil
     }
 
-    /// Decodes a version 1, 2 or 3 state; `EINVAL` when it is short, long or out of range for this image.
+    /// Decodes a version 1 to 4 state; `EINVAL` when it is short, long or out of range for this image.
     private static func decode(_ state: UpgradeState, journalBlocks: UInt64, deviceBlocks: UInt64) throws(Errno) -> Resumed {
         var input = StateReader(state.bytes)
         if state.version >= 3 { _ = try input.readInt64() }  // the descriptor: the device is already open

@@ -7,7 +7,8 @@ struct Bento: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bento",
         abstract: "Write Linux file systems in safe Swift: mount them through FUSE and manage live mounts.",
-        subcommands: [Mount.self, Status.self, Stats.self, Trace.self, Upgrade.self, Prov.self, Mkfs.self, Fsck.self, Shell.self, CrashCheck.self])
+        subcommands: [Mount.self, Status.self, Stats.self, Trace.self, Upgrade.self, Prov.self, Mkfs.self, Fsck.self, Shell.self, CrashCheck.self,
+                      Takeover.self])
 
     /// Runs the command, or, called by the name `mount.fuse.bento`, mount(8)'s helper (`MountHelper`).
     static func main() {

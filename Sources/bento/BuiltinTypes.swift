@@ -36,7 +36,7 @@ enum BuiltinTypes {
     /// `type` taking the image lock before it mounts a source, so that a second mount of the image is refused.
     static func lockingImage(_ type: FileSystemType) -> FileSystemType {
         type.checkingSource { source throws(HostError) in
-            do { _ = try ImageLock.acquire(source) } catch { throw HostError("\(source): \(error)") }
+            do { FileSystemDaemon.hold(try ImageLock.acquire(source)) } catch { throw HostError("\(source): \(error)") }
         }
     }
 

@@ -36,7 +36,7 @@ import Testing
 
         disk.clearOperations()
         let state = try old.fs.prepareUpgrade()
-        #expect(state.version == 3 && XV6FS.handedOverDescriptor(in: state) == nil)
+        #expect(state.version == 4 && XV6FS.handedOverDescriptor(in: state) == nil && state.descriptors.isEmpty)
         let recorder = CrashRecorder(disk: disk, statesPerFlush: 24)
         let new = Fixture(fs: try XV6FS(device: recorder, options: XV6FS.Options(commitInterval: nil), resuming: state),
                           disk: disk)
@@ -136,5 +136,18 @@ import Testing
         #expect(throws: MountError.self) {
             try XV6FS(device: f.disk, resuming: UpgradeState(format: "xv6fs", version: 4, bytes: v1.bytes))
         }
+    }
+
+    /// A version 4 state names the device by its index in the state's descriptors (so it can cross to another
+    /// process, which sees its own numbers); a version 3 state by its number in this process.
+    @Test func theDeviceGoesByIndexAndOlderStatesByNumber() {
+        var index = StateWriter()
+        index.write(Int64(0))
+        #expect(XV6FS.handedOverDescriptor(in: UpgradeState(format: "xv6fs", version: 4, bytes: index.bytes, descriptors: [17])) == 17)
+        #expect(XV6FS.handedOverDescriptor(in: UpgradeState(format: "xv6fs", version: 4, bytes: index.bytes)) == nil,
+                "an index past the list names nothing")
+        var number = StateWriter()
+        number.write(Int64(9))
+        #expect(XV6FS.handedOverDescriptor(in: UpgradeState(format: "xv6fs", version: 3, bytes: number.bytes)) == 9)
     }
 }

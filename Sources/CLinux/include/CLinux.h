@@ -22,6 +22,10 @@ int bento_malloc_keep_buffers(int mmap_threshold, int trim_threshold, int top_pa
 /// `*uid`. Returns 1, or 0 when the kernel does not say.
 int bento_peer_user(int socket, unsigned *uid);
 
+/// The process id of the process connected at the other end of Unix socket `socket` (SO_PEERCRED) in `*pid`.
+/// Returns 1, or 0 when the kernel does not say.
+int bento_peer_process(int socket, int *pid);
+
 /// Sets the calling thread's supplementary groups to `groups[0..<count]` with the raw system call: glibc's
 /// setgroups() changes every thread of the process, this only the caller (the kernel's credentials are per
 /// thread). Needs CAP_SETGID. Returns 0 or a negative errno.
