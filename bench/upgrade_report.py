@@ -12,7 +12,12 @@ upgrades = [(float(r["start_ms"]), float(r["end_ms"]), int(r["pause_us"])) for r
 pauses = sorted(p for _, _, p in upgrades)
 # The pause's phases as `bento upgrade` printed them: (drain N us, prepare N us, resume N us; quiesce N us
 # before) — quiesce is not part of the pause: requests are served, only the calls the file system holds wait.
+# A daemon handoff (`bento upgrade --daemon`) prints its own: stop (the old daemon's workers finishing their
+# requests), drain, prepare, transfer (the state to the new daemon and back; resume is the new daemon's part of
+# it), start (the new daemon's workers).
 PHASES = ("drain", "prepare", "resume", "quiesce")
+if rows and "transfer" in rows[0]["result"]:
+    PHASES = ("stop", "drain", "prepare", "transfer", "resume", "start")
 phases = [{name: int(m.group(1)) for name in PHASES if (m := re.search(name + r" (\d+) us", r["result"]))} for r in rows]
 median = statistics.median(ops for _, ops in buckets[100:] or buckets) if buckets else 0
 
@@ -22,7 +27,7 @@ def percentile(values, fraction):
 
 
 print(f"throughput: median {median} ops per 10 ms bucket")
-print("upgrade  at_ms   pause_us  drain prepare resume  ops per 10 ms from 30 ms before the command to 50 ms after")
+print(f"upgrade  at_ms   pause_us  {' '.join(PHASES)}  ops per 10 ms from 30 ms before the command to 50 ms after")
 for number, ((began, ended, pause), split) in enumerate(zip(upgrades, phases), 1):
     window = [ops for start, ops in buckets if began - 30 <= start <= ended + 50]
     parts = " ".join(f"{split.get(name, '?'):>{len(name)}}" for name in PHASES)

@@ -34,6 +34,9 @@ public struct HandoffReport: Sendable, CustomStringConvertible {
     public let current: (name: String, version: String)
     /// The old daemon's phases, in microseconds: stopping its workers, quiesce and drain, prepare, transfer.
     public let old: (stop: Int64, drain: Int64, prepare: Int64, transfer: Int64)
+    /// The new daemon's part of `old.transfer`: from having the state to its `ok` (the file system resumed, the
+    /// session adopted), in microseconds.
+    public let resume: Int64
     /// From the new daemon's `ok` to its workers reading, in microseconds.
     public let start: Int64
 
@@ -43,7 +46,7 @@ public struct HandoffReport: Sendable, CustomStringConvertible {
     public var description: String {
         "\(mountpoint): daemon \(previousProcess) -> \(ProcessInfo.processInfo.processIdentifier) "
             + "(\(current.name) \(current.version)), paused \(pause) us (stop \(old.stop) us, drain \(old.drain) us, "
-            + "prepare \(old.prepare) us, transfer \(old.transfer) us, start \(start) us)"
+            + "prepare \(old.prepare) us, transfer \(old.transfer) us, resume \(resume) us, start \(start) us)"
     }
 }
 

@@ -32,8 +32,11 @@ extension Session {
             throw HostError("mount points holding a tab or a newline are not supported")
         }
         let oldProcess = peer.peerProcessID ?? 0
+        // Before the pause: this process's first resume would otherwise pay for its cold code and metadata.
+        for type in registry.registeredTypes { type.module?.warmUp() }
         let (handoff, fuse, held) = try receiveState(command, from: peer)
         let clock = ContinuousClock()
+        let received = clock.now
         let session: Session
         do {
             session = try resume(handoff, fuse: fuse, registry: registry, logger: logger)
@@ -47,6 +50,7 @@ extension Session {
             throw HostError("the old daemon stopped waiting for this one; it serves on")
         }
         let committed = clock.now
+        let resumed = (committed - received).microseconds
         let bye = String(decoding: (try? peer.readLine()) ?? [], as: UTF8.self).split(separator: "\t").map(String.init)
         if bye.first != "bye", oldProcess != 0, HostProcess.exists(oldProcess) {
             throw HostError("the old daemon did not let go of the mount; it serves on")
@@ -54,7 +58,7 @@ extension Session {
         let times = bye.dropFirst().compactMap { Int64($0) }
         let old = times.count == 4 ? (times[0], times[1], times[2], times[3]) : (Int64(0), Int64(0), Int64(0), Int64(0))
         let report = HandoffReport(mountpoint: handoff.mountpoint, previousProcess: oldProcess,
-                                   current: (session.type.name, session.type.version), old: old,
+                                   current: (session.type.name, session.type.version), old: old, resume: resumed,
                                    start: (clock.now - committed).microseconds)
         return TakenOver(session: session, report: report, held: held, pidFile: handoff.pidFile)
     }

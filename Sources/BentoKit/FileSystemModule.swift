@@ -41,6 +41,10 @@ public protocol FileSystemModule: AnyObject, Sendable {
     func beginUpgrade(of fileSystem: any FileSystem)
     /// Tells `fileSystem`, which this module made, that the upgrade did not happen.
     func cancelUpgrade(of fileSystem: any FileSystem)
+    /// Runs what `resume` runs once, on scratch state of the module's own that touches no device or mount, so
+    /// that a new daemon about to take a mount over (`bento upgrade --daemon`) has paged its code in and made its
+    /// runtime metadata before the pause instead of inside it. Keeps nothing. The default does nothing.
+    func warmUp()
 }
 
 extension FileSystemModule {
@@ -74,6 +78,9 @@ extension FileSystemModule {
     public func cancelUpgrade(of fileSystem: any FileSystem) {
         (fileSystem as? any UpgradableFileSystem)?.cancelUpgrade()
     }
+
+    /// Nothing to warm.
+    public func warmUp() {}
 
     /// `prepareUpgrade(of:)` for a module whose file systems are instances of class `Kind`: a class cast, where
     /// the default's cast to a protocol looks the conformance up (tens of microseconds of the pause, measured).

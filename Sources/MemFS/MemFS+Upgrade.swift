@@ -59,6 +59,19 @@ public final class MemFSModule: FileSystemModule {
         try MemFS(resuming: state, options: memFSOptions(options))
     }
 
+    /// Hands a one-file tree over and resumes from it: the resume path of a daemon handoff, run before its pause.
+    public func warmUp() {
+        let first = MemFS(options: MemFS.Options())
+        if let name = try? FileName("warm"),
+           let made = try? first.create(.root, parent: .root, name: name, mode: FileMode(type: .regular, permissions: 0o644),
+                                        flags: .readWrite) {
+            _ = try? first.write(.root, inode: made.entry.inode, handle: made.open.handle, offset: 0, data: [1, 2, 3],
+                                 flags: .readWrite)
+        }
+        guard let state = try? first.prepareUpgrade() else { return }
+        _ = try? MemFS(resuming: state, options: MemFS.Options())
+    }
+
     private func memFSOptions(_ options: ModuleOptions) -> MemFS.Options {
         MemFS.Options(checksPermissions: !options.defaultPermissions, rootOwner: options.owner, rootGroup: options.group,
                       versionAttribute: showsVersion ? version : nil, accessTimes: options.accessTimes)

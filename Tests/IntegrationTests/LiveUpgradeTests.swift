@@ -118,7 +118,7 @@ struct LiveUpgradeTests {
                  "refusing module's directory \(scratch)/open: anyone may write it"),
                 ("\(scratch)/missing.so", "touch \(scratch)/missing.so", "cannot load module"),
                 (libc, "true", "no 'bento_module' symbol"),
-                (refusing, "true", "unknown xv6fs state version 3"),
+                (refusing, "true", "unknown xv6fs state version 4"),
                 (failing, "true", "refused the state: the initializer of this test module always fails"),
             ]
             for attempt in attempts {
