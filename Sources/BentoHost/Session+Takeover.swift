@@ -46,10 +46,10 @@ extension Session {
             throw error
         }
         for descriptor in handoff.fileSystem.descriptors { DescriptorPassing.close(descriptor) }  // the module kept duplicates
+        let committed = clock.now  // before the write: a thread preempted after it would count its wait twice over
         do { try peer.write(Array("ok\n".utf8)) } catch {
             throw HostError("the old daemon stopped waiting for this one; it serves on")
         }
-        let committed = clock.now
         let resumed = (committed - received).microseconds
         let bye = String(decoding: (try? peer.readLine()) ?? [], as: UTF8.self).split(separator: "\t").map(String.init)
         if bye.first != "bye", oldProcess != 0, HostProcess.exists(oldProcess) {
