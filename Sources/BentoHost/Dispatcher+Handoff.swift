@@ -25,29 +25,17 @@ extension Dispatcher {
     func handOff(from running: any FileSystemModule, into pause: inout HandoffPause,
                  _ transfer: (UpgradeState) throws(HostError) -> Void) throws(HostError) {
         guard !isDestroyed else { throw HostError("the mount is ending; nothing to hand over") }
-        let clock = ContinuousClock()
-        let start = clock.now
-        var timing = pause
-        let retired = try gate.exclusively(preparing: { running.beginUpgrade(of: self.fileSystem) }) { _ throws(HostError) -> any FileSystem in
-            let drained = clock.now
-            timing.drain = drained - start
-            let current = fileSystem
-            do throws(HostError) {
-                let state: UpgradeState
-                do { state = try running.prepareUpgrade(of: current) } catch { throw HostError("\(error)") }
-                let prepared = clock.now
-                timing.prepare = prepared - drained
-                try transfer(state)
-                timing.transfer = clock.now - prepared
-                phase.store(Phase.destroyed.rawValue, ordering: .releasing)
-                return current
-            } catch {
-                running.cancelUpgrade(of: current)
-                throw error
-            }
+        var transferred = ContinuousClock.now
+        let swap = try swapping(from: running) { state throws(HostError) -> (any FileSystem)? in
+            try transfer(state)
+            transferred = ContinuousClock.now
+            phase.store(Phase.destroyed.rawValue, ordering: .releasing)
+            return nil
         }
-        pause = timing
-        running.retire(retired)
+        pause.drain = swap.drained - swap.start
+        pause.prepare = swap.prepared - swap.drained
+        pause.transfer = transferred - swap.prepared
+        running.retire(swap.served)
     }
 
     /// Serves on from the session another daemon negotiated: tells the file system through `initialize` (as a

@@ -41,42 +41,55 @@ extension Dispatcher {
     public func upgrade(from running: any FileSystemModule, to successor: any FileSystemModule,
                         source: String) throws(HostError) -> UpgradePause {
         guard !isDestroyed else { throw HostError("the mount is ending; nothing to upgrade") }
+        var resumed = ContinuousClock.now
+        let swap = try swapping(from: running) { state throws(HostError) -> (any FileSystem)? in
+            let next: any FileSystem
+            do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
+                throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
+            }
+            do { try introduce(next) } catch {
+                successor.retire(next)
+                throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
+            }
+            resumed = ContinuousClock.now
+            return next
+        }
+        running.retire(swap.served)
+        return UpgradePause(quiesce: swap.closing - swap.start, drain: swap.drained - swap.closing,
+                            prepare: swap.prepared - swap.drained, resume: resumed - swap.prepared)
+    }
+
+    /// What every swap of the running file system shares (a live upgrade, a daemon handoff): `running.beginUpgrade`
+    /// with the gate still open, then the gate closed and the calls in flight waited for, then the state of the file
+    /// system `running` made given to `use` with the gate still closed (the file system `use` returns, if any,
+    /// replaces the running one before the gate reopens). Returns
+    /// the file system that served until then and when each step began or ended. On failure the running file system
+    /// goes on (`cancelUpgrade`, before the gate reopens: calls retried after the upgrade find it serving).
+    func swapping(from running: any FileSystemModule,
+                  _ use: (UpgradeState) throws(HostError) -> (any FileSystem)?)
+        throws(HostError) -> (served: any FileSystem, start: ContinuousClock.Instant, closing: ContinuousClock.Instant,
+                              drained: ContinuousClock.Instant, prepared: ContinuousClock.Instant) {
         let clock = ContinuousClock()
-        var start = clock.now
-        var pause = UpgradePause(drain: .zero, prepare: .zero, resume: .zero)
+        let start = clock.now
+        var closing = start
         let preparing = {
             running.beginUpgrade(of: self.fileSystem)
-            let closing = clock.now
-            pause.quiesce = closing - start
-            start = closing
+            closing = clock.now
         }
-        let retired = try gate.exclusively(preparing: preparing) { replace throws(HostError) -> any FileSystem in
+        return try gate.exclusively(preparing: preparing) { replace throws(HostError) in
             let drained = clock.now
-            pause.drain = drained - start
             let current = fileSystem
             do throws(HostError) {
                 let state: UpgradeState
                 do { state = try running.prepareUpgrade(of: current) } catch { throw HostError("\(error)") }
                 let prepared = clock.now
-                pause.prepare = prepared - drained
-                let next: any FileSystem
-                do { next = try successor.resume(from: state, source: source, options: options.moduleOptions) } catch {
-                    throw HostError("\(successor.name) \(successor.version) refused the state: \(error)")
-                }
-                do { try introduce(next) } catch {
-                    successor.retire(next)
-                    throw HostError("\(successor.name) \(successor.version) refused the session: \(error)")
-                }
-                replace(next)
-                pause.resume = clock.now - prepared
-                return current
+                if let next = try use(state) { replace(next) }
+                return (current, start, closing, drained, prepared)
             } catch {
-                running.cancelUpgrade(of: current)  // before the gate reopens: retried calls find it serving
+                running.cancelUpgrade(of: current)
                 throw error
             }
         }
-        running.retire(retired)
-        return pause
     }
 
     /// Tells a new version what INIT settled, through its `initialize`, offering exactly the capabilities in

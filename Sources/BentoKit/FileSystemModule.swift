@@ -183,3 +183,14 @@ public enum FileSystemModules {
         OpaquePointer(Unmanaged.passRetained(Export(module)).toOpaque())
     }
 }
+
+extension FileSystem {
+    /// Creates a file `warm` in the root and writes three bytes to it, ignoring failures: the calls a module's
+    /// `warmUp` makes on its scratch file system before it hands the state over.
+    public func makeWarmUpFile() {
+        guard let name = try? FileName("warm"),
+              let made = try? create(.root, parent: .root, name: name, mode: FileMode(type: .regular, permissions: 0o644),
+                                     flags: .readWrite) else { return }
+        _ = try? write(.root, inode: made.entry.inode, handle: made.open.handle, offset: 0, data: [1, 2, 3], flags: .readWrite)
+    }
+}

@@ -62,12 +62,7 @@ public final class MemFSModule: FileSystemModule {
     /// Hands a one-file tree over and resumes from it: the resume path of a daemon handoff, run before its pause.
     public func warmUp() {
         let first = MemFS(options: MemFS.Options())
-        if let name = try? FileName("warm"),
-           let made = try? first.create(.root, parent: .root, name: name, mode: FileMode(type: .regular, permissions: 0o644),
-                                        flags: .readWrite) {
-            _ = try? first.write(.root, inode: made.entry.inode, handle: made.open.handle, offset: 0, data: [1, 2, 3],
-                                 flags: .readWrite)
-        }
+        first.makeWarmUpFile()
         guard let state = try? first.prepareUpgrade() else { return }
         _ = try? MemFS(resuming: state, options: MemFS.Options())
     }

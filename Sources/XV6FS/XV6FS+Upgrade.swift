@@ -236,12 +236,7 @@ public final class XV6FSModule: FileSystemModule {
         let disk = SimulatedDisk(blockCount: 2048)
         guard (try? XV6FS.mkfs(device: disk)) != nil,
               let first = try? XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil)) else { return }
-        if let name = try? FileName("warm"),
-           let made = try? first.create(.root, parent: .root, name: name, mode: FileMode(type: .regular, permissions: 0o644),
-                                        flags: .readWrite) {
-            _ = try? first.write(.root, inode: made.entry.inode, handle: made.open.handle, offset: 0, data: [1, 2, 3],
-                                 flags: .readWrite)
-        }
+        first.makeWarmUpFile()
         guard let state = try? first.prepareUpgrade() else { return }
         first.retire()
         if let second = try? XV6FS(device: disk, options: XV6FS.Options(commitInterval: nil), resuming: state) {
