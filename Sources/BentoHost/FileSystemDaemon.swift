@@ -14,7 +14,8 @@ import Synchronization
 /// `main` takes `bento mount`'s arguments without `--fs` (`[-o OPTIONS]... [--foreground] [--pid-file FILE]
 /// SOURCE MOUNTPOINT`): without `--foreground` it returns once the mount is live and serves from a background
 /// process (itself, started again); it answers `bento status`, `bento stats`, `bento trace` and `bento upgrade`
-/// like any Bento mount, serves metrics with `-o metrics=PORT`, unmounts on SIGINT or SIGTERM and exits 0 when
+/// like any Bento mount, and a new build of it takes a live mount over from the running one with
+/// `bento upgrade --daemon --binary EXECUTABLE MOUNTPOINT` (it is started as `takeover --from SOCKET MOUNTPOINT`), serves metrics with `-o metrics=PORT`, unmounts on SIGINT or SIGTERM and exits 0 when
 /// the mount ends (`umount MOUNTPOINT`).
 public enum FileSystemDaemon {
     /// One mount to serve.
@@ -68,11 +69,14 @@ public enum FileSystemDaemon {
             exit(0)
         }
         do throws(HostError) {
+            let registry = Registry()
+            registry.register(FileSystemType(module: module))
+            if let (socket, mountpoint) = takeoverArguments(arguments) {
+                try takeOver(mountpoint, from: socket, registry: registry, notifiesStarter: arguments.contains(notifyFlag))
+            }
             let (request, foreground) = try parse(arguments, typeName: module.name)
             try checkMountpoint(request.mountpoint)
             guard foreground || request.notifiesStarter else { exit(try startInBackground(arguments: CommandLine.arguments)) }
-            let registry = Registry()
-            registry.register(FileSystemType(module: module))
             try serve(request, from: registry)
         } catch {
             FileHandle.standardError.write(Data("\(module.name): \(error)\n".utf8))
@@ -187,6 +191,14 @@ public enum FileSystemDaemon {
             throw HostError("\(mountpoint) does not exist: create the MOUNTPOINT directory first")
         }
         guard isDirectory.boolValue else { throw HostError("\(mountpoint) is not a directory") }
+    }
+
+    /// The socket and mount point of `takeover --from SOCKET MOUNTPOINT [--notify-ready]`, the arguments
+    /// `bento upgrade --daemon --binary EXECUTABLE` starts a new daemon with; nil for a mount's arguments.
+    static func takeoverArguments(_ arguments: [String]) -> (socket: String, mountpoint: String)? {
+        let words = arguments.filter { $0 != notifyFlag }
+        guard words.count == 4, words[0] == "takeover", words[1] == "--from" else { return nil }
+        return (words[2], words[3])
     }
 
     /// `main`'s arguments as a request for `typeName`, and whether to serve in the foreground.

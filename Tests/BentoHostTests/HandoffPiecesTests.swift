@@ -77,4 +77,13 @@ import Testing
         later[0] = 2  // another format version
         #expect(throws: HostError.self) { try HandoffState(decoding: later) }
     }
+
+    /// A file system's own executable (`FileSystemDaemon.main`) is started by `bento upgrade --daemon --binary` with
+    /// the arguments `bento takeover` takes; a mount's arguments are not mistaken for them.
+    @Test func aFileSystemsOwnExecutableKnowsTheTakeoverArguments() {
+        let parsed = FileSystemDaemon.takeoverArguments(["takeover", "--from", "/run/bento/7.sock", "/mnt/x", "--notify-ready"])
+        #expect(parsed?.socket == "/run/bento/7.sock" && parsed?.mountpoint == "/mnt/x")
+        #expect(FileSystemDaemon.takeoverArguments(["takeover", "/mnt/x"]) == nil)
+        #expect(FileSystemDaemon.takeoverArguments(["-o", "ro", "takeover", "/mnt/x"]) == nil, "a source named takeover mounts")
+    }
 }
