@@ -22,10 +22,8 @@ import XV6FS
 
 /// provfs's `OperationLog`: provenance records for every change, read and write an xv6fs image sees.
 public final class ProvenanceRecorder: OperationLog {
-    /// How long a thread's identity is trusted before its stamp is checked again: 10 ms (in nanoseconds). A check
-    /// costs a readlink and a read in /proc, measured at 43 µs on this project's 2-core VM: every millisecond it was
-    /// 4 % of the daemon's time under `tar c` of 10,000 files, every 10 ms it is a tenth of that.
-    public static let recheckInterval: Int64 = 10_000_000
+    /// How long a thread's identity is trusted before its stamp is checked again.
+    public static let recheckInterval: Int64 = 1_000_000  // 1 ms, in nanoseconds
     /// Threads remembered before old ones are dropped.
     static let threadLimit = 4096
     /// Bytes of one argument, and of the whole command line, a process record keeps.
