@@ -61,7 +61,21 @@ extension ProcessIdentity {
 
 /// The processes of this machine, read from `/proc/PID/{status,stat,exe,cmdline}` at each call (a pid can be reused
 /// as soon as its process is gone, so nothing is cached here; the caller decides how long an answer holds).
-public struct HostProcessDirectory: ProcessDirectory {
+public final class HostProcessDirectory: ProcessDirectory {
+    /// Threads whose stamp was read, each with its open `/proc/TID/comm` and the name it read there: while a
+    /// `pread` of that file gives the same name, the thread is the same one running the same program (a dead
+    /// thread's file fails, whatever its pid names now; an exec changes the name), so the stamp holds without the
+    /// readlink and the read of `stat` (43 µs together on a 2-core VM, against one system call). At most
+    /// `watchedLimit` threads are watched (a descriptor each); beyond that, stamps are read in full.
+    private let watched = Mutex<[UInt32: Watch]>([:])
+    static let watchedLimit = 256
+
+    private struct Watch: Sendable {
+        let file: HostDescriptor
+        let name: [UInt8]
+        let stamp: ProcessStamp
+    }
+
     /// The machine's processes.
     public init() {}
 
@@ -75,8 +89,22 @@ public struct HostProcessDirectory: ProcessDirectory {
     }
 
     public func stamp(of pid: UInt32) -> ProcessStamp? {
+        if let watch = watched.withLock({ $0[pid] }) {
+            if let name = try? watch.file.read(at: 0, count: 64), name == watch.name { return watch.stamp }
+            watched.withLock { $0[pid] = nil }  // gone, its pid reused, or an exec: read it in full
+        }
+        // The name first: an exec between the two reads then shows as a changed name at the next check.
+        let file = HostProcess.nameFile(of: pid)
+        let name = try? file?.read(at: 0, count: 64)
         guard let executable = HostProcess.executable(of: pid), let started = HostProcess.startTime(of: pid) else { return nil }
-        return ProcessStamp(executable: executable, started: started)
+        let stamp = ProcessStamp(executable: executable, started: started)
+        if let file, let name {
+            watched.withLock { table in
+                if table.count >= Self.watchedLimit { table.removeAll() }
+                table[pid] = Watch(file: file, name: name, stamp: stamp)
+            }
+        }
+        return stamp
     }
 }
 

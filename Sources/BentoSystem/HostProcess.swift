@@ -87,6 +87,14 @@ public enum HostProcess {
         status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })?.dropFirst(name.count + 1)
     }
 
+    /// An open `/proc/PID/comm` of thread `pid`, nil when it cannot be opened. Read again later (`read(at:count:)`,
+    /// one system call) it gives the thread's name as it is then, which an exec changes, or fails (ESRCH) once that
+    /// thread is gone, even if its pid now names another: the descriptor holds the thread, not the number.
+    public static func nameFile(of pid: UInt32) -> HostDescriptor? {
+        guard pid != 0 else { return nil }
+        return try? HostDescriptor(opening: "/proc/\(pid)/comm", flags: O_RDONLY | O_CLOEXEC)
+    }
+
     /// The executable of process `pid` (the target of `/proc/PID/exe`), nil when it cannot be read (the process is
     /// gone, a kernel thread, or `pid` is 0).
     public static func executable(of pid: UInt32) -> String? {

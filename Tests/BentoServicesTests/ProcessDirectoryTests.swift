@@ -29,6 +29,34 @@ import Testing
         #expect(ours.commandLine == CommandLine.arguments)
     }
 
+    /// After its first full read a thread's stamp is kept by watching its /proc/TID/comm: an exec shows as the new
+    /// program (the same process, by start time), an exit as no stamp.
+    @Test func aWatchedStampSeesAnExecAndAnExit() throws {
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "read line; exec sleep 30"]
+        let input = Pipe()
+        shell.standardInput = input
+        try shell.run()
+        // SIGKILL: a test harness may start processes with SIGTERM blocked, and they inherit it.
+        defer { if shell.isRunning { kill(shell.processIdentifier, SIGKILL) } }
+        let pid = UInt32(shell.processIdentifier)
+        let directory = HostProcessDirectory()
+        let before = try #require(directory.stamp(of: pid))
+        #expect(!before.executable.hasSuffix("/sleep"))
+        #expect(directory.stamp(of: pid) == before, "unchanged while the program is")
+        input.fileHandleForWriting.write(Data("go\n".utf8))
+        let deadline = Date().addingTimeInterval(2)
+        while directory.stamp(of: pid)?.executable.hasSuffix("/sleep") != true, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let after = try #require(directory.stamp(of: pid))
+        #expect(after.executable.hasSuffix("/sleep") && after.started == before.started, "the exec, in the same process")
+        kill(shell.processIdentifier, SIGKILL)
+        shell.waitUntilExit()
+        #expect(directory.stamp(of: pid) == nil, "gone")
+    }
+
     @Test func goneAndKernelRequestsHaveNoIdentity() throws {
         let quick = Process()
         quick.executableURL = URL(fileURLWithPath: "/bin/true")
