@@ -53,6 +53,14 @@ struct HandoffState: Sendable, Equatable {
         return out.bytes
     }
 
+    /// Bounds on the descriptors one handoff carries (they travel in one message).
+    enum DescriptorLimit {
+        static let state = 16, held = 16
+    }
+}
+
+// In an extension, so that the struct keeps its memberwise initializer.
+extension HandoffState {
     /// Decodes `bytes`; the file system's descriptors are placeholders (-1) until received.
     init(decoding bytes: [UInt8]) throws(HostError) {
         var input = StateReader(bytes)
@@ -89,26 +97,5 @@ struct HandoffState: Sendable, Equatable {
             fileSystem: UpgradeState(format: format, version: stateVersion, bytes: stateBytes,
                                      descriptors: Array(repeating: -1, count: count)),
             heldCount: heldCount)
-    }
-
-    init(mountpoint: String, source: String, typeName: String, optionList: String, fsName: String?,
-         requestedTransport: Transport, negotiation: Negotiation, lookups: Int64, pidFile: String?,
-         fileSystem: UpgradeState, heldCount: Int) {
-        self.mountpoint = mountpoint
-        self.source = source
-        self.typeName = typeName
-        self.optionList = optionList
-        self.fsName = fsName
-        self.requestedTransport = requestedTransport
-        self.negotiation = negotiation
-        self.lookups = lookups
-        self.pidFile = pidFile
-        self.fileSystem = fileSystem
-        self.heldCount = heldCount
-    }
-
-    /// Bounds on the descriptors one handoff carries (they travel in one message).
-    enum DescriptorLimit {
-        static let state = 16, held = 16
     }
 }

@@ -48,11 +48,13 @@ extension Session {
         for descriptor in handoff.fileSystem.descriptors { DescriptorPassing.close(descriptor) }  // the module kept duplicates
         let committed = clock.now  // before the write: a thread preempted after it would count its wait twice over
         do { try peer.write(Array("ok\n".utf8)) } catch {
+            session.retireFileSystem()
             throw HostError("the old daemon stopped waiting for this one; it serves on")
         }
         let resumed = (committed - received).microseconds
         let bye = String(decoding: (try? peer.readLine()) ?? [], as: UTF8.self).split(separator: "\t").map(String.init)
         if bye.first != "bye", oldProcess != 0, HostProcess.exists(oldProcess) {
+            session.retireFileSystem()
             throw HostError("the old daemon did not let go of the mount; it serves on")
         }
         let times = bye.dropFirst().compactMap { Int64($0) }
@@ -90,6 +92,12 @@ extension Session {
             for descriptor in descriptors { DescriptorPassing.close(descriptor) }
             throw error
         }
+    }
+
+    /// Retires the file system this session resumed, which never served: the old daemon serves on, and this
+    /// copy must not commit (xv6fs's commit thread) while it does.
+    func retireFileSystem() {
+        type.module?.retire(dispatcher.fileSystem)
     }
 
     /// A session serving `handoff`'s mount on `fuse` with its file system resumed by this build.

@@ -94,26 +94,6 @@ public enum DescriptorPassing {
 
     /// Receives one descriptor sent with `SCM_RIGHTS` over `socket`; nil when the message carried none.
     public static func receive(over socket: Int32) -> Int32? {
-        var byte: UInt8 = 0
-        let controlLength = MemoryLayout<cmsghdr>.stride + MemoryLayout<Int32>.stride + 8
-        var control = [UInt8](repeating: 0, count: controlLength)
-        return withUnsafeMutablePointer(to: &byte) { bytePointer -> Int32? in
-            var vector = iovec(iov_base: bytePointer, iov_len: 1)
-            return control.withUnsafeMutableBytes { controlBytes -> Int32? in
-                withUnsafeMutablePointer(to: &vector) { vectorPointer -> Int32? in
-                    var message = msghdr()
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = controlBytes.count
-                    guard (try? systemCall({ recvmsg(socket, &message, 0) })) ?? 0 > 0 else { return nil }
-                    guard message.msg_controllen >= MemoryLayout<cmsghdr>.stride,
-                          let base = controlBytes.baseAddress else { return nil }
-                    let header = base.loadUnaligned(as: cmsghdr.self)
-                    guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS) else { return nil }
-                    return base.loadUnaligned(fromByteOffset: MemoryLayout<cmsghdr>.stride, as: Int32.self)
-                }
-            }
-        }
+        receive(count: 1, over: socket).first
     }
 }
